@@ -18,7 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -26,7 +26,13 @@ from pyconnect_flow.data.exceptions import ConnectException
 
 
 class _Required:
+    """Type of the `REQUIRED` marker, whose one instance survives copy and pickle (Bytewax pickles plans)."""
+
     def __repr__(self) -> str:
+        return "REQUIRED"
+
+    def __reduce__(self) -> str:
+        # A string makes pickle and copy use the module global, so `default is REQUIRED` stays true.
         return "REQUIRED"
 
 
@@ -87,12 +93,25 @@ class ConfigKey:
     importance: str = "medium"
     aliases: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # As Kafka's ConfigKey: the default is parsed to the key's type once, at declaration, so a
+        # LIST default may be written "a,b", a PASSWORD default is a Password, and a default that
+        # does not fit the type is a declaration bug reported at import time.
+        if self.default is REQUIRED or self.default is None:
+            return
+        try:
+            object.__setattr__(self, "default", parse_value(self, self.default))
+        except ValueError as exc:
+            raise ValueError(f"default of config key {self.name!r}: {exc}") from None
+
     @property
     def is_secret(self) -> bool:
+        """True for PASSWORD keys and keys declared `secret=True`: their values are never printed."""
         return self.secret or self.type is ConfigType.PASSWORD
 
     @property
     def required(self) -> bool:
+        """True when the key has no default and must be given."""
         return self.default is REQUIRED
 
 
@@ -121,18 +140,31 @@ class ConfigException(ConnectException):
 
 _TRUE = {"true"}
 _FALSE = {"false"}
+# Java's String.trim(): every char <= U+0020, and nothing else (not U+00A0, not U+2003).
+_JAVA_WHITESPACE = "".join(chr(c) for c in range(33))
+# Java's Double.parseDouble for decimal text (hex floats aside): no "_", no "inf"/"nan" spellings.
+_JAVA_DOUBLE = re.compile(r"[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?)")
+
+
+def java_trim(text: str) -> str:
+    """`text` without leading/trailing chars <= U+0020, as Java's `String.trim()` (Kafka trims every value)."""
+    return text.strip(_JAVA_WHITESPACE)
 
 
 def parse_value(key: ConfigKey, raw: Any) -> Any:
-    """Convert a raw (usually string) value to the key's type; raise ValueError with a reason."""
+    """Convert a raw (usually string) value to the key's type; raise ValueError with a reason.
+
+    Strings are trimmed first, as Kafka's `ConfigDef.parseType` does (so `topic=test ` in a
+    `.properties` file means `test`).
+    """
     t = key.type
     if raw is None:
         return None
     if t is ConfigType.PASSWORD:
-        return raw if isinstance(raw, Password) else Password(str(raw))
+        return raw if isinstance(raw, Password) else Password(java_trim(str(raw)))
     if t in (ConfigType.STRING, ConfigType.CLASS):
         if isinstance(raw, str):
-            return raw.strip() if t is ConfigType.CLASS else raw
+            return java_trim(raw)
         if t is ConfigType.CLASS:
             return raw
         raise ValueError(f"expected a string, got {raw!r}")
@@ -142,7 +174,7 @@ def parse_value(key: ConfigKey, raw: Any) -> Any:
         if isinstance(raw, int):
             value = raw
         else:
-            text = str(raw).strip()
+            text = java_trim(str(raw))
             if not re.fullmatch(r"[+-]?\d+", text):
                 raise ValueError(f"expected an integer, got {raw!r}")
             value = int(text)
@@ -153,14 +185,16 @@ def parse_value(key: ConfigKey, raw: Any) -> Any:
     if t is ConfigType.DOUBLE:
         if isinstance(raw, bool):
             raise ValueError(f"expected a number, got {raw!r}")
-        try:
+        if isinstance(raw, (int, float)):
             return float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"expected a number, got {raw!r}") from None
+        number = java_trim(raw) if isinstance(raw, str) else None
+        if number is None or not _JAVA_DOUBLE.fullmatch(number):
+            raise ValueError(f"expected a number, got {raw!r}")
+        return float(number.rstrip("fFdD").replace("Infinity", "inf"))
     if t is ConfigType.BOOLEAN:
         if isinstance(raw, bool):
             return raw
-        text = str(raw).strip().lower()
+        text = java_trim(str(raw)).lower()
         if text in _TRUE:
             return True
         if text in _FALSE:
@@ -168,9 +202,9 @@ def parse_value(key: ConfigKey, raw: Any) -> Any:
         raise ValueError(f"expected true or false, got {raw!r}")
     if t is ConfigType.LIST:
         if isinstance(raw, (list, tuple)):
-            return [str(x).strip() for x in raw]
-        text = str(raw).strip()
-        return [] if not text else [part.strip() for part in text.split(",")]
+            return [java_trim(str(x)) for x in raw]
+        text = java_trim(str(raw))
+        return [] if not text else [java_trim(part) for part in text.split(",")]
     raise ValueError(f"unsupported type {t}")  # pragma: no cover
 
 
@@ -183,6 +217,7 @@ class ConfigDef:
             self.add(key)
 
     def add(self, key: ConfigKey) -> ConfigDef:
+        """Declare one more key (returns self); a name declared twice is a ValueError."""
         if key.name in self._keys:
             raise ValueError(f"config key {key.name!r} declared twice")
         self._keys[key.name] = key
@@ -194,7 +229,7 @@ class ConfigDef:
         return self.add(ConfigKey(name, type, default, doc, validator, secret, importance))
 
     def merged(self, *others: ConfigDef) -> ConfigDef:
-        """A new definition with these keys and the others' (later ones may not redeclare)."""
+        """A new definition with these keys and the others'; a name already present keeps its first declaration."""
         out = ConfigDef(self._keys.values())
         for other in others:
             for key in other:
@@ -212,6 +247,7 @@ class ConfigDef:
         return self._keys[name]
 
     def names(self) -> list[str]:
+        """Declared key names, in declaration order."""
         return list(self._keys)
 
     def check(
@@ -227,12 +263,13 @@ class ConfigDef:
         `prefix` is prepended to key names (for nested definitions such as
         `transforms.x.`). Keys not declared and not under `allowed_prefixes`
         are reported as unknown, with a did-you-mean, unless `ignore_unknown`.
+        A key given as None counts as absent. Messages never contain a secret value.
         """
         values: dict[str, Any] = {}
         issues: list[ConfigIssue] = []
         for key in self._keys.values():
             full = prefix + key.name
-            present = [n for n in (full, *(prefix + a for a in key.aliases)) if n in raw]
+            present = [n for n in (full, *(prefix + a for a in key.aliases)) if raw.get(n) is not None]
             if not present:
                 if key.required:
                     issues.append(ConfigIssue(full, "missing required key" + (f" ({key.doc})" if key.doc else "")))
@@ -247,7 +284,10 @@ class ConfigDef:
                     issues.append(ConfigIssue(full, msg))
                     continue
             if key.validator is not None and value is not None and not (not present and value == key.default):
-                problem = key.validator(value)
+                try:
+                    problem = key.validator(value)
+                except Exception as exc:  # a validator that trips over a value still reports, never aborts the rest
+                    problem = f"invalid value: {type(exc).__name__}: {exc}"
                 if problem:
                     if key.is_secret:
                         problem = "invalid value " + HIDDEN
@@ -260,7 +300,7 @@ class ConfigDef:
             for name in raw:
                 if not name.startswith(prefix) or name in known or (prefixes and name.startswith(prefixes)):
                     continue
-                issues.append(ConfigIssue(name, unknown_key_message(name, known)))
+                issues.append(ConfigIssue(name, unknown_key_message(name, known, prefix=prefix)))
         return values, issues
 
     def parse(self, raw: Mapping[str, Any], *, connector: str, what: str = "connector", **kwargs: Any) -> ParsedConfig:
@@ -271,37 +311,45 @@ class ConfigDef:
         return ParsedConfig(values, raw, self)
 
 
-def unknown_key_message(name: str, known: Iterable[str]) -> str:
-    """`unknown key; did you mean 'x'?` with the closest known names."""
-    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+def unknown_key_message(name: str, known: Iterable[str], *, prefix: str = "") -> str:
+    """`unknown key; did you mean 'x'?` with the closest known names.
+
+    Names are compared without their common `prefix`, which would otherwise make every
+    `transforms.x.…` name look alike.
+    """
+    strip = len(prefix)
+    candidates = {k[strip:]: k for k in known if k.startswith(prefix)}
+    close = difflib.get_close_matches(name[strip:], list(candidates), n=2, cutoff=0.6)
     if close:
-        return "unknown key; did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+        return "unknown key; did you mean " + " or ".join(f"'{candidates[c]}'" for c in close) + "?"
     return "unknown key"
 
 
-@dataclass
 class ParsedConfig(Mapping[str, Any]):
     """Typed values of a validated config, plus the raw originals (for prefixed pass-through keys).
 
-    Its repr and `masked()` hide secrets.
+    A plain Mapping of the typed values (`keys()`, `values()`, `items()` as any Mapping);
+    its repr and `masked()` hide secrets.
     """
 
-    values: dict[str, Any]
-    originals: Mapping[str, Any] = field(default_factory=dict)
-    definition: ConfigDef | None = None
+    def __init__(self, values: dict[str, Any], originals: Mapping[str, Any] | None = None,
+                 definition: ConfigDef | None = None) -> None:
+        self._values = values
+        self.originals: Mapping[str, Any] = {} if originals is None else originals
+        self.definition = definition
 
     def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+        return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
 
     def secret(self, name: str) -> str | None:
         """The plain text of a secret key (only for handing to a client library)."""
-        value = self.values.get(name)
+        value = self._values.get(name)
         return value.value if isinstance(value, Password) else value
 
     def with_prefix(self, prefix: str, strip: bool = True) -> dict[str, Any]:
@@ -309,8 +357,12 @@ class ParsedConfig(Mapping[str, Any]):
         return {(k[len(prefix):] if strip else k): v for k, v in self.originals.items() if k.startswith(prefix)}
 
     def masked(self) -> dict[str, Any]:
-        """Typed values with every secret shown as `[hidden]`."""
-        return {k: (HIDDEN if isinstance(v, Password) else v) for k, v in self.values.items()}
+        """Typed values with every secret (Password values, keys declared secret) shown as `[hidden]`."""
+        return {k: (HIDDEN if isinstance(v, Password) or self._declared_secret(k) else v)
+                for k, v in self._values.items()}
+
+    def _declared_secret(self, name: str) -> bool:
+        return self.definition is not None and name in self.definition and self.definition[name].is_secret
 
     def __repr__(self) -> str:
         return f"ParsedConfig({self.masked()!r})"
@@ -324,6 +376,7 @@ def at_least(minimum: float) -> Validator:
 
 
 def between(lo: float, hi: float) -> Validator:
+    """Value must be within [lo, hi]."""
     return lambda v: None if lo <= v <= hi else f"value {v} must be between {lo} and {hi}"
 
 
@@ -336,10 +389,14 @@ def one_of(*choices: str, case_sensitive: bool = False) -> Validator:
 
 
 def non_empty(v: Any) -> str | None:
+    """Value must not be an empty string or list (a Password is checked by its text)."""
+    if isinstance(v, Password):
+        v = v.value
     return None if v not in ("", [], None) else "must not be empty"
 
 
 def valid_regex(v: Any) -> str | None:
+    """Value must compile as a regular expression."""
     try:
         re.compile(v)
     except re.error as exc:
@@ -348,6 +405,7 @@ def valid_regex(v: Any) -> str | None:
 
 
 def non_empty_string_without_control_chars(v: Any) -> str | None:
+    """Value must be a non-empty string without ASCII control characters (as Kafka's validator of that name)."""
     if not v:
         return "must not be empty"
     if any(ord(c) < 32 or ord(c) == 127 for c in v):

@@ -73,7 +73,8 @@ def decimal_to_bytes(schema: Schema, value: decimal.Decimal) -> bytes:
     unscaled = int("".join(map(str, digits)) or "0")
     if sign:
         unscaled = -unscaled
-    length = max(1, (unscaled.bit_length() + 8) // 8)
+    # Minimal two's complement, as BigInteger.toByteArray (-128 is one byte: 0x80).
+    length = (unscaled.bit_length() if unscaled >= 0 else (~unscaled).bit_length()) // 8 + 1
     return unscaled.to_bytes(length, "big", signed=True)
 
 
@@ -81,7 +82,8 @@ def decimal_from_bytes(schema: Schema, data: bytes) -> decimal.Decimal:
     """The inverse of `decimal_to_bytes`."""
     scale = decimal_scale(schema)
     unscaled = int.from_bytes(data, "big", signed=True)
-    return decimal.Decimal(unscaled).scaleb(-scale)
+    # Built from its digits: exact at any precision (scaleb would round to the context's 28 digits).
+    return decimal.Decimal((int(unscaled < 0), tuple(map(int, str(abs(unscaled)))), -scale))
 
 
 def date_to_days(value: dt.date) -> int:

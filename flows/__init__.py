@@ -1,0 +1,1 @@
+"""Runnable Bytewax flows: `python -m bytewax.run flows.<name>`."""

@@ -1,0 +1,98 @@
+"""`pyconnect-flow`: the command line, shaped like Kafka Connect's `connect-standalone`.
+
+    pyconnect-flow standalone worker.properties connector.properties [connector2.json ...]
+    pyconnect-flow validate worker.properties connector.properties ...
+    pyconnect-flow connectors
+    pyconnect-flow demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _standalone(args: argparse.Namespace) -> int:
+    from pyconnect_flow.runtime.runner import RunOptions, run_connectors
+
+    run_connectors(RunOptions(
+        worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
+        recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
+    ))
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from pyconnect_flow.runtime.runner import RunOptions, load
+
+    loaded = load(RunOptions(worker_file=args.worker, connector_files=args.connectors))
+    for spec in loaded.specs:
+        print(f"Connector '{spec.name}' ({spec.connector.__name__}, {spec.kind}) is valid:")
+        for key, value in sorted(spec.display.items()):
+            print(f"  {key}={value}")
+    return 0
+
+
+def _connectors(args: argparse.Namespace) -> int:
+    from pyconnect_flow.connectors.registry import builtin_connectors
+
+    for cls in builtin_connectors():
+        print(f"{cls.KIND:6} {cls.CLASS_NAMES[0]}  (aliases: {', '.join(cls.short_names())})")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from pyconnect_flow.demo import main as demo_main
+
+    return demo_main([] if args.file is None else ["--file", args.file])
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
+    p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"))
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("standalone", help="run connectors in one worker, like connect-standalone")
+    s.add_argument("worker", help="worker config (.properties), e.g. connect-standalone.properties")
+    s.add_argument("connectors", nargs="+", help="connector configs (.properties or REST API JSON)")
+    s.add_argument("--stop-at-end", action="store_true", help="exit 0 once all existing input has been delivered")
+    s.add_argument("--recovery-dir", help="recovery store directory (default: offset.storage.file.filename)")
+    s.add_argument("--processes", type=int, help="number of Bytewax processes (default: the largest tasks.max)")
+    s.add_argument("--epoch-interval-ms", type=int, help="epoch length (default: offset.flush.interval.ms)")
+    s.set_defaults(func=_standalone)
+
+    v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")
+    v.add_argument("worker")
+    v.add_argument("connectors", nargs="+")
+    v.set_defaults(func=_validate)
+
+    c = sub.add_parser("connectors", help="list the connector classes")
+    c.set_defaults(func=_connectors)
+
+    d = sub.add_parser("demo", help="file → embedded Kafka demo")
+    d.add_argument("--file", default=None)
+    d.set_defaults(func=_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    from pyconnect_flow.runtime.errors import explain
+
+    os.environ.setdefault("RUST_BACKTRACE", "0")
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear message
+        print(f"pyconnect-flow: {explain(exc)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""`Connector`: a configured job definition that provides a source or a sink.
+
+As in Kafka Connect, a *source connector* reads an outside system and its
+records go to Kafka; a *sink connector* reads Kafka and writes an outside
+system. A connector class declares its keys once (`CONFIG`), the Kafka Connect
+class names it answers to (`CLASS_NAMES`), and builds its `RecordSource` or
+`RecordSink` from a `ConnectorContext`. The runtime supplies the Kafka side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ParsedConfig
+from pyconnect_flow.connectors.base import RecordSink, RecordSource
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
+
+
+@dataclass
+class ConnectorContext:
+    """Everything a connector needs to build its source or sink."""
+
+    name: str
+    config: ParsedConfig
+    worker: Mapping[str, str] = field(default_factory=dict)
+    stop_at_end: bool = False
+    errors: ErrorReporter | None = None
+
+    def __post_init__(self) -> None:
+        if self.errors is None:
+            self.errors = ErrorReporter(self.name, ErrorPolicy())
+
+    @property
+    def reporter(self) -> ErrorReporter:
+        assert self.errors is not None
+        return self.errors
+
+    def worker_value(self, key: str, default: str | None = None) -> str | None:
+        return self.worker.get(key, default)
+
+
+class Connector:
+    """Base of every connector class."""
+
+    KIND: ClassVar[str] = "source"
+    """"source" (system → Kafka) or "sink" (Kafka → system)."""
+
+    CLASS_NAMES: ClassVar[tuple[str, ...]] = ()
+    """Fully qualified names this connector answers to; simple-name aliases are derived."""
+
+    CONFIG: ClassVar[ConfigDef] = ConfigDef()
+    """This connector's own keys (the common ones are added by the runtime)."""
+
+    ALLOWED_PREFIXES: ClassVar[tuple[str, ...]] = ()
+    """Key prefixes passed through unchecked (e.g. client settings)."""
+
+    def __init__(self, ctx: ConnectorContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
+        """Checks across keys, after each key was checked on its own."""
+        return []
+
+    def source(self) -> RecordSource:
+        """The input of a source connector."""
+        raise NotImplementedError(f"{type(self).__name__} is not a source connector")
+
+    def sink(self) -> RecordSink:
+        """The output of a sink connector."""
+        raise NotImplementedError(f"{type(self).__name__} is not a sink connector")
+
+    @classmethod
+    def short_names(cls) -> list[str]:
+        """Kafka Connect's aliases: the simple class name, and without a `Connector` suffix."""
+        names: list[str] = []
+        for full in cls.CLASS_NAMES:
+            simple = full.rsplit(".", 1)[-1]
+            names.append(simple)
+            if simple.endswith("Connector") and len(simple) > len("Connector"):
+                names.append(simple[: -len("Connector")])
+        return names

@@ -1,0 +1,335 @@
+"""FileStreamSource and FileStreamSink: Kafka Connect's file connectors.
+
+`FileStreamSource` reads lines from one or more files (one source partition
+per file, so files are read in parallel across workers) into a topic. Its
+position is the byte offset after the last line read, kept in Bytewax
+recovery snapshots, as Kafka Connect keeps `{"position": n}` for
+`{"filename": path}`. Without stop-at-end it tails the files as Kafka Connect
+does, waiting for a missing file to appear.
+
+`FileStreamSink` writes each record's value as one line to a file (or stdout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import logging
+import os
+import re
+import sys
+import threading
+from collections import deque
+from collections.abc import Mapping
+from itertools import repeat
+from typing import IO, Any
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
+from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
+from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.data.schema import STRING_SCHEMA
+from pyconnect_flow.errors import ErrorReporter, Stage
+from pyconnect_flow.record import Record
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+class FileSourceError(ConnectException):
+    """A source file is missing or unreadable."""
+
+
+class FileReader(SourceReader):
+    """Reads the lines of one file from a byte position, in batches of at most `batch_size`."""
+
+    def __init__(self, path: str, topic: str, position: int, batch_size: int, stop_at_end: bool,
+                 errors: ErrorReporter, poll_interval: dt.timedelta) -> None:
+        self.path = path
+        self.topic = topic
+        self.batch_size = batch_size
+        self.stop_at_end = stop_at_end
+        self.errors = errors
+        self.poll_interval = poll_interval
+        self._source_partition = {"filename": path}
+        self._file: IO[bytes] | None = None
+        self._pos = position          # offset of the first byte not yet returned
+        self._read_pos = position     # offset of the next byte to read from the file
+        self._partial = b""
+        self._pending: deque[bytes] = deque()      # lines without their terminator
+        self._seplens: deque[int] = deque()        # length of each pending line's terminator
+        self._eof = False
+        self._waiting_logged = False
+        self._idle = False
+
+    def _open(self) -> bool:
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 - kept open while reading
+        except FileNotFoundError:
+            if self.stop_at_end:
+                raise FileSourceError(f"Source file {self.path!r} does not exist") from None
+            if not self._waiting_logged:
+                log.warning("Source file %r does not exist yet; waiting for it to appear", self.path)
+                self._waiting_logged = True
+            return False
+        except OSError as exc:
+            raise FileSourceError(f"Cannot read source file {self.path!r}: {exc.strerror}") from exc
+        size = os.fstat(f.fileno()).st_size
+        if self._read_pos > size:
+            log.warning("Source file %r is shorter (%d bytes) than the stored position %d; reading from the start",
+                        self.path, size, self._read_pos)
+            self._pos = self._read_pos = 0
+        f.seek(self._read_pos)
+        self._file = f
+        return True
+
+    def _fill(self) -> None:
+        assert self._file is not None
+        while len(self._pending) < self.batch_size:
+            chunk = self._file.read(_CHUNK)
+            if not chunk:
+                self._eof = True
+                return
+            self._eof = False
+            self._read_pos += len(chunk)
+            buf = self._partial + chunk if self._partial else chunk
+            if b"\r" in buf:
+                keep_cr = buf.endswith(b"\r")
+                if keep_cr:
+                    buf = buf[:-1]
+                pieces = _LINE_END.split(buf)
+                seps = [m.group() for m in _LINE_END.finditer(buf)]
+                self._partial = pieces.pop() + (b"\r" if keep_cr else b"")
+                self._pending.extend(pieces)
+                self._seplens.extend(len(s) for s in seps)
+            else:
+                lines = buf.split(b"\n")
+                self._partial = lines.pop()
+                self._pending.extend(lines)
+                self._seplens.extend(repeat(1, len(lines)))
+
+    def read(self) -> list[Record]:
+        if self._file is None and not self._open():
+            self._idle = True
+            return []
+        if len(self._pending) < self.batch_size:
+            self._fill()
+        if not self._pending and self._eof and self._partial and self.stop_at_end:
+            self._pending.append(self._partial)
+            self._seplens.append(0)
+            self._partial = b""
+        if not self._pending:
+            if self._eof and self.stop_at_end:
+                raise EndOfInput()
+            self._idle = True
+            return []
+        self._idle = False
+        records: list[Record] = []
+        pos = self._pos
+        topic, sp, pending, seplens = self.topic, self._source_partition, self._pending, self._seplens
+        for _ in range(min(self.batch_size, len(pending))):
+            line = pending.popleft()
+            start = pos
+            pos += len(line) + seplens.popleft()
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self._pos = pos
+                bad = Record(topic, None, line, source_partition=sp, source_offset={"position": pos})
+                self.errors.failed(Stage.TASK_POLL, bad, DataException(
+                    f"Invalid UTF-8 in file {self.path!r} at byte offset {start + exc.start}"),
+                    "FileStreamSourceTask")
+                continue
+            records.append(Record(topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp, {"position": pos}))
+        self._pos = pos
+        return records
+
+    def position(self) -> int:
+        return self._pos
+
+    def wake_at(self) -> dt.datetime | None:
+        if self._idle:
+            return dt.datetime.now(dt.timezone.utc) + self.poll_interval
+        return None
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+class FileSource(RecordSource):
+    """Lines of files as records of `topic`: one partition per file, keyed by its path as given."""
+
+    def __init__(self, paths: list[str], topic: str, *, batch_size: int = 2000, stop_at_end: bool = False,
+                 errors: ErrorReporter | None = None, poll_interval_ms: int = 500) -> None:
+        from pyconnect_flow.errors import ErrorPolicy
+
+        self.paths = list(dict.fromkeys(paths))
+        self.topic = topic
+        self.batch_size = batch_size
+        self.stop_at_end = stop_at_end
+        self.errors = errors or ErrorReporter("file-source", ErrorPolicy())
+        self.poll_interval = dt.timedelta(milliseconds=poll_interval_ms)
+
+    def preflight(self) -> None:
+        problems = []
+        for path in self.paths:
+            if not os.path.exists(path):
+                if self.stop_at_end:
+                    problems.append(f"{path!r} does not exist")
+            elif os.path.isdir(path):
+                problems.append(f"{path!r} is a directory")
+            elif not os.access(path, os.R_OK):
+                problems.append(f"{path!r} is not readable")
+        if problems:
+            raise FileSourceError("Cannot read source file " + "; ".join(problems))
+
+    def partitions(self) -> list[str]:
+        return list(self.paths)
+
+    def open(self, partition: str, position: Any | None) -> FileReader:
+        return FileReader(partition, self.topic, int(position or 0), self.batch_size, self.stop_at_end,
+                          self.errors, self.poll_interval)
+
+
+# sink ---------------------------------------------------------------------
+
+def java_string(value: Any) -> str:
+    """How Java's `String.valueOf` prints a Connect value (what FileStreamSink writes)."""
+    from pyconnect_flow.data.struct import Struct
+
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        r = repr(value)
+        return r if ("e" in r or "." in r or "n" in r) else r + ".0"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(java_string(v) for v in value) + "]"
+    if isinstance(value, Struct):
+        inner = ",".join(f"{n}={java_string(v)}" for n, v in value.items() if v is not None)
+        return "Struct{" + inner + "}"
+    if isinstance(value, (bytes, bytearray)):
+        return "[B@" + format(id(value) & 0xFFFFFFF, "x")
+    return str(value)
+
+
+class _SharedFile:
+    """One append handle per file and process, shared by the sink partitions writing it."""
+
+    _lock = threading.Lock()
+    _open: dict[str, _SharedFile] = {}
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.handle: IO[str] = sys.stdout if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        self.lock = threading.Lock()
+
+    @classmethod
+    def get(cls, path: str | None) -> _SharedFile:
+        key = path or "-"
+        with cls._lock:
+            shared = cls._open.get(key)
+            if shared is None:
+                shared = cls._open[key] = cls(path)
+            return shared
+
+
+class FileWriter(SinkWriter):
+    """Appends record values as lines; `flush` fsyncs."""
+
+    def __init__(self, path: str | None) -> None:
+        self._file = _SharedFile.get(path)
+
+    def write(self, records: list[Record]) -> None:
+        text = "".join(java_string(r.value) + "\n" for r in records)
+        with self._file.lock:
+            self._file.handle.write(text)
+
+    def flush(self) -> None:
+        with self._file.lock:
+            self._file.handle.flush()
+            if self._file.path is not None:
+                os.fsync(self._file.handle.fileno())
+        return None
+
+
+class FileSink(RecordSink):
+    """Writes each record's value as a line of `path` (None: stdout)."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def preflight(self) -> None:
+        if self.path is None:
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            raise ConnectException(f"Cannot write sink file {self.path!r}: directory {directory!r} does not exist")
+        if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+            raise ConnectException(f"Cannot write sink file {self.path!r}: permission denied")
+
+    def open(self, partition: str, state: Any | None) -> FileWriter:
+        return FileWriter(self.path)
+
+
+# connectors ---------------------------------------------------------------
+
+class FileStreamSourceConnector(Connector):
+    """Kafka Connect's FileStreamSource: lines of files → a topic."""
+
+    KIND = "source"
+    CLASS_NAMES = ("org.apache.kafka.connect.file.FileStreamSourceConnector",)
+    CONFIG = ConfigDef([
+        ConfigKey("file", ConfigType.STRING, None, "Source filename."),
+        ConfigKey("files", ConfigType.LIST, [],
+                  "Several source files or glob patterns, one source partition each (pyconnect-flow)."),
+        ConfigKey("topic", ConfigType.STRING, doc="The topic to publish data to.",
+                  validator=lambda v: None if v and "," not in v else "must be a single topic name"),
+        ConfigKey("batch.size", ConfigType.INT, 2000, "The maximum number of records the source returns per poll.",
+                  validator=at_least(1)),
+        ConfigKey("file.poll.interval.ms", ConfigType.LONG, 500,
+                  "How often a tailed file is checked for new lines (pyconnect-flow).", validator=at_least(1)),
+    ])
+
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
+        if not values.get("file") and not values.get("files"):
+            return [ConfigIssue("file", "missing required key (set 'file' or 'files'; reading stdin is not supported)")]
+        return []
+
+    def paths(self) -> list[str]:
+        paths = [self.ctx.config["file"]] if self.ctx.config.get("file") else []
+        for pattern in self.ctx.config.get("files") or []:
+            matches = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
+            paths.extend(matches)
+        return paths
+
+    def source(self) -> FileSource:
+        c = self.ctx.config
+        return FileSource(self.paths(), c["topic"], batch_size=c["batch.size"], stop_at_end=self.ctx.stop_at_end,
+                          errors=self.ctx.reporter, poll_interval_ms=c["file.poll.interval.ms"])
+
+
+class FileStreamSinkConnector(Connector):
+    """Kafka Connect's FileStreamSink: record values of topics → lines of a file."""
+
+    KIND = "sink"
+    CLASS_NAMES = ("org.apache.kafka.connect.file.FileStreamSinkConnector",)
+    CONFIG = ConfigDef([
+        ConfigKey("file", ConfigType.STRING, None, "Destination filename. If not specified, the standard output will be used"),
+    ])
+
+    def sink(self) -> FileSink:
+        return FileSink(self.ctx.config.get("file"))
+
+
+CONNECTORS: list[type[Connector]] = [FileStreamSourceConnector, FileStreamSinkConnector]

@@ -1,0 +1,385 @@
+"""Kafka as a source (topic-partitions → records) and as a sink (records → topics).
+
+`KafkaSource` gives one source partition per topic-partition; its position is
+the next offset, kept in Bytewax recovery snapshots. It also commits that
+position to the consumer group `connect-<connector name>` one epoch later, as
+Kafka Connect's sink tasks do, so lag tools see progress; with no stored
+position it starts from the group's committed offset, else from
+`auto.offset.reset` (earliest, as Kafka Connect sets for sink tasks).
+
+`KafkaSink` produces with librdkafka's own batching: it never flushes per
+batch. Deliveries are made durable at each epoch boundary (`flush`) and at
+close; a failed delivery stops the flow with an error, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
+from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
+from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.connectors.kafka_clients import (
+    DEFAULT_TIMEOUT_S,
+    KafkaUnavailable,
+    client_config,
+    describe,
+    ensure_topics,
+    list_topics,
+)
+from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
+from pyconnect_flow.record import Record
+
+log = logging.getLogger(__name__)
+
+_IDLE_WAIT = dt.timedelta(milliseconds=20)
+
+
+class KafkaConsumeError(ConnectException):
+    """The consumer reported an error that is not retriable."""
+
+
+def partition_key(topic: str, partition: int) -> str:
+    """The source partition key of a topic-partition (stable: part of the recovery contract)."""
+    return f"{topic}-{partition}"
+
+
+class KafkaReader(SourceReader):
+    """Reads one topic-partition with its own consumer, from an offset."""
+
+    def __init__(self, conf: Mapping[str, Any], topic: str, partition: int, position: int | None,
+                 batch_size: int, stop_at_end: bool, commit: bool) -> None:
+        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, TopicPartition
+
+        self.topic, self.partition = topic, partition
+        self.batch_size = batch_size
+        self.stop_at_end = stop_at_end
+        self._commit = commit
+        self._tp = TopicPartition
+        conf = dict(conf)
+        conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
+                     "enable.partition.eof": stop_at_end})
+        reset = str(conf.pop("auto.offset.reset", "earliest")).lower()
+        self._consumer = Consumer(conf)
+        start = position
+        if start is None:
+            committed = self._consumer.committed([TopicPartition(topic, partition)], timeout=DEFAULT_TIMEOUT_S)
+            if committed and committed[0].offset >= 0:
+                start = committed[0].offset
+        if start is None:
+            start = OFFSET_END if reset == "latest" else OFFSET_BEGINNING
+        self._end: int | None = None
+        if stop_at_end:
+            low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition),
+                                                            timeout=DEFAULT_TIMEOUT_S)
+            self._end = high
+            if start == OFFSET_BEGINNING:
+                start = low
+            elif start == OFFSET_END:
+                start = high
+        self._consumer.assign([TopicPartition(topic, partition, start)])
+        self._next: int | None = start if start >= 0 else None
+        self._last_snapshot: int | None = None
+        self._at_eof = False
+        self._idle = False
+
+    def read(self) -> list[Record]:
+        if self._end is not None and self._next is not None and self._next >= self._end:
+            raise EndOfInput()
+        messages = self._consumer.consume(self.batch_size, 0)
+        if not messages:
+            if self._at_eof:
+                raise EndOfInput()
+            self._idle = True
+            return []
+        self._idle = False
+        records: list[Record] = []
+        append = records.append
+        for m in messages:
+            err = m.error()
+            if err is not None:
+                if err.code() == _PARTITION_EOF():
+                    self._at_eof = True
+                    continue
+                if err.retriable():
+                    log.warning("Kafka consumer error on %s-%s (retrying): %s", self.topic, self.partition, err.str())
+                    continue
+                raise KafkaConsumeError(
+                    f"Error consuming from Kafka topic {self.topic!r} partition {self.partition}: {err.str()}")
+            ts_type, ts = m.timestamp()
+            append(Record(m.topic(), m.key(), m.value(), m.partition(), m.offset(), None, None,
+                          tuple(m.headers() or ()), ts if ts_type else None))
+        if records:
+            self._next = records[-1].offset + 1
+            self._at_eof = False
+        return records
+
+    def position(self) -> int | None:
+        if self._commit and self._last_snapshot is not None and self._last_snapshot >= 0:
+            try:
+                self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._last_snapshot)],
+                                      asynchronous=True)
+            except Exception as exc:  # group offsets are for visibility only
+                log.debug("Offset commit failed: %s", exc)
+        self._last_snapshot = self._next
+        return self._next
+
+    def wake_at(self) -> dt.datetime | None:
+        return dt.datetime.now(dt.timezone.utc) + _IDLE_WAIT if self._idle else None
+
+    def close(self) -> None:
+        if self._commit and self._next is not None:
+            try:
+                self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._next)], asynchronous=False)
+            except Exception as exc:
+                log.debug("Final offset commit failed: %s", exc)
+        self._consumer.close()
+
+
+def _PARTITION_EOF() -> int:  # noqa: N802 - mirrors the librdkafka constant
+    from confluent_kafka import KafkaError
+
+    return KafkaError._PARTITION_EOF
+
+
+class KafkaSource(RecordSource):
+    """Raw records of Kafka topics (`topics` or a `topics_regex`): one partition per topic-partition."""
+
+    raw = True
+
+    def __init__(self, conf: Mapping[str, Any], *, topics: list[str] | None = None, topics_regex: str | None = None,
+                 group_id: str | None = None, batch_size: int = 2000, stop_at_end: bool = False,
+                 commit_offsets: bool = True) -> None:
+        self.conf = dict(conf)
+        if group_id:
+            self.conf["group.id"] = group_id
+        self.conf.setdefault("group.id", "pyconnect-flow")
+        self.topics = list(topics or [])
+        self.topics_regex = topics_regex
+        self.batch_size = batch_size
+        self.stop_at_end = stop_at_end
+        self.commit_offsets = commit_offsets
+        self._parts: list[str] | None = None
+        self._lock = threading.Lock()
+
+    def _topic_partitions(self) -> dict[str, int]:
+        existing = list_topics(self.conf)
+        if self.topics_regex:
+            pattern = re.compile(self.topics_regex)
+            return {t: n for t, n in existing.items() if pattern.fullmatch(t) and not t.startswith("__")}
+        missing = [t for t in self.topics if t not in existing]
+        if missing:
+            raise ConnectException(f"Topic(s) {', '.join(missing)} do not exist on {describe(self.conf)}")
+        return {t: existing[t] for t in self.topics}
+
+    def preflight(self) -> None:
+        self._topic_partitions()
+
+    def partitions(self) -> list[str]:
+        with self._lock:
+            if self._parts is None:
+                self._parts = sorted(partition_key(t, p) for t, n in self._topic_partitions().items()
+                                     for p in range(n))
+            return list(self._parts)
+
+    def open(self, partition: str, position: Any | None) -> KafkaReader:
+        topic, _, number = partition.rpartition("-")
+        return KafkaReader(self.conf, topic, int(number), position, self.batch_size, self.stop_at_end,
+                           self.commit_offsets)
+
+
+# sink ---------------------------------------------------------------------
+
+def _header_bytes(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    from pyconnect_flow.converters.headers import header_value_to_bytes
+
+    return header_value_to_bytes(value)
+
+
+class _SharedProducer:
+    """One librdkafka producer per process and config; collects delivery failures."""
+
+    _lock = threading.Lock()
+    _producers: dict[tuple[Any, ...], _SharedProducer] = {}
+
+    def __init__(self, conf: Mapping[str, Any], connector: str) -> None:
+        from confluent_kafka import Producer
+
+        self.connector = connector
+        self.failures: list[str] = []
+        conf = dict(conf)
+        conf.setdefault("partitioner", "murmur2_random")  # the Java client's default partitioner
+        conf.setdefault("linger.ms", 5)
+        conf.setdefault("batch.num.messages", 10000)
+        conf.setdefault("queue.buffering.max.messages", 500000)
+        conf["delivery.report.only.error"] = True
+        conf["on_delivery"] = self._on_delivery
+        self.timeout_s = float(conf.get("message.timeout.ms", 300000)) / 1000 + 5
+        self.conf = conf
+        self.producer = Producer(conf)
+        self.known_topics: set[str] = set()
+
+    def _on_delivery(self, err: Any, msg: Any) -> None:
+        if err is not None:
+            self.failures.append(
+                f"delivery to topic {msg.topic()!r} partition {msg.partition()} failed: {err.str()}")
+
+    @classmethod
+    def get(cls, conf: Mapping[str, Any], connector: str) -> _SharedProducer:
+        key = (connector, tuple(sorted((k, repr(v)) for k, v in conf.items() if k != "logger")))
+        with cls._lock:
+            shared = cls._producers.get(key)
+            if shared is None:
+                shared = cls._producers[key] = cls(conf, connector)
+            return shared
+
+    def check(self) -> None:
+        if self.failures:
+            first = self.failures[0]
+            more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
+            raise ConnectException(f"Connector '{self.connector}': Kafka {first}{more}")
+
+    def flush(self) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            remaining = self.producer.flush(1.0)
+            self.check()
+            if remaining == 0:
+                return
+            if time.monotonic() > deadline:
+                raise ConnectException(
+                    f"Connector '{self.connector}': {remaining} message(s) not delivered to {describe(self.conf)} "
+                    f"within {self.timeout_s:.0f}s")
+
+
+class KafkaWriter(SinkWriter):
+    """Produces encoded records; durable at `flush`."""
+
+    def __init__(self, shared: _SharedProducer, topic: str | None, keep_partition: bool, create_topics: bool,
+                 errors: ErrorReporter) -> None:
+        self._shared = shared
+        self._topic = topic
+        self._keep_partition = keep_partition
+        self._create_topics = create_topics
+        self._errors = errors
+
+    def _ensure(self, topic: str) -> None:
+        ensure_topics(self._shared.conf, [topic], create=self._create_topics)
+        self._shared.known_topics.add(topic)
+
+    def write(self, records: list[Record]) -> None:
+        shared = self._shared
+        produce = shared.producer.produce
+        poll = shared.producer.poll
+        known = shared.known_topics
+        fixed_topic = self._topic
+        keep_partition = self._keep_partition
+        for r in records:
+            topic = fixed_topic or r.topic
+            if topic not in known:
+                self._ensure(topic)
+            headers = r.headers
+            kwargs: dict[str, Any] = {}
+            if keep_partition and r.partition is not None:
+                kwargs["partition"] = r.partition
+            if r.timestamp:
+                kwargs["timestamp"] = r.timestamp
+            if headers:
+                kwargs["headers"] = [(k, _header_bytes(v)) for k, v in headers]
+            while True:
+                try:
+                    produce(topic, r.value, r.key, **kwargs) if kwargs else produce(topic, r.value, r.key)
+                    break
+                except BufferError:
+                    poll(0.05)
+                except Exception as exc:
+                    self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+                    break
+        poll(0)
+        shared.check()
+
+    def flush(self) -> None:
+        self._shared.flush()
+        return None
+
+
+class KafkaSink(RecordSink):
+    """Writes encoded records to Kafka: to `topic`, or to each record's own topic when None."""
+
+    raw = True
+
+    def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = True,
+                 create_topics: bool = True, connector: str = "kafka-sink",
+                 errors: ErrorReporter | None = None, preflight_topics: list[str] | None = None) -> None:
+        self.conf = dict(conf)
+        self.topic = topic
+        self.keep_partition = keep_partition
+        self.create_topics = create_topics
+        self.connector = connector
+        self.errors = errors or ErrorReporter(connector, ErrorPolicy())
+        self.preflight_topics = preflight_topics if preflight_topics is not None else ([topic] if topic else [])
+
+    def preflight(self) -> None:
+        if self.preflight_topics:
+            ensure_topics(self.conf, self.preflight_topics, create=self.create_topics)
+        else:
+            list_topics(self.conf)
+
+    def open(self, partition: str, state: Any | None) -> KafkaWriter:
+        shared = _SharedProducer.get(self.conf, self.connector)
+        return KafkaWriter(shared, self.topic, self.keep_partition, self.create_topics, self.errors)
+
+
+# connector ------------------------------------------------------------------
+
+class KafkaSinkConnector(Connector):
+    """Kafka → Kafka: records of `topics` (decoded, transformed, re-encoded) into `target.topic`.
+
+    The target cluster is the worker's unless `target.bootstrap.servers` names
+    another one; `producer.override.*` keys tune the producer.
+    """
+
+    KIND = "sink"
+    CLASS_NAMES = ("pyconnect_flow.connectors.kafka.KafkaSinkConnector",)
+    CONFIG = ConfigDef([
+        ConfigKey("target.topic", ConfigType.STRING, None,
+                  "Topic to write to; default: each record's topic (after transforms such as RegexRouter)."),
+        ConfigKey("target.bootstrap.servers", ConfigType.STRING, None,
+                  "Bootstrap servers of the target cluster; default: the worker's bootstrap.servers."),
+        ConfigKey("target.partition.preserve", ConfigType.BOOLEAN, True,
+                  "Write each record to the partition number it came from (else the default partitioner)."),
+    ])
+
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
+        target = values.get("target.topic")
+        topics = raw.get("topics", "")
+        if target and target in [t.strip() for t in str(topics).split(",")] and not values.get("target.bootstrap.servers"):
+            return [ConfigIssue("target.topic", "must differ from the input topics on the same cluster")]
+        return []
+
+    def sink(self) -> KafkaSink:
+        c = self.ctx.config
+        conf = client_config(self.ctx.worker, "producer", c.with_prefix("producer.override."),
+                             bootstrap_servers=c.get("target.bootstrap.servers"))
+        return KafkaSink(conf, topic=c.get("target.topic"), keep_partition=c["target.partition.preserve"],
+                         create_topics=_topic_creation(self.ctx.worker), connector=self.ctx.name,
+                         errors=self.ctx.reporter)
+
+
+def _topic_creation(worker: Mapping[str, str]) -> bool:
+    return str(worker.get("topic.creation.enable", "true")).strip().lower() == "true"
+
+
+CONNECTORS: list[type[Connector]] = [KafkaSinkConnector]
+
+__all__ = ["CONNECTORS", "KafkaSink", "KafkaSinkConnector", "KafkaSource", "KafkaUnavailable", "partition_key"]

@@ -1,0 +1,179 @@
+"""Running compiled connectors: in this process, or as N Bytewax processes on loopback addresses.
+
+Bytewax worker threads share the GIL, so parallelism comes from processes:
+`run_connectors(..., processes=N)` starts N copies of this program's worker
+entry point with `-i/-a`-style cluster settings, each building the same
+dataflow and owning its share of the source partitions, and stops them
+together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pyconnect_flow.data.exceptions import ConnectException
+
+
+@dataclass
+class RunOptions:
+    """How to run a set of connector files."""
+
+    worker_file: str
+    connector_files: list[str]
+    stop_at_end: bool = False
+    recovery_dir: str | None = None
+    processes: int | None = None
+    epoch_interval_ms: int | None = None
+    overrides: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Loaded:
+    specs: list[Any]
+    recovery_dir: Path | None
+    epoch: dt.timedelta
+    processes: int
+
+
+def load(options: RunOptions) -> Loaded:
+    """Parse and validate the worker file and every connector file (ConfigException lists every bad key)."""
+    from pyconnect_flow.config import load_connector_config, load_worker_config
+    from pyconnect_flow.config.definition import ConfigException, ConfigIssue
+    from pyconnect_flow.runtime.spec import check_connector, validate_worker
+
+    worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
+    worker, worker_values = validate_worker(worker_raw)
+    specs = []
+    problems: list[ConfigException] = []
+    names: dict[str, str] = {}
+    for path in options.connector_files:
+        raw = load_connector_config(path)
+        spec, issues = check_connector(raw, worker)
+        name = str(raw.get("name") or path)
+        if name in names:
+            issues = [*issues, ConfigIssue("name", f"duplicate connector name (also in {names[name]})")]
+        names[name] = path
+        if issues:
+            problems.append(ConfigException(name, issues))
+        else:
+            specs.append(spec)
+    if problems:
+        if len(problems) == 1:
+            raise problems[0]
+        raise ConnectException("\n".join(str(p) for p in problems))
+    recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
+    epoch_ms = options.epoch_interval_ms or worker_values["offset.flush.interval.ms"]
+    processes = options.processes or max([s.config["tasks.max"] for s in specs] or [1])
+    return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes)
+
+
+def build(loaded: Loaded, stop_at_end: bool, preflight: bool) -> Any:
+    from pyconnect_flow.flow import connectors_flow
+
+    return connectors_flow(loaded.specs, stop_at_end=stop_at_end, preflight=preflight)
+
+
+def _free_ports(n: int) -> list[int]:
+    sockets = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def run_connectors(options: RunOptions) -> None:
+    """Validate, preflight and run the connectors until they end (stop-at-end) or fail."""
+    from pyconnect_flow.runtime.recovery import prepare_recovery_dir
+
+    loaded = load(options)
+    if loaded.recovery_dir is not None:
+        prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
+    flow = build(loaded, options.stop_at_end, preflight=True)
+    if loaded.processes <= 1:
+        _run_in_process(flow, loaded)
+        return
+    del flow
+    _run_cluster(options, loaded)
+
+
+def _recovery_config(loaded: Loaded) -> Any:
+    if loaded.recovery_dir is None:
+        return None
+    from bytewax.recovery import RecoveryConfig
+
+    return RecoveryConfig(loaded.recovery_dir)
+
+
+def _run_in_process(flow: Any, loaded: Loaded) -> None:
+    from bytewax.testing import run_main
+
+    run_main(flow, epoch_interval=loaded.epoch, recovery_config=_recovery_config(loaded))
+
+
+def _run_cluster(options: RunOptions, loaded: Loaded) -> None:
+    addresses = [f"127.0.0.1:{p}" for p in _free_ports(loaded.processes)]
+    payload = json.dumps({"options": asdict(options), "addresses": addresses})
+    children: list[subprocess.Popen[bytes]] = []
+    env = dict(os.environ, PYCONNECT_FLOW_CLUSTER=payload)
+    env.setdefault("RUST_BACKTRACE", "0")
+    try:
+        for i in range(loaded.processes):
+            children.append(subprocess.Popen([sys.executable, "-m", "pyconnect_flow.runtime.cluster_worker", str(i)],
+                                             env=env))
+        failed: int | None = None
+        while True:
+            codes = [c.poll() for c in children]
+            bad = [c for c in codes if c not in (None, 0)]
+            if bad:
+                failed = bad[0]
+                break
+            if all(c == 0 for c in codes):
+                return
+            time.sleep(0.1)
+        raise ConnectException(f"A worker process exited with status {failed}; all workers were stopped")
+    finally:
+        for c in children:
+            if c.poll() is None:
+                c.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for c in children:
+            try:
+                c.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                c.kill()
+
+
+def cluster_worker_main(argv: Sequence[str]) -> int:
+    """Entry point of one process of a multi-process run (started by `_run_cluster`)."""
+    from bytewax.testing import cluster_main
+
+    from pyconnect_flow.runtime.errors import explain
+
+    process_id = int(argv[0])
+    payload = json.loads(os.environ["PYCONNECT_FLOW_CLUSTER"])
+    options = RunOptions(**payload["options"])
+    try:
+        loaded = load(options)
+        flow = build(loaded, options.stop_at_end, preflight=False)
+        cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
+                     recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
+    except Exception as exc:  # noqa: BLE001 - reported, then non-zero exit
+        print(f"pyconnect-flow worker {process_id}: {explain(exc)}", file=sys.stderr)
+        return 1
+    return 0

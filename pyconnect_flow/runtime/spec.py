@@ -1,0 +1,204 @@
+"""Validating worker and connector configs into `ConnectorSpec`s, reporting every bad key at once.
+
+This is the one place that knows which keys a connector config may hold:
+Kafka Connect's common connector keys, the sink- or source-only keys, the
+`errors.*` keys, the connector's own declaration, its converters' keys and its
+transforms. Nothing runs until every connector given is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyconnect_flow.config.definition import (
+    ConfigDef,
+    ConfigException,
+    ConfigIssue,
+    ConfigKey,
+    ConfigType,
+    ParsedConfig,
+    at_least,
+    non_empty_string_without_control_chars,
+    one_of,
+    valid_regex,
+)
+from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class
+from pyconnect_flow.errors import ERRORS_CONFIG
+
+JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
+
+COMMON_CONFIG = ConfigDef([
+    ConfigKey("name", ConfigType.STRING, doc="Globally unique name to use for this connector.",
+              validator=non_empty_string_without_control_chars),
+    ConfigKey("connector.class", ConfigType.STRING, doc="Name or alias of the connector class."),
+    ConfigKey("tasks.max", ConfigType.INT, 1, "Maximum number of tasks (Bytewax processes) for this connector.",
+              validator=at_least(1)),
+    ConfigKey("tasks.max.enforce", ConfigType.BOOLEAN, True, "(Deprecated) Fail when more tasks than tasks.max."),
+    ConfigKey("key.converter", ConfigType.CLASS, None, "Converter for keys (default: the worker's)."),
+    ConfigKey("value.converter", ConfigType.CLASS, None, "Converter for values (default: the worker's)."),
+    ConfigKey("header.converter", ConfigType.CLASS, None, "Header converter (SimpleHeaderConverter semantics)."),
+    ConfigKey("transforms", ConfigType.LIST, [], "Aliases of the transformations to apply, in order."),
+    ConfigKey("predicates", ConfigType.LIST, [], "Aliases of the predicates used by transformations."),
+    ConfigKey("config.action.reload", ConfigType.STRING, "restart", "Action on config provider changes.",
+              validator=one_of("none", "restart")),
+]).merged(ERRORS_CONFIG)
+
+SINK_CONFIG = ConfigDef([
+    ConfigKey("topics", ConfigType.LIST, [], "Topics to consume."),
+    ConfigKey("topics.regex", ConfigType.STRING, "", "Regular expression of topics to consume.",
+              validator=lambda v: valid_regex(v) if v else None),
+])
+
+SOURCE_CONFIG = ConfigDef([
+    ConfigKey("topic.creation.groups", ConfigType.LIST, [], "Topic creation groups (KIP-158)."),
+    ConfigKey("exactly.once.support", ConfigType.STRING, "requested", "requested or required.",
+              validator=one_of("requested", "required")),
+    ConfigKey("transaction.boundary", ConfigType.STRING, "poll", "poll, interval or connector.",
+              validator=one_of("poll", "interval", "connector")),
+    ConfigKey("transaction.boundary.interval.ms", ConfigType.LONG, None, "Interval for interval boundaries."),
+    ConfigKey("offsets.storage.topic", ConfigType.STRING, None, "Per-connector offsets topic (distributed only)."),
+])
+
+PASS_THROUGH_PREFIXES = ("transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter.",
+                         "producer.override.", "consumer.override.", "admin.override.")
+SOURCE_PREFIXES = ("topic.creation.",)
+
+WORKER_CONFIG = ConfigDef([
+    ConfigKey("bootstrap.servers", ConfigType.LIST, ["localhost:9092"], "Kafka bootstrap servers."),
+    ConfigKey("key.converter", ConfigType.CLASS, JSON_CONVERTER, "Default key converter."),
+    ConfigKey("value.converter", ConfigType.CLASS, JSON_CONVERTER, "Default value converter."),
+    ConfigKey("header.converter", ConfigType.CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+              "Default header converter."),
+    ConfigKey("offset.storage.file.filename", ConfigType.STRING, None,
+              "Directory of the Bytewax recovery store (source and sink positions)."),
+    ConfigKey("offset.flush.interval.ms", ConfigType.LONG, 60000,
+              "How often positions are stored (the Bytewax epoch length).", validator=at_least(1)),
+    ConfigKey("topic.creation.enable", ConfigType.BOOLEAN, True, "Create missing topics written by connectors."),
+])
+
+
+@dataclass
+class ConnectorSpec:
+    """A validated connector: its name, class, typed config and the raw (resolved) keys."""
+
+    name: str
+    connector: type[Connector]
+    config: ParsedConfig
+    raw: dict[str, str]
+    worker: dict[str, str]
+    display: dict[str, str]
+    """The config as safe to print: secrets hidden, provider values shown as their references."""
+
+    @property
+    def kind(self) -> str:
+        return self.connector.KIND
+
+    def converter(self, which: str) -> tuple[str, dict[str, Any]]:
+        """Class name and settings of the `key`/`value` converter (connector's, else the worker's)."""
+        own = self.raw.get(f"{which}.converter")
+        if own:
+            return own, _sub(self.raw, f"{which}.converter.")
+        name = self.worker.get(f"{which}.converter") or JSON_CONVERTER
+        return name, _sub(self.worker, f"{which}.converter.")
+
+
+def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+
+
+def validate_worker(raw: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Resolved worker keys and typed values of the keys we use; ConfigException on bad ones."""
+    from pyconnect_flow.config.providers import resolve_config
+
+    resolved = resolve_config(raw, raw)
+    values, issues = WORKER_CONFIG.check(resolved, ignore_unknown=True)
+    issues = list(resolved.issues) + issues
+    if issues:
+        raise ConfigException("worker", issues, what="worker")
+    return dict(resolved), values
+
+
+def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[ConnectorSpec | None, list[ConfigIssue]]:
+    """A spec for a valid connector config, and every issue found (the spec is None when there are any)."""
+    from pyconnect_flow.config.providers import resolve_config
+
+    resolved = resolve_config(raw, worker)
+    config = dict(resolved)
+    issues: list[ConfigIssue] = list(resolved.issues)
+    cls: type[Connector] | None = None
+    class_name = config.get("connector.class")
+    if class_name:
+        try:
+            cls = connector_class(class_name)
+        except UnknownConnectorClass as exc:
+            issues.append(ConfigIssue("connector.class", str(exc)))
+    definition = COMMON_CONFIG
+    prefixes = PASS_THROUGH_PREFIXES
+    if cls is not None:
+        side = SINK_CONFIG if cls.KIND == "sink" else SOURCE_CONFIG
+        definition = COMMON_CONFIG.merged(side, cls.CONFIG)
+        prefixes = prefixes + cls.ALLOWED_PREFIXES + (SOURCE_PREFIXES if cls.KIND == "source" else ())
+    values, own_issues = definition.check(config, allowed_prefixes=prefixes, ignore_unknown=cls is None)
+    issues += own_issues
+    if cls is not None and not own_issues:
+        issues += cls.validate_values(values, config)
+    if cls is not None and cls.KIND == "sink":
+        issues += _check_sink_topics(values, config)
+    issues += _check_converters(config, worker)
+    issues += _check_transforms(config)
+    name = str(config.get("name") or "")
+    if issues:
+        return None, issues
+    assert cls is not None
+    parsed = ParsedConfig(values, config, definition)
+    display = resolved.display(secret_keys=[k.name for k in definition if k.is_secret])
+    return ConnectorSpec(name, cls, parsed, config, dict(worker), display), []
+
+
+def validate_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> ConnectorSpec:
+    """A spec for a valid connector config, or ConfigException naming every bad key."""
+    spec, issues = check_connector(raw, worker)
+    if spec is None:
+        raise ConfigException(str(raw.get("name") or "<unnamed>"), issues)
+    return spec
+
+
+def _check_sink_topics(values: Mapping[str, Any], raw: Mapping[str, str]) -> list[ConfigIssue]:
+    topics = [t for t in values.get("topics") or [] if t]
+    regex = values.get("topics.regex") or ""
+    issues = []
+    if topics and regex:
+        issues.append(ConfigIssue("topics", "topics and topics.regex are mutually exclusive options, but both are set."))
+    elif not topics and not regex:
+        issues.append(ConfigIssue("topics", "Must configure one of topics or topics.regex"))
+    dlq = values.get("errors.deadletterqueue.topic.name") or ""
+    if dlq and (dlq in topics or (regex and re.fullmatch(regex, dlq))):
+        issues.append(ConfigIssue("errors.deadletterqueue.topic.name",
+                                  f"The DLQ topic '{dlq}' may not be included in the list of topics consumed"))
+    return issues
+
+
+def _check_converters(config: Mapping[str, str], worker: Mapping[str, str]) -> list[ConfigIssue]:
+    from pyconnect_flow.converters import check_converter
+
+    issues: list[ConfigIssue] = []
+    for which in ("key", "value"):
+        own = config.get(f"{which}.converter")
+        if own:
+            issues += check_converter(own, _sub(config, f"{which}.converter."), f"{which}.converter.")
+        elif any(k.startswith(f"{which}.converter.") for k in config):
+            name = worker.get(f"{which}.converter") or JSON_CONVERTER
+            issues += check_converter(name, _sub(config, f"{which}.converter."), f"{which}.converter.")
+    return issues
+
+
+def _check_transforms(config: Mapping[str, str]) -> list[ConfigIssue]:
+    if not config.get("transforms", "").strip() and not config.get("predicates", "").strip():
+        return []
+    from pyconnect_flow.transforms import check_config
+
+    return list(check_config(config))

@@ -1,0 +1,178 @@
+"""The per-batch stages of a pipeline: decode, transform, encode — with error handling.
+
+Each stage takes a `Chunk` (records of one source partition, plus the
+original raw records they came from, plus failures so far) and returns it
+changed. A failing batch is retried record by record so that one bad record
+is reported (and dead-lettered) alone while the rest go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pyconnect_flow.converters.base import Converter
+from pyconnect_flow.errors import ErrorReporter, FailedRecord, Stage
+from pyconnect_flow.record import Record
+
+TransformFn = Callable[[Record], "Record | None"]
+
+
+class Chunk:
+    """Records of one source partition on their way through the stages.
+
+    `originals[i]` is the record as read for `records[i]` (kept only for
+    sources of raw bytes, so dead letters carry the bytes as they arrived).
+    """
+
+    __slots__ = ("key", "records", "originals", "failed")
+
+    def __init__(self, key: str, records: list[Record], originals: list[Record] | None,
+                 failed: list[FailedRecord] | None = None) -> None:
+        self.key = key
+        self.records = records
+        self.originals = originals
+        self.failed = failed if failed is not None else []
+
+
+def _class_name(obj: Any) -> str:
+    cls = obj if isinstance(obj, type) else type(obj)
+    if cls.__name__ == "function":
+        return getattr(obj, "__qualname__", "function")
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+class Decoder:
+    """Bytes → Connect data with the key and value converters (the sink side of Kafka Connect)."""
+
+    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter) -> None:
+        self.key, self.value, self.errors = key, value, errors
+
+    def _one(self, r: Record) -> Record:
+        try:
+            ks, kv = self.key.to_connect(r.topic, r.key)
+        except Exception as exc:
+            exc.__dict__.setdefault("_pcf_stage", Stage.KEY_CONVERTER)
+            raise
+        try:
+            vs, vv = self.value.to_connect(r.topic, r.value)
+        except Exception as exc:
+            exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
+            raise
+        return Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
+                      r.source_partition, r.source_offset)
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        raw = chunk.records
+        topics = [r.topic for r in raw]
+        try:
+            keys = self.key.to_connect_batch(topics, [r.key for r in raw])
+            values = self.value.to_connect_batch(topics, [r.value for r in raw])
+        except Exception:
+            return self._slow(chunk)
+        chunk.records = [
+            Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
+                   r.source_partition, r.source_offset)
+            for r, (ks, kv), (vs, vv) in zip(raw, keys, values)
+        ]
+        chunk.originals = raw
+        return chunk
+
+    def _slow(self, chunk: Chunk) -> Chunk:
+        out: list[Record] = []
+        originals: list[Record] = []
+        for r in chunk.records:
+            try:
+                out.append(self._one(r))
+                originals.append(r)
+            except Exception as exc:
+                stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
+                conv = self.key if stage is Stage.KEY_CONVERTER else self.value
+                failed = self.errors.failed(stage, r, exc, _class_name(conv))
+                if failed is not None:
+                    chunk.failed.append(failed)
+        chunk.records, chunk.originals = out, originals
+        return chunk
+
+
+class Transformer:
+    """Applies one transform callable (a chain) to every record; None drops the record."""
+
+    def __init__(self, transform: TransformFn, errors: ErrorReporter) -> None:
+        self.transform, self.errors = transform, errors
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        transform = self.transform
+        originals = chunk.originals
+        out: list[Record] = []
+        kept: list[Record] | None = [] if originals is not None else None
+        for i, r in enumerate(chunk.records):
+            try:
+                t = transform(r)
+            except Exception as exc:
+                failed = self.errors.failed(Stage.TRANSFORMATION, r, exc, _class_name(getattr(exc, "transform", transform)),
+                                            original=originals[i] if originals is not None else None)
+                if failed is not None:
+                    chunk.failed.append(failed)
+                continue
+            if t is not None:
+                out.append(t)
+                if kept is not None:
+                    kept.append(originals[i])  # type: ignore[index]
+        chunk.records, chunk.originals = out, kept
+        return chunk
+
+
+class Encoder:
+    """Connect data → bytes with the key and value converters (the source side of Kafka Connect)."""
+
+    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter) -> None:
+        self.key, self.value, self.errors = key, value, errors
+
+    def encode_one(self, r: Record) -> Record:
+        try:
+            k = self.key.from_connect(r.topic, r.key_schema, r.key)
+        except Exception as exc:
+            exc.__dict__.setdefault("_pcf_stage", Stage.KEY_CONVERTER)
+            raise
+        try:
+            v = self.value.from_connect(r.topic, r.value_schema, r.value)
+        except Exception as exc:
+            exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
+            raise
+        return Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
+                      r.source_partition, r.source_offset)
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        recs = chunk.records
+        if not recs:
+            return chunk
+        topic0 = recs[0].topic
+        topics: str | Sequence[str] = topic0 if all(r.topic == topic0 for r in recs) else [r.topic for r in recs]
+        try:
+            keys = self.key.from_connect_batch(topics, [(r.key_schema, r.key) for r in recs])
+            values = self.value.from_connect_batch(topics, [(r.value_schema, r.value) for r in recs])
+        except Exception:
+            return self._slow(chunk)
+        chunk.records = [
+            Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
+                   r.source_partition, r.source_offset)
+            for r, k, v in zip(recs, keys, values)
+        ]
+        return chunk
+
+    def _slow(self, chunk: Chunk) -> Chunk:
+        out: list[Record] = []
+        originals = chunk.originals
+        for i, r in enumerate(chunk.records):
+            try:
+                out.append(self.encode_one(r))
+            except Exception as exc:
+                stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
+                conv = self.key if stage is Stage.KEY_CONVERTER else self.value
+                failed = self.errors.failed(stage, r, exc, _class_name(conv),
+                                            original=originals[i] if originals is not None else None)
+                if failed is not None:
+                    chunk.failed.append(failed)
+        chunk.records = out
+        return chunk

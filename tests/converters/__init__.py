@@ -1,0 +1,1 @@
+"""Tests of pyconnect_flow.converters."""

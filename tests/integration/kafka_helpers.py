@@ -1,0 +1,133 @@
+"""Small helpers for integration tests: run the CLI, write configs, read and fill topics."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Message:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes]]
+    timestamp: int
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["RUST_BACKTRACE"] = "0"
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def run_cli(args: Iterable[str], cwd: Path | None = None, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `pyconnect-flow ARGS` in a subprocess and return the finished process."""
+    return subprocess.run([sys.executable, "-m", "pyconnect_flow", *args], cwd=cwd, env=cli_env(**env),
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start_cli(args: Iterable[str], cwd: Path | None = None, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "pyconnect_flow", *args], cwd=cwd, env=cli_env(**env),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def write_properties(path: Path, values: Mapping[str, Any]) -> Path:
+    path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    return path
+
+
+def worker_file(tmp: Path, bootstrap: str, **extra: Any) -> Path:
+    values = {
+        "bootstrap.servers": bootstrap,
+        "key.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+        "key.converter.schemas.enable": "true",
+        "value.converter.schemas.enable": "true",
+        "offset.storage.file.filename": str(tmp / "offsets"),
+        "offset.flush.interval.ms": "500",
+    }
+    values.update({k.replace("_", "."): v for k, v in extra.items()})
+    return write_properties(tmp / "worker.properties", values)
+
+
+def topic_partitions(bootstrap: str, topic: str) -> list[int]:
+    meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=10)
+    return sorted(meta.topics[topic].partitions)
+
+
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-test-watermarks"})
+    try:
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+                for p in topic_partitions(bootstrap, topic)}
+    finally:
+        consumer.close()
+
+
+def count_messages(bootstrap: str, topic: str) -> int:
+    return sum(end_offsets(bootstrap, topic).values())
+
+
+def read_topic(bootstrap: str, topic: str, expected: int | None = None, timeout: float = 30.0) -> list[Message]:
+    """All messages of `topic` from the beginning (up to the end offsets, or `expected` of them)."""
+    ends = end_offsets(bootstrap, topic)
+    target = sum(ends.values()) if expected is None else expected
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-test-reader", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(topic, p, 0) for p in ends])
+    out: list[Message] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(out) < target and time.monotonic() < deadline:
+            for m in consumer.consume(5000, 0.5):
+                if m.error() is None:
+                    out.append(Message(m.topic(), m.partition(), m.offset(), m.key(), m.value(),
+                                       list(m.headers() or []), m.timestamp()[1]))
+    finally:
+        consumer.close()
+    return out
+
+
+def produce(bootstrap: str, topic: str, records: Iterable[Mapping[str, Any]]) -> None:
+    """Produce dicts with value (and optional key, partition, headers, timestamp) and wait for delivery."""
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+    errors: list[str] = []
+
+    def report(err: Any, _msg: Any) -> None:
+        if err is not None:
+            errors.append(str(err))
+
+    for r in records:
+        kwargs = {k: r[k] for k in ("key", "partition", "headers", "timestamp") if r.get(k) is not None}
+        while True:
+            try:
+                producer.produce(topic, r.get("value"), on_delivery=report, **kwargs)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    producer.flush(30)
+    assert not errors, errors
+
+
+def group_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+    try:
+        tps = consumer.committed([TopicPartition(topic, p) for p in topic_partitions(bootstrap, topic)], timeout=10)
+        return {tp.partition: tp.offset for tp in tps}
+    finally:
+        consumer.close()
