@@ -82,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     from pyconnect_flow.runtime.errors import explain
 
-    os.environ.setdefault("RUST_BACKTRACE", "0")
+    # Rust backtraces of Bytewax's runtime say nothing to a connector user; errors are explained below.
+    os.environ["RUST_BACKTRACE"] = os.environ.get("PYCONNECT_FLOW_RUST_BACKTRACE", "0")
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

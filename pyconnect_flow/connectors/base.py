@@ -142,16 +142,33 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
 class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
     def __init__(self, writer: SinkWriter) -> None:
         self._writer = writer
+        self._failed = False
 
     def write_batch(self, values: list[list[Record]]) -> None:
         write = self._writer.write
-        for records in values:
-            write(records)
+        try:
+            for records in values:
+                write(records)
+        except BaseException:
+            self._failed = True
+            raise
 
     def snapshot(self) -> Any:
-        return self._writer.flush()
+        try:
+            return self._writer.flush()
+        except BaseException:
+            self._failed = True
+            raise
 
     def close(self) -> None:
+        # Bytewax also calls close() while unwinding from a failed write or snapshot; raising
+        # again there aborts the process (a panic inside a panic) and hides the first error.
+        if self._failed:
+            try:
+                self._writer.close()
+            except Exception:  # noqa: BLE001 - the first failure is the one reported
+                pass
+            return
         self._writer.flush()
         self._writer.close()
 

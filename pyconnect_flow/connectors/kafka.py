@@ -75,15 +75,6 @@ class KafkaReader(SourceReader):
                 start = committed[0].offset
         if start is None:
             start = OFFSET_END if reset == "latest" else OFFSET_BEGINNING
-        self._end: int | None = None
-        if stop_at_end:
-            low, high = self._consumer.get_watermark_offsets(TopicPartition(topic, partition),
-                                                            timeout=DEFAULT_TIMEOUT_S)
-            self._end = high
-            if start == OFFSET_BEGINNING:
-                start = low
-            elif start == OFFSET_END:
-                start = high
         self._consumer.assign([TopicPartition(topic, partition, start)])
         self._next: int | None = start if start >= 0 else None
         self._last_snapshot: int | None = None
@@ -91,8 +82,8 @@ class KafkaReader(SourceReader):
         self._idle = False
 
     def read(self) -> list[Record]:
-        if self._end is not None and self._next is not None and self._next >= self._end:
-            raise EndOfInput()
+        # The end (stop-at-end) is the partition-EOF event, i.e. the fetch high watermark:
+        # some brokers (Tansu) answer ListOffsets with a stale end offset.
         messages = self._consumer.consume(self.batch_size, 0)
         if not messages:
             if self._at_eof:
@@ -106,7 +97,7 @@ class KafkaReader(SourceReader):
             err = m.error()
             if err is not None:
                 if err.code() == _PARTITION_EOF():
-                    self._at_eof = True
+                    self._at_eof = m.offset() >= (records[-1].offset + 1 if records else (self._next or 0))
                     continue
                 if err.retriable():
                     log.warning("Kafka consumer error on %s-%s (retrying): %s", self.topic, self.partition, err.str())
@@ -118,7 +109,8 @@ class KafkaReader(SourceReader):
                           tuple(m.headers() or ()), ts if ts_type else None))
         if records:
             self._next = records[-1].offset + 1
-            self._at_eof = False
+            if self._at_eof and messages[-1].error() is None:
+                self._at_eof = False
         return records
 
     def position(self) -> int | None:

@@ -30,6 +30,18 @@ class Struct:
             for name, value in values.items():
                 self.put(name, value)
 
+    @classmethod
+    def unchecked(cls, schema: Schema, values: dict[str, Any]) -> Struct:
+        """A Struct holding `values` (field name -> value, used as is) without checking them.
+
+        For code that moves values already checked against the same field schemas from one
+        struct to another (the SMTs do, per record); anything else should use `put`.
+        """
+        s = cls.__new__(cls)
+        s.schema = schema
+        s._values = values
+        return s
+
     def _field(self, name: str) -> Field:
         f = self.schema.field(name)
         if f is None:

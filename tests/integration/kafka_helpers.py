@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,36 +71,56 @@ def topic_partitions(bootstrap: str, topic: str) -> list[int]:
     return sorted(meta.topics[topic].partitions)
 
 
-def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-test-watermarks"})
-    try:
-        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
-                for p in topic_partitions(bootstrap, topic)}
-    finally:
-        consumer.close()
+class TopicReader:
+    """Reads a topic from the beginning, incrementally, up to what the broker has now.
 
+    The end is found with partition-EOF events (the fetch high watermark), not
+    ListOffsets, because Tansu answers ListOffsets with the last batch's base offset + 1.
+    """
 
-def count_messages(bootstrap: str, topic: str) -> int:
-    return sum(end_offsets(bootstrap, topic).values())
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-test-reader",
+                                  "enable.auto.commit": False, "enable.partition.eof": True})
+        self.partitions = topic_partitions(bootstrap, topic)
+        self.consumer.assign([TopicPartition(topic, p, 0) for p in self.partitions])
+        self.messages: list[Message] = []
+
+    def poll(self, timeout: float = 10.0) -> list[Message]:
+        """Everything new until every partition reports EOF (or the timeout)."""
+        at_eof: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while len(at_eof) < len(self.partitions) and time.monotonic() < deadline:
+            for m in self.consumer.consume(5000, 0.2):
+                err = m.error()
+                if err is not None:
+                    if err.code() == KafkaError._PARTITION_EOF:
+                        at_eof.add(m.partition())
+                    continue
+                at_eof.discard(m.partition())
+                self.messages.append(Message(m.topic(), m.partition(), m.offset(), m.key(), m.value(),
+                                             list(m.headers() or []), m.timestamp()[1]))
+        return self.messages
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 def read_topic(bootstrap: str, topic: str, expected: int | None = None, timeout: float = 30.0) -> list[Message]:
-    """All messages of `topic` from the beginning (up to the end offsets, or `expected` of them)."""
-    ends = end_offsets(bootstrap, topic)
-    target = sum(ends.values()) if expected is None else expected
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-test-reader", "enable.auto.commit": False})
-    consumer.assign([TopicPartition(topic, p, 0) for p in ends])
-    out: list[Message] = []
+    """All messages of `topic` from the beginning: until EOF everywhere, or at least `expected` of them."""
+    reader = TopicReader(bootstrap, topic)
     deadline = time.monotonic() + timeout
     try:
-        while len(out) < target and time.monotonic() < deadline:
-            for m in consumer.consume(5000, 0.5):
-                if m.error() is None:
-                    out.append(Message(m.topic(), m.partition(), m.offset(), m.key(), m.value(),
-                                       list(m.headers() or []), m.timestamp()[1]))
+        while True:
+            messages = reader.poll(max(0.5, deadline - time.monotonic()))
+            if expected is None or len(messages) >= expected or time.monotonic() >= deadline:
+                return messages
+            time.sleep(0.1)
     finally:
-        consumer.close()
-    return out
+        reader.close()
+
+
+def count_messages(bootstrap: str, topic: str) -> int:
+    return len(read_topic(bootstrap, topic))
 
 
 def produce(bootstrap: str, topic: str, records: Iterable[Mapping[str, Any]]) -> None:

@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from tests.integration.kafka_helpers import (
-    count_messages,
+    TopicReader,
     group_offsets,
     produce,
     read_topic,
@@ -91,18 +91,19 @@ def test_delivery_failure_stops_the_flow_with_a_clear_error(kafka, tmp_path: Pat
             "target.bootstrap.servers": target.bootstrap_servers,
             "producer.override.message.timeout.ms": 1500, "target.partition.preserve": "false"})
         proc = start_cli(["standalone", str(worker), str(conn)])
+        progress = TopicReader(target.bootstrap_servers, "target")
         deadline = time.monotonic() + 60
-        while count_messages(target.bootstrap_servers, "target") < 100:
+        while len(progress.poll(0.5)) < 100:
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline
-            time.sleep(0.1)
+        progress.close()
         target.stop()
         produce(kafka.bootstrap_servers, unique_name, [{"value": b"after"} for _ in range(10)])
         try:
             _, err = proc.communicate(timeout=60)
         finally:
             proc.kill()
-        assert proc.returncode == 1
+        assert proc.returncode == 1, err
         assert unique_name in err and "delivery to topic 'target'" in err and "failed" in err
     finally:
         target.stop()

@@ -9,7 +9,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.integration.kafka_helpers import count_messages, read_topic, run_cli, start_cli, worker_file, write_properties
+from tests.integration.kafka_helpers import (
+    TopicReader,
+    count_messages,
+    read_topic,
+    run_cli,
+    start_cli,
+    worker_file,
+    write_properties,
+)
 
 LINES = 300_000
 
@@ -25,14 +33,15 @@ def test_kill_9_mid_file_then_resume_delivers_every_line(tansu_kafka, tmp_path: 
     kafka.create_topic(unique_name, partitions=3)
 
     proc = start_cli(["standalone", str(worker), str(conn), "--stop-at-end"], cwd=tmp_path)
+    progress = TopicReader(kafka.bootstrap_servers, unique_name)
     deadline = time.monotonic() + 120
-    while count_messages(kafka.bootstrap_servers, unique_name) < LINES // 4:
+    while len(progress.poll(0.5)) < LINES // 4:
         assert proc.poll() is None, proc.communicate()[1]
         assert time.monotonic() < deadline, "the flow made no progress"
-        time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    delivered_before = count_messages(kafka.bootstrap_servers, unique_name)
+    delivered_before = len(progress.poll())
+    progress.close()
     assert delivered_before < LINES, "the flow finished before it could be killed; make the file larger"
 
     done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"], cwd=tmp_path, timeout=300)

@@ -1,0 +1,480 @@
+"""Cast: change the type of top-level fields, or of the whole key/value.
+
+Kafka's `org.apache.kafka.connect.transforms.Cast$Key` / `$Value`::
+
+    Cast.value(spec={"age": "int32", "score": "float64"})   # or spec="age:int32,score:float64"
+    Cast.key(spec="string")                                  # the whole key
+
+Targets are int8, int16, int32, int64, float32, float64, boolean and string (not bytes).
+Inputs are those types and bytes (bytes only to string, as base64). Logical values (Decimal,
+Date, Time, Timestamp) cast to string (`Values.dateFormatFor` formats for dates and times) or,
+through their underlying number (days, milliseconds, the decimal value), to any number or
+boolean. Numbers narrow as Java's casts do (wrapping, truncation); text parses as Java's
+`Integer.parseInt`/`Double.parseDouble`/`Boolean.parseBoolean`. Schema defaults are cast too,
+and a null key/value passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
+from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.util import (
+    INT_BITS,
+    REPLACE_NULL_WITH_DEFAULT,
+    KeyValueTransform,
+    SchemaCache,
+    copy_schema_basics,
+    decimal_to_long,
+    field_values,
+    java_split,
+    put_checked,
+    require_map,
+    require_struct,
+    saturate_float,
+    to_float32,
+    type_name,
+    wrap_int,
+)
+
+__all__ = [
+    "TRANSFORMS", "Cast", "CastKey", "CastValue", "cast_value", "java_date_string", "java_double_string",
+    "java_float_string", "parse_cast_spec",
+]
+
+PURPOSE = "cast types"
+WHOLE_VALUE: None = None
+"""The key of a whole-value cast in a parsed spec (no field name)."""
+
+OUTPUT_TYPES = (Type.INT8, Type.INT16, Type.INT32, Type.INT64, Type.FLOAT32, Type.FLOAT64, Type.BOOLEAN, Type.STRING)
+INPUT_TYPES = (*OUTPUT_TYPES, Type.BYTES)
+_OUTPUT_NAMES = "[" + ", ".join(t.name for t in OUTPUT_TYPES) + "]"
+_INPUT_NAMES = "[" + ", ".join(t.name for t in INPUT_TYPES) + "]"
+_JAVA_WHITESPACE = "".join(chr(c) for c in range(33))
+_JAVA_INT = re.compile(r"[+-]?\d+")
+_JAVA_DOUBLE = re.compile(
+    r"[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[fFdD]?"
+    r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+[fFdD]?)",
+    re.ASCII,
+)
+MILLIS_PER_DAY = 86_400_000
+
+
+# spec ------------------------------------------------------------------------
+
+class CastSpecError(ValueError):
+    """A `spec` Kafka's Cast rejects (Kafka: ConfigException)."""
+
+
+def parse_cast_spec(mappings: list[str]) -> dict[str | None, Type]:
+    """`["field:type", ...]` (or `["type"]` for the whole value) as {field: Type}; whole value under None."""
+    if not mappings:
+        raise CastSpecError("Must specify at least one field to cast.")
+    casts: dict[str | None, Type] = {}
+    whole = False
+    for mapping in mappings:
+        parts = java_split(mapping, ":")
+        if len(parts) > 2 or not parts:
+            raise CastSpecError(f"Invalid rename mapping: {mapping}")
+        if len(parts) == 1:
+            casts[WHOLE_VALUE] = _output_type(parts[0])
+            whole = True
+        else:
+            casts[parts[0].strip(_JAVA_WHITESPACE)] = _output_type(parts[1])
+    if whole and len(mappings) > 1:
+        raise CastSpecError("Cast transformations that specify a type to cast the entire value to "
+                            "may only specify a single cast in their spec")
+    return casts
+
+
+def _output_type(text: str) -> Type:
+    name = text.strip(_JAVA_WHITESPACE)
+    try:
+        type_ = Type[name.upper()]
+    except KeyError:
+        raise CastSpecError(f"Invalid type found in casting spec: {name}") from None
+    if type_ not in OUTPUT_TYPES:
+        raise CastSpecError(f"Cast transformation does not support casting to {type_.name}; "
+                            f"supported types are {_OUTPUT_NAMES}")
+    return type_
+
+
+def _check_spec(value: Any) -> str | None:
+    try:
+        parse_cast_spec(value)
+    except CastSpecError as exc:
+        return str(exc)
+    return None
+
+
+# Java's toString of numbers and dates ------------------------------------------
+
+def _java_fp(digits: str, exponent: int, negative: bool) -> str:
+    """Digits d1d2... of d1.d2... x 10**exponent in Java's `Double.toString` layout."""
+    sign = "-" if negative else ""
+    if -3 <= exponent < 7:
+        if exponent >= 0:
+            whole = digits[: exponent + 1].ljust(exponent + 1, "0")
+            return f"{sign}{whole}.{digits[exponent + 1:] or '0'}"
+        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
+
+
+def _special(x: float) -> str | None:
+    if x != x:
+        return "NaN"
+    if math.isinf(x):
+        return "Infinity" if x > 0 else "-Infinity"
+    if x == 0:
+        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
+    return None
+
+
+def _digits_of(text: str) -> tuple[str, int]:
+    d = decimal.Decimal(text)
+    digits = "".join(map(str, d.as_tuple().digits)).rstrip("0") or "0"
+    return digits, d.adjusted()
+
+
+def _two_digits(x: float, digits: str, exponent: int, same: Any) -> tuple[str, int]:
+    """Java picks among decimals of at least two digits: the closest one, if it still reads back as `x`.
+
+    (So `Double.MIN_VALUE` is `4.9E-324`, not `5.0E-324`; trailing zeros are dropped again.)
+    """
+    if len(digits) == 1:
+        two = f"{x:.1e}"
+        if same(float(two)):
+            digits, exponent = _digits_of(two)
+    return digits, exponent
+
+
+def java_double_string(x: float) -> str:
+    """Java's `Double.toString(x)`: shortest round-trip digits, `1.0E10` / `0.001` layout."""
+    special = _special(x)
+    if special is not None:
+        return special
+    magnitude = abs(x)
+    digits, exponent = _digits_of(repr(magnitude))
+    digits, exponent = _two_digits(magnitude, digits, exponent, magnitude.__eq__)
+    return _java_fp(digits, exponent, x < 0)
+
+
+def java_float_string(x: float) -> str:
+    """Java's `Float.toString((float) x)`."""
+    x = to_float32(x)
+    special = _special(x)
+    if special is not None:
+        return special
+    magnitude = abs(x)
+
+    def same(y: float) -> bool:
+        return to_float32(y) == magnitude
+
+    for precision in range(9):
+        text = f"{magnitude:.{precision}e}"
+        if same(float(text)):
+            break
+    digits, exponent = _digits_of(text)
+    digits, exponent = _two_digits(magnitude, digits, exponent, same)
+    return _java_fp(digits, exponent, x < 0)
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day number since 1970-01-01, proleptic Gregorian, any year."""
+    z = days + 719_468
+    era = z // 146_097
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (1 if month <= 2 else 0), month, day
+
+
+def java_date_string(millis: int) -> str:
+    """A `java.util.Date` of `millis` as `Values.dateFormatFor` formats it (in UTC).
+
+    Under a day since the epoch (also any time before it): `HH:mm:ss.SSS'Z'`; whole days:
+    `yyyy-MM-dd`; otherwise `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`.
+    """
+    days, ms = divmod(millis, MILLIS_PER_DAY)
+    seconds, ms = divmod(ms, 1000)
+    minutes, s = divmod(seconds, 60)
+    h, m = divmod(minutes, 60)
+    time = f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
+    if millis < MILLIS_PER_DAY:
+        return time
+    year, month, day = _civil_from_days(days)
+    date = f"{year if year > 0 else 1 - year:04d}-{month:02d}-{day:02d}"
+    return date if millis % MILLIS_PER_DAY == 0 else f"{date}T{time}"
+
+
+def _logical_millis(value: dt.date | dt.time) -> int:
+    if isinstance(value, dt.datetime):
+        return logical.timestamp_to_millis(value)
+    if isinstance(value, dt.date):
+        return logical.date_to_days(value) * MILLIS_PER_DAY
+    return logical.time_to_millis(value)
+
+
+# casting one value ---------------------------------------------------------------
+
+def _unexpected(value: Any) -> DataException:
+    return DataException(f"Unexpected type in Cast transformation: {type_name(value)}")
+
+
+def _out_of_range(value: Any) -> DataException:
+    return DataException(f"Value ({value}) was out of range for requested data type")
+
+
+def _to_int(value: Any, bits: int) -> int:
+    if isinstance(value, bool):
+        return 1 if value else 0
+    if isinstance(value, int):
+        return wrap_int(value, bits)
+    if isinstance(value, float):
+        return saturate_float(value, 64) if bits == 64 else wrap_int(saturate_float(value, 32), bits)
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise _unexpected(value)
+        return wrap_int(decimal_to_long(value), bits)
+    if isinstance(value, str):
+        if _JAVA_INT.fullmatch(value):
+            n = int(value)
+            if -(1 << (bits - 1)) <= n < (1 << (bits - 1)):
+                return n
+        raise _out_of_range(value)
+    raise _unexpected(value)
+
+
+def _to_float(value: Any, float32: bool) -> float:
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, decimal.Decimal)):
+        try:
+            out = float(value) if value else 0.0  # BigDecimal has no negative zero
+        except OverflowError:
+            out = math.inf if value > 0 else -math.inf
+    elif isinstance(value, float):
+        out = value
+    elif isinstance(value, str):
+        text = value.strip(_JAVA_WHITESPACE)
+        if not _JAVA_DOUBLE.fullmatch(text):
+            raise _out_of_range(value)
+        body = text.rstrip("fFdD") if not text.endswith("Infinity") else text
+        out = float.fromhex(body) if "x" in body or "X" in body else float(body)
+    else:
+        raise _unexpected(value)
+    return to_float32(out) if float32 else out
+
+
+def _to_boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return wrap_int(value, 64) != 0
+    if isinstance(value, float):
+        return saturate_float(value, 64) != 0
+    if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            raise _unexpected(value)
+        return decimal_to_long(value) != 0
+    if isinstance(value, str):
+        return value.lower() == "true"
+    raise _unexpected(value)
+
+
+def _to_string(value: Any, schema: Schema | None) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if schema is not None and schema.type is Type.FLOAT32:
+            return java_float_string(value)
+        return java_double_string(value)
+    if isinstance(value, decimal.Decimal):
+        return str(value.copy_abs() if value.is_zero() else value)
+    if isinstance(value, (dt.date, dt.time)):
+        return java_date_string(_logical_millis(value))
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return str(value)
+
+
+def _infer_type(value: Any) -> Type | None:
+    """The schema type Kafka's `ConnectSchema.schemaType` gives a schemaless value's class."""
+    if isinstance(value, bool):
+        return Type.BOOLEAN
+    if isinstance(value, int):
+        return Type.INT64
+    if isinstance(value, float):
+        return Type.FLOAT64
+    if isinstance(value, str):
+        return Type.STRING
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Type.BYTES
+    if isinstance(value, (list, tuple)):
+        return Type.ARRAY
+    if isinstance(value, Mapping):
+        return Type.MAP
+    if isinstance(value, Struct):
+        return Type.STRUCT
+    return None
+
+
+def _encode_logical(schema: Schema, value: Any) -> Any:
+    """Date/Time/Timestamp values as their underlying int (days or milliseconds)."""
+    name = schema.name
+    if name == logical.DATE_NAME and isinstance(value, dt.date):
+        return logical.date_to_days(value)
+    if name == logical.TIME_NAME and isinstance(value, (dt.time, dt.datetime)):
+        return logical.time_to_millis(value)
+    if name == logical.TIMESTAMP_NAME and isinstance(value, dt.datetime):
+        return logical.timestamp_to_millis(value)
+    return value
+
+
+def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
+    """`value` (of `schema`, or schemaless) cast to `target` as Kafka's Cast casts it."""
+    if value is None:
+        return None
+    inferred = schema.type if schema is not None else _infer_type(value)
+    if inferred is None:
+        raise DataException(f"Cast transformation was passed a value of type {type_name(value)} "
+                            "which is not supported by Connect's data API")
+    if inferred not in INPUT_TYPES:
+        raise DataException(f"Cast transformation does not support casting from {inferred.name}; "
+                            f"supported types are {_INPUT_NAMES}")
+    if inferred is Type.FLOAT32 and isinstance(value, float):
+        value = to_float32(value)  # a FLOAT32 value is a Java Float: a Python float holds more precision
+    if target is Type.STRING:
+        return _to_string(value, schema)
+    if schema is not None and schema.name is not None:
+        value = _encode_logical(schema, value)
+    if target in INT_BITS:
+        return _to_int(value, INT_BITS[target])
+    if target is Type.FLOAT32 or target is Type.FLOAT64:
+        return _to_float(value, target is Type.FLOAT32)
+    if target is Type.BOOLEAN:
+        return _to_boolean(value)
+    raise DataException(f"{target.name} is not supported in the Cast transformation.")
+
+
+# the transform ---------------------------------------------------------------------
+
+class Cast(KeyValueTransform):
+    """Cast fields or the entire key or value to a specific type, e.g. to force an integer field to a smaller width."""
+
+    CONFIG = ConfigDef([
+        ConfigKey("spec", ConfigType.LIST, doc="List of fields and the type to cast them to of the form "
+                  "field1:type,field2:type to cast fields of Maps or Structs. A single type to cast the entire "
+                  "value. Valid types are int8, int16, int32, int64, float32, float64, boolean, and string. "
+                  "Note that binary fields can only be cast to string.", validator=_check_spec, importance="high"),
+        REPLACE_NULL_WITH_DEFAULT,
+    ])
+
+    @classmethod
+    def _props_from_kwargs(cls, props: dict[str, Any]) -> dict[str, Any]:
+        spec = props.get("spec")
+        if isinstance(spec, Mapping):
+            props["spec"] = [f"{name}:{_type_text(t)}" for name, t in spec.items()]
+        elif isinstance(spec, Type):
+            props["spec"] = [spec.name]
+        return props
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        self.casts = parse_cast_spec(values["spec"])
+        self.whole_value_type: Type | None = self.casts.get(WHOLE_VALUE)
+        self._field_casts: dict[str, Type] = {k: v for k, v in self.casts.items() if k is not None}
+        self.replace_null_with_default: bool = values["replace.null.with.default"]
+        self._cache = SchemaCache()
+
+    def __call__(self, record: Record) -> Record:
+        value, schema = self._operating(record)
+        if value is None:
+            return record
+        if schema is None:
+            if self.whole_value_type is not None:
+                return self._new_record(record, None, cast_value(None, value, self.whole_value_type))
+            original = require_map(value, PURPOSE)
+            updated = dict(original)
+            for name, target in self._field_casts.items():
+                updated[name] = cast_value(None, original.get(name), target)
+            return self._new_record(record, None, updated)
+        updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
+        if self.whole_value_type is not None:
+            return self._new_record(record, updated_schema, cast_value(schema, value, self.whole_value_type))
+        struct = require_struct(value, PURPOSE)
+        values = field_values(struct, self.replace_null_with_default)
+        casts = self._field_casts
+        for f in struct.schema.fields or ():
+            field_target = casts.get(f.name)
+            if field_target is not None:
+                put_checked(values, updated_schema, f.name, cast_value(f.schema, values[f.name], field_target))
+        return self._new_record(record, updated_schema, Struct.unchecked(updated_schema, values))
+
+    def _updated_schema(self, schema: Schema) -> Schema:
+        if self.whole_value_type is not None:
+            builder = copy_schema_basics(schema, SchemaBuilder(self.whole_value_type))
+            type_ = self.whole_value_type
+        else:
+            if schema.type is not Type.STRUCT:
+                raise DataException("Cannot list fields on non-struct type")
+            builder = copy_schema_basics(schema, SchemaBuilder.struct())
+            type_ = Type.STRUCT
+            for f in schema.fields or ():
+                target = self._field_casts.get(f.name)
+                if target is None:
+                    builder.field(f.name, f.schema)
+                    continue
+                field_builder = SchemaBuilder(target)
+                if f.schema.optional:
+                    field_builder.optional()
+                if f.schema.default is not None:
+                    field_builder.default_value(cast_value(f.schema, f.schema.default, target))
+                builder.field(f.name, field_builder.build())
+        if schema.optional:
+            builder.optional()
+        if schema.default is not None:
+            builder.default_value(cast_value(schema, schema.default, type_))
+        return builder.build()
+
+
+def _type_text(type_: Any) -> str:
+    return type_.name if isinstance(type_, Type) else str(type_)
+
+
+class CastKey(Cast):
+    """Cast on the record key (Kafka's `Cast$Key`)."""
+
+    TARGET = "key"
+    KAFKA_NAME = "Cast$Key"
+
+
+class CastValue(Cast):
+    """Cast on the record value (Kafka's `Cast$Value`)."""
+
+    TARGET = "value"
+    KAFKA_NAME = "Cast$Value"
+
+
+Cast.Key = CastKey
+Cast.Value = CastValue
+
+TRANSFORMS: dict[str, type[Transform]] = {
+    "Cast$Key": CastKey,
+    "Cast$Value": CastValue,
+}

@@ -1,0 +1,178 @@
+"""InsertField: add the record's topic, partition, offset, timestamp or a static value as fields.
+
+Kafka's `org.apache.kafka.connect.transforms.InsertField$Key` / `$Value`::
+
+    InsertField.value(topic_field="topic", static_field="source", static_value="file")
+
+A field name ending in `!` makes the inserted field required in the new schema; `?` (or no
+suffix) keeps it optional. Tombstones (a null key/value) pass through unchanged. Schemaless
+values get the raw timestamp (epoch ms); with a schema it is a `Timestamp` logical value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
+from pyconnect_flow.data import (
+    INT32_SCHEMA,
+    INT64_SCHEMA,
+    OPTIONAL_INT32_SCHEMA,
+    OPTIONAL_INT64_SCHEMA,
+    OPTIONAL_STRING_SCHEMA,
+    STRING_SCHEMA,
+    Schema,
+    SchemaBuilder,
+    Struct,
+    logical,
+)
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.util import (
+    REPLACE_NULL_WITH_DEFAULT,
+    KeyValueTransform,
+    SchemaCache,
+    copy_schema_basics,
+    field_values,
+    put_checked,
+    require_map,
+    require_sink_record,
+    require_struct,
+)
+
+__all__ = ["TRANSFORMS", "InsertField", "InsertFieldKey", "InsertFieldValue"]
+
+PURPOSE = "field insertion"
+_OPTIONALITY = "Suffix with `!` to make this a required field, or `?` to keep it optional (the default)."
+_FIELD_KEYS = ("topic.field", "partition.field", "offset.field", "timestamp.field", "static.field")
+
+
+class InsertionSpec(NamedTuple):
+    """A field to insert: its name and whether the new schema field is optional."""
+
+    name: str
+    optional: bool
+
+    @classmethod
+    def parse(cls, spec: str | None) -> InsertionSpec | None:
+        """`name!` is required, `name?` or `name` optional; None stays None."""
+        if spec is None:
+            return None
+        if spec.endswith("?"):
+            return cls(spec[:-1], True)
+        if spec.endswith("!"):
+            return cls(spec[:-1], False)
+        return cls(spec, True)
+
+
+class InsertField(KeyValueTransform):
+    """Insert fields using attributes of the record metadata or a configured static value."""
+
+    CONFIG = ConfigDef([
+        ConfigKey("topic.field", ConfigType.STRING, None, "Field name for Kafka topic. " + _OPTIONALITY),
+        ConfigKey("partition.field", ConfigType.STRING, None, "Field name for Kafka partition. " + _OPTIONALITY),
+        ConfigKey("offset.field", ConfigType.STRING, None,
+                  "Field name for Kafka offset - only applicable to sink connectors. " + _OPTIONALITY),
+        ConfigKey("timestamp.field", ConfigType.STRING, None, "Field name for record timestamp. " + _OPTIONALITY),
+        ConfigKey("static.field", ConfigType.STRING, None, "Field name for static data field. " + _OPTIONALITY),
+        ConfigKey("static.value", ConfigType.STRING, None, "Static field value, if field name configured."),
+        REPLACE_NULL_WITH_DEFAULT,
+    ])
+
+    @classmethod
+    def validate_values(cls, values: Mapping[str, Any]) -> list[ConfigIssue]:
+        if all(values.get(k) is None for k in _FIELD_KEYS):
+            return [ConfigIssue("topic.field", "No field insertion configured")]
+        if values.get("static.field") is not None and values.get("static.value") is None:
+            spec = InsertionSpec.parse(values["static.field"])
+            assert spec is not None
+            return [ConfigIssue("static.value", f"No value specified for static field: {spec.name}")]
+        return []
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        self.topic_field = InsertionSpec.parse(values["topic.field"])
+        self.partition_field = InsertionSpec.parse(values["partition.field"])
+        self.offset_field = InsertionSpec.parse(values["offset.field"])
+        self.timestamp_field = InsertionSpec.parse(values["timestamp.field"])
+        self.static_field = InsertionSpec.parse(values["static.field"])
+        self.static_value: str | None = values["static.value"]
+        self.replace_null_with_default: bool = values["replace.null.with.default"]
+        self._cache = SchemaCache()
+
+    def __call__(self, record: Record) -> Record:
+        value, schema = self._operating(record)
+        if value is None:
+            return record
+        if schema is None:
+            return self._new_record(record, None, self._insert_schemaless(record, require_map(value, PURPOSE)))
+        struct = require_struct(value, PURPOSE)
+        updated_schema: Schema = self._cache.get_or_build(struct.schema, self._updated_schema)
+        return self._new_record(record, updated_schema, self._insert_with_schema(record, struct, updated_schema))
+
+    def _insert_schemaless(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
+        updated = dict(value)
+        if self.topic_field is not None:
+            updated[self.topic_field.name] = record.topic
+        if self.partition_field is not None and record.partition is not None:
+            updated[self.partition_field.name] = record.partition
+        if self.offset_field is not None:
+            updated[self.offset_field.name] = require_sink_record(record, PURPOSE).offset
+        if self.timestamp_field is not None and record.timestamp is not None:
+            updated[self.timestamp_field.name] = record.timestamp
+        if self.static_field is not None and self.static_value is not None:
+            updated[self.static_field.name] = self.static_value
+        return updated
+
+    def _insert_with_schema(self, record: Record, value: Struct, schema: Schema) -> Struct:
+        # the copied fields were checked when `value` was built; the inserted ones are checked here
+        values = field_values(value, self.replace_null_with_default)
+        if self.topic_field is not None:
+            put_checked(values, schema, self.topic_field.name, record.topic)
+        if self.partition_field is not None and record.partition is not None:
+            put_checked(values, schema, self.partition_field.name, record.partition)
+        if self.offset_field is not None:
+            put_checked(values, schema, self.offset_field.name, require_sink_record(record, PURPOSE).offset)
+        if self.timestamp_field is not None and record.timestamp is not None:
+            put_checked(values, schema, self.timestamp_field.name, logical.timestamp_from_millis(record.timestamp))
+        if self.static_field is not None and self.static_value is not None:
+            put_checked(values, schema, self.static_field.name, self.static_value)
+        return Struct.unchecked(schema, values)
+
+    def _updated_schema(self, schema: Schema) -> Schema:
+        builder = copy_schema_basics(schema, SchemaBuilder.struct())
+        for f in schema.fields or ():
+            builder.field(f.name, f.schema)
+        for spec, optional_schema, required_schema in (
+            (self.topic_field, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA),
+            (self.partition_field, OPTIONAL_INT32_SCHEMA, INT32_SCHEMA),
+            (self.offset_field, OPTIONAL_INT64_SCHEMA, INT64_SCHEMA),
+            (self.timestamp_field, logical.OPTIONAL_TIMESTAMP_SCHEMA, logical.TIMESTAMP_SCHEMA),
+            (self.static_field, OPTIONAL_STRING_SCHEMA, STRING_SCHEMA),
+        ):
+            if spec is not None:
+                builder.field(spec.name, optional_schema if spec.optional else required_schema)
+        return builder.build()
+
+
+class InsertFieldKey(InsertField):
+    """InsertField on the record key (Kafka's `InsertField$Key`)."""
+
+    TARGET = "key"
+    KAFKA_NAME = "InsertField$Key"
+
+
+class InsertFieldValue(InsertField):
+    """InsertField on the record value (Kafka's `InsertField$Value`)."""
+
+    TARGET = "value"
+    KAFKA_NAME = "InsertField$Value"
+
+
+InsertField.Key = InsertFieldKey
+InsertField.Value = InsertFieldValue
+
+TRANSFORMS: dict[str, type[Transform]] = {
+    "InsertField$Key": InsertFieldKey,
+    "InsertField$Value": InsertFieldValue,
+}

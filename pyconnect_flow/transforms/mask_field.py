@@ -1,0 +1,188 @@
+"""MaskField: replace field values with their type's "empty" value or a configured replacement.
+
+Kafka's `org.apache.kafka.connect.transforms.MaskField$Key` / `$Value`::
+
+    MaskField.value(fields=["ssn", "card"])                 # 0, 0.0, "", False, [], {}, ...
+    MaskField.value(fields=["phone"], replacement="***")
+
+Without `replacement` a value becomes False, 0, 0.0, "", Decimal 0, the epoch (dates, times,
+timestamps), [] or {}; other types (bytes, structs) are a DataException. A `replacement` is
+converted to the value's type as Kafka does (numeric text for numbers, any text for strings);
+booleans, dates, lists and maps cannot take one. Ints and floats of a struct are converted at
+the width of their field's schema (int8..int64, float32/float64); schemaless ones as a Java
+long/double. Null values stay null. Schemaless masking of a field the map lacks adds it as null.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
+from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.util import (
+    INT_BITS,
+    REPLACE_NULL_WITH_DEFAULT,
+    KeyValueTransform,
+    decimal_to_long,
+    field_values,
+    parse_java_decimal,
+    put_checked,
+    require_map,
+    require_struct,
+    to_float32,
+    type_name,
+    wrap_int,
+)
+
+__all__ = ["TRANSFORMS", "MaskField", "MaskFieldKey", "MaskFieldValue"]
+
+PURPOSE = "mask fields"
+_EPOCH_TIME = dt.time(0)
+
+
+def _non_empty_list(value: Any) -> str | None:
+    return None if value else "Empty list"
+
+
+def _non_empty_string(value: Any) -> str | None:
+    return None if value else "String must be non-empty"
+
+
+def _empty_value(value: Any) -> Any:
+    """The masked form of `value` without a replacement (Kafka's "valid null value" of its type)."""
+    kind = type(value)
+    if kind is bool:
+        return False
+    if kind is int:
+        return 0
+    if kind is float:
+        return 0.0
+    if kind is str:
+        return ""
+    if isinstance(value, decimal.Decimal):
+        return decimal.Decimal(0)
+    if isinstance(value, dt.datetime):
+        return logical.EPOCH if value.tzinfo is not None else logical.EPOCH.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return logical.EPOCH_DATE
+    if isinstance(value, dt.time):
+        return _EPOCH_TIME
+    if isinstance(value, (list, tuple)):
+        return []
+    if isinstance(value, dict):
+        return {}
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 0
+    if isinstance(value, float):
+        return 0.0
+    if isinstance(value, str):
+        return ""
+    raise DataException(f"Cannot mask value of type: {type_name(value)}")
+
+
+class _Replacements:
+    """The replacement text converted once to every type it can replace (or the error it gives)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        number = parse_java_decimal(text)
+        self.by_kind: dict[str, Any] = {}
+        not_a_number = DataException(f"Unable to convert {text} (str) to a number")
+        for type_, bits in INT_BITS.items():
+            self.by_kind[type_.value] = (
+                not_a_number if number is None else wrap_int(decimal_to_long(number), bits)
+            )
+        self.by_kind["float64"] = not_a_number if number is None else float(number)
+        self.by_kind["float32"] = not_a_number if number is None else to_float32(float(number))
+        self.by_kind["decimal"] = (
+            DataException(f"Unable to convert {text} (str) to number") if number is None else number
+        )
+
+    def for_value(self, value: Any, schema: Schema | None) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.text
+        if kind is int:
+            key = schema.type.value if schema is not None and schema.type in INT_BITS else "int64"
+        elif kind is float:
+            key = "float32" if schema is not None and schema.type is Type.FLOAT32 else "float64"
+        elif kind is decimal.Decimal:
+            key = "decimal"
+        else:
+            raise DataException(f"Cannot mask value of type {type_name(value)} with custom replacement.")
+        out = self.by_kind[key]
+        if isinstance(out, DataException):
+            raise DataException(str(out))
+        return out
+
+
+class MaskField(KeyValueTransform):
+    """Mask specified fields with a valid null value for the field type (0, False, "", ...) or a replacement."""
+
+    CONFIG = ConfigDef([
+        ConfigKey("fields", ConfigType.LIST, doc="Names of fields to mask.", validator=_non_empty_list,
+                  importance="high"),
+        ConfigKey("replacement", ConfigType.STRING, None,
+                  "Custom value replacement, that will be applied to all 'fields' values "
+                  "(numeric or non-empty string values only).", validator=_non_empty_string, importance="low"),
+        REPLACE_NULL_WITH_DEFAULT,
+    ])
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        self.fields: tuple[str, ...] = tuple(dict.fromkeys(values["fields"]))
+        self._masked = frozenset(self.fields)
+        self.replacement: str | None = values["replacement"]
+        self._replacements = None if self.replacement is None else _Replacements(self.replacement)
+        self.replace_null_with_default: bool = values["replace.null.with.default"]
+
+    def _mask(self, value: Any, schema: Schema | None) -> Any:
+        if value is None:
+            return None
+        if self._replacements is None:
+            return _empty_value(value)
+        return self._replacements.for_value(value, schema)
+
+    def __call__(self, record: Record) -> Record:
+        value, schema = self._operating(record)
+        if schema is None:
+            original = require_map(value, PURPOSE)
+            updated = dict(original)
+            for name in self.fields:
+                updated[name] = self._mask(original.get(name), None)
+            return self._new_record(record, None, updated)
+        struct = require_struct(value, PURPOSE)
+        values = field_values(struct, self.replace_null_with_default)
+        for f in struct.schema.fields or ():
+            if f.name in self._masked:
+                put_checked(values, struct.schema, f.name, self._mask(values[f.name], f.schema))
+        return self._new_record(record, schema, Struct.unchecked(struct.schema, values))
+
+
+class MaskFieldKey(MaskField):
+    """MaskField on the record key (Kafka's `MaskField$Key`)."""
+
+    TARGET = "key"
+    KAFKA_NAME = "MaskField$Key"
+
+
+class MaskFieldValue(MaskField):
+    """MaskField on the record value (Kafka's `MaskField$Value`)."""
+
+    TARGET = "value"
+    KAFKA_NAME = "MaskField$Value"
+
+
+MaskField.Key = MaskFieldKey
+MaskField.Value = MaskFieldValue
+
+TRANSFORMS: dict[str, type[Transform]] = {
+    "MaskField$Key": MaskFieldKey,
+    "MaskField$Value": MaskFieldValue,
+}

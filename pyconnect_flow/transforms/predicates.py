@@ -1,0 +1,133 @@
+"""Kafka Connect's predicates: TopicNameMatches, HasHeaderKey, RecordIsTombstone.
+
+As `org.apache.kafka.connect.transforms.predicates.*`. A predicate decides
+whether a transform applies to a record (`transforms.<alias>.predicate`, or
+`when(predicate, transform)` in code)::
+
+    TopicNameMatches(pattern="orders-.*")   # the WHOLE topic must match
+    HasHeaderKey(name="trace-id")
+    RecordIsTombstone()                     # value is None
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms._records import Memo
+from pyconnect_flow.transforms.base import Predicate
+from pyconnect_flow.transforms.regex_router import compile_java_regex, java_regex_error
+from pyconnect_flow.transforms.util import kwargs_to_props
+
+__all__ = ["PREDICATES", "ConfiguredPredicate", "HasHeaderKey", "RecordIsTombstone", "TopicNameMatches"]
+
+P = TypeVar("P", bound="ConfiguredPredicate")
+
+
+def non_empty_string(value: Any) -> str | None:
+    """Validator: Kafka's `NonEmptyString` message."""
+    return "String must be non-empty" if not value else None
+
+
+def _non_empty_regex(value: Any) -> str | None:
+    return non_empty_string(value) or java_regex_error(value)
+
+
+class ConfiguredPredicate(Predicate):
+    """A Kafka predicate built from keyword arguments or from its Kafka config (`from_config`)."""
+
+    KAFKA_NAME: ClassVar[str] = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        props = kwargs_to_props(self.CONFIG, kwargs, type(self).__name__)
+        issues = type(self).check_config(props)
+        if issues:
+            raise ConfigException(self.KAFKA_NAME, issues, what="predicate")
+        values, _ = self.CONFIG.check(props, ignore_unknown=True)
+        self._configure(values)
+
+    @classmethod
+    def _from_values(cls: type[P], values: Mapping[str, Any]) -> P:
+        obj = cls.__new__(cls)
+        obj._configure(values)
+        return obj
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        """Set up from typed values (keys as Kafka names them)."""
+
+
+class TopicNameMatches(ConfiguredPredicate):
+    """True for records with a topic name that matches the configured regular expression (the whole name)."""
+
+    KAFKA_NAME = "TopicNameMatches"
+    CONFIG = ConfigDef([
+        ConfigKey("pattern", ConfigType.STRING,
+                  doc="A Java regular expression for matching against the name of a record's topic.",
+                  validator=_non_empty_regex),
+    ])
+
+    _pattern_text: str
+    _pattern: re.Pattern[str]
+    _results: Memo  # topic -> bool
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        self._pattern_text = values["pattern"]
+        self._pattern = compile_java_regex(self._pattern_text)
+        self._results = Memo()
+
+    def __call__(self, record: Record) -> bool:
+        topic = record.topic
+        result = self._results.get(topic)
+        if result is None:
+            result = self._results.put(topic, topic is not None and self._pattern.fullmatch(topic) is not None)
+        return result
+
+    def __repr__(self) -> str:
+        return f"TopicNameMatches(pattern={self._pattern_text!r})"
+
+
+class HasHeaderKey(ConfiguredPredicate):
+    """True for records with at least one header with the configured name."""
+
+    KAFKA_NAME = "HasHeaderKey"
+    CONFIG = ConfigDef([
+        ConfigKey("name", ConfigType.STRING, doc="The header name.", validator=non_empty_string),
+    ])
+
+    _name: str
+
+    def _configure(self, values: Mapping[str, Any]) -> None:
+        self._name = values["name"]
+
+    def __call__(self, record: Record) -> bool:
+        name = self._name
+        for header in record.headers:
+            if header[0] == name:
+                return True
+        return False
+
+    def __repr__(self) -> str:
+        return f"HasHeaderKey(name={self._name!r})"
+
+
+class RecordIsTombstone(ConfiguredPredicate):
+    """True for records which are tombstones (their value is None)."""
+
+    KAFKA_NAME = "RecordIsTombstone"
+    CONFIG = ConfigDef()
+
+    def __call__(self, record: Record) -> bool:
+        return record.value is None
+
+    def __repr__(self) -> str:
+        return "RecordIsTombstone()"
+
+
+PREDICATES: dict[str, type[Predicate]] = {
+    "TopicNameMatches": TopicNameMatches,
+    "HasHeaderKey": HasHeaderKey,
+    "RecordIsTombstone": RecordIsTombstone,
+}

@@ -1,0 +1,149 @@
+"""chain / when / apply_batch, modelled on Kafka's `TransformationStageTest` and `TransformationChain`."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms import (
+    Chain,
+    Conditional,
+    Filter,
+    HasHeaderKey,
+    InsertHeader,
+    RegexRouter,
+    TopicNameMatches,
+    apply_batch,
+    chain,
+    when,
+)
+
+INITIAL = Record("initial")
+TRANSFORMED = Record("transformed")
+
+
+def to_transformed(record: Record) -> Record:
+    return TRANSFORMED
+
+
+def upper_topic(record: Record) -> Record:
+    return record.replace(topic=record.topic.upper())
+
+
+def drop_odd(record: Record) -> Record | None:
+    return None if record.value % 2 else record
+
+
+def fail(record: Record) -> Record:
+    raise ValueError("boom")
+
+
+@pytest.mark.parametrize(("matches", "negate", "expected"), [
+    (True, False, TRANSFORMED), (True, True, INITIAL), (False, False, INITIAL), (False, True, TRANSFORMED),
+])
+def test_stage_applies_iff_negate_xor_predicate(matches: bool, negate: bool, expected: Record) -> None:
+    stage = when(lambda r: matches, to_transformed, negate=negate)
+    assert stage(INITIAL) is expected
+
+
+def test_truthy_predicate_results_count() -> None:
+    assert when(lambda r: "yes", to_transformed)(INITIAL) is TRANSFORMED
+    assert when(lambda r: 0, to_transformed)(INITIAL) is INITIAL
+
+
+def test_chain_runs_in_order_and_stops_at_the_first_none() -> None:
+    seen: list[str] = []
+
+    def spy(record: Record) -> Record:
+        seen.append(record.topic)
+        return record
+
+    pipeline = chain(spy, upper_topic, spy, drop_odd, spy)
+    assert pipeline(Record("a", value=2)) == Record("A", value=2)
+    assert seen == ["a", "A", "A"]
+    seen.clear()
+    assert pipeline(Record("b", value=1)) is None
+    assert seen == ["b", "B"]
+
+
+def test_empty_chain_is_identity_and_falsy() -> None:
+    empty = chain()
+    assert empty(INITIAL) is INITIAL
+    assert not empty and len(empty) == 0
+
+
+def test_nested_chains_flatten() -> None:
+    inner = chain(upper_topic, Filter())
+    outer = chain(to_transformed, inner)
+    assert isinstance(outer, Chain)
+    assert outer.stages == (to_transformed, upper_topic, inner.stages[1])
+    assert list(outer) == list(outer.stages)
+
+
+def test_chain_rejects_non_callables() -> None:
+    with pytest.raises(TypeError, match="must be callable"):
+        chain(upper_topic, "RegexRouter")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        when(None, upper_topic)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        when(lambda r: True, 42)  # type: ignore[arg-type]
+
+
+def test_failing_stage_is_named_on_the_exception() -> None:
+    router = RegexRouter(regex="(.*)", replacement="$1")
+    with pytest.raises(ValueError) as info:
+        chain(router, fail)(INITIAL)
+    assert info.value.transform is fail  # type: ignore[attr-defined]
+    inner_failure = when(lambda r: True, fail)
+    with pytest.raises(ValueError) as info:
+        chain(router, inner_failure)(INITIAL)
+    assert info.value.transform is fail  # type: ignore[attr-defined]
+
+    def bad_predicate(record: Record) -> bool:
+        raise KeyError("p")
+
+    with pytest.raises(KeyError) as key_info:
+        chain(when(bad_predicate, router))(INITIAL)
+    assert key_info.value.transform is bad_predicate  # type: ignore[attr-defined]
+
+
+def test_apply_batch_keeps_order_and_drops_nones() -> None:
+    records = [Record("t", value=i) for i in range(10)]
+    out = apply_batch(chain(drop_odd, upper_topic), records)
+    assert out == [Record("T", value=i) for i in range(0, 10, 2)]
+    assert apply_batch(upper_topic, []) == []
+    assert apply_batch(upper_topic, iter(records[:2])) == [Record("T", value=0), Record("T", value=1)]
+
+
+def test_apply_batch_with_error_handler() -> None:
+    def fail_on_three(record: Record) -> Record:
+        if record.value == 3:
+            raise ValueError("three")
+        return record
+
+    failures: list[tuple[Record, Exception]] = []
+    records = [Record("t", value=i) for i in range(5)]
+    out = apply_batch(fail_on_three, records, on_error=lambda r, e: failures.append((r, e)))
+    assert [r.value for r in out] == [0, 1, 2, 4]
+    assert [(r.value, str(e)) for r, e in failures] == [(3, "three")]
+    with pytest.raises(ValueError):
+        apply_batch(fail_on_three, records)
+
+
+def test_builtins_compose_and_pickle() -> None:
+    pipeline = chain(
+        when(TopicNameMatches(pattern="tmp-.*"), Filter()),
+        when(HasHeaderKey(name="seen"), InsertHeader(header="seen", value_literal="again"), negate=True),
+        RegexRouter(regex="(.*)", replacement="$1-copy"),
+    )
+    copy = pickle.loads(pickle.dumps(pipeline))
+    assert repr(copy) == repr(pipeline)
+    for p in (pipeline, copy):
+        assert p(Record("tmp-1")) is None
+        assert p(Record("orders")) == Record("orders-copy", headers=(("seen", "again"),))
+        assert p(Record("orders", headers=(("seen", 1),))) == Record("orders-copy", headers=(("seen", 1),))
+    assert isinstance(copy.stages[0], Conditional)
+    assert repr(pipeline).startswith("chain(when(TopicNameMatches(pattern='tmp-.*'), Filter()), when(HasHeaderKey")
+    assert ", negate=True)" in repr(pipeline)
