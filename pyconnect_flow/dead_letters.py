@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from pyconnect_flow.errors import ErrorPolicy, FailedRecord
 from pyconnect_flow.record import Record
@@ -69,3 +71,41 @@ def _fallback_bytes(value: object) -> bytes | None:
     if value is None or isinstance(value, bytes):
         return value
     return _b(value)
+
+
+class DeadLetterQueue:
+    """Sends dead letter records of one connector to its DLQ topic; `flush` makes them durable.
+
+    Used for failures inside sinks (stage TASK_PUT), where Kafka Connect's
+    ErrantRecordReporter applies; the sink's own `flush` flushes it, so dead
+    letters are durable before the epoch's positions are stored.
+    """
+
+    def __init__(self, producer_conf: Mapping[str, Any], policy: ErrorPolicy, connector: str,
+                 encode: Encoder | None = None, create_topics: bool = True) -> None:
+        self.producer_conf = dict(producer_conf)
+        self.policy = policy
+        self.connector = connector
+        self.encode = encode
+        self.create_topics = create_topics
+        self._lock = threading.Lock()
+        self._writer: Any = None
+
+    def _get_writer(self) -> Any:
+        with self._lock:
+            if self._writer is None:
+                from pyconnect_flow.connectors.kafka import KafkaSink
+
+                sink = KafkaSink(self.producer_conf, topic=self.policy.dlq_topic, keep_partition=False,
+                                 create_topics=self.create_topics, connector=self.connector)
+                self._writer = sink.open("dead-letters", None)
+            return self._writer
+
+    def send(self, failed: FailedRecord) -> None:
+        """Queue one dead letter record (asynchronously)."""
+        self._get_writer().write([dead_letter_record(failed, self.policy, self.encode)])
+
+    def flush(self) -> None:
+        """Wait until every queued dead letter is acknowledged."""
+        if self._writer is not None:
+            self._writer.flush()

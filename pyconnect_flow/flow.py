@@ -22,7 +22,7 @@ from typing import Any
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 
-from pyconnect_flow.connectors.base import Batch, BytewaxSink, BytewaxSource, RecordSink, RecordSource
+from pyconnect_flow.connectors.base import Batch, BytewaxSink, BytewaxSource, RecordSink, RecordSource, SinkWriter
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.dead_letters import dead_letter_record
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
@@ -35,6 +35,59 @@ TransformFn = Callable[[Record], "Record | None"]
 
 class _DeadLetters(list):  # type: ignore[type-arg]
     """Marks a batch of dead letter records among ordinary batches."""
+
+
+class SinkBatch(list):  # type: ignore[type-arg]
+    """Records for a sink, with `originals[i]` the record as read from Kafka for `self[i]` (or None)."""
+
+    __slots__ = ("originals",)
+
+    def __init__(self, records: list[Record], originals: list[Record] | None) -> None:
+        super().__init__(records)
+        self.originals = originals
+
+
+class _ReportingWriter(SinkWriter):
+    """Lets a sink report single failed records (`ConnectorContext.report`) with their original bytes,
+    and makes the dead letters durable together with the sink's own writes."""
+
+    def __init__(self, inner: SinkWriter, ctx: Any) -> None:
+        self.inner = inner
+        self.ctx = ctx
+        self._ids: list[int] = []
+
+    def write(self, records: list[Record]) -> None:
+        originals = getattr(records, "originals", None)
+        if originals is not None:
+            ids = [id(r) for r in records]
+            self.ctx.originals.update(zip(ids, originals))
+            self._ids.extend(ids)
+        self.inner.write(records)
+
+    def flush(self) -> Any:
+        state = self.inner.flush()
+        if self.ctx.dead_letters is not None:
+            self.ctx.dead_letters.flush()
+        for i in self._ids:
+            self.ctx.originals.pop(i, None)
+        self._ids.clear()
+        return state
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class _ReportingSink(RecordSink):
+    def __init__(self, inner: RecordSink, ctx: Any) -> None:
+        self.inner = inner
+        self.ctx = ctx
+        self.raw = inner.raw  # type: ignore[misc]
+
+    def preflight(self) -> None:
+        self.inner.preflight()
+
+    def open(self, partition: str, state: Any | None) -> SinkWriter:
+        return _ReportingWriter(self.inner.open(partition, state), self.ctx)
 
 
 def step_name(connector_name: str) -> str:
@@ -96,11 +149,15 @@ def add_pipeline(
     dlq_encode = encoder.encode_one if encoder is not None else None
     policy = errors.policy
     items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode))
-    routed = op.branch(f"{prefix}_split", items, lambda item: type(item[1]) is list)
+    routed = op.branch(f"{prefix}_split", items, _is_sink_item)
     partitions = source.partitions
     op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions))
     if dead_letter_sink is not None and policy.dlq_topic:
         op.output(f"{prefix}_dead_letters", routed.falses, BytewaxSink(dead_letter_sink, partitions))
+
+
+def _is_sink_item(item: tuple[str, list[Record]]) -> bool:
+    return not isinstance(item[1], _DeadLetters)
 
 
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:
@@ -119,7 +176,7 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None) -> C
         out: list[Any] = []
         for c in chunks:
             if c.records:
-                out.append((c.key, c.records))
+                out.append((c.key, c.records if c.originals is None else SinkBatch(c.records, c.originals)))
             if c.failed and policy.dlq_topic:
                 out.append((c.key, _DeadLetters(dead_letter_record(f, policy, encode) for f in c.failed)))
         return out
@@ -160,13 +217,16 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
     from pyconnect_flow.connectors.kafka import KafkaSink, KafkaSource
     from pyconnect_flow.connectors.kafka_clients import client_config
     from pyconnect_flow.converters import create_converter
+    from pyconnect_flow.dead_letters import DeadLetterQueue
 
     policy = ErrorPolicy.from_values(spec.config)
     reporter = ErrorReporter(spec.name, policy)
-    ctx = ConnectorContext(spec.name, spec.config, spec.worker, stop_at_end, reporter)
-    connector = spec.connector(ctx)
     create = str(spec.worker.get("topic.creation.enable", "true")).lower() == "true"
     producer_conf = client_config(spec.worker, "producer", spec.config.with_prefix("producer.override."))
+    ctx = ConnectorContext(spec.name, spec.config, spec.worker, stop_at_end, reporter)
+    if policy.dlq_topic:
+        ctx.dead_letters = DeadLetterQueue(producer_conf, policy, spec.name, create_topics=create)
+    connector = spec.connector(ctx)
     source: RecordSource
     sink: RecordSink
     if spec.kind == "source":
@@ -179,11 +239,13 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,
                              topics_regex=spec.config.get("topics.regex") or None,
                              group_id=f"connect-{spec.name}", stop_at_end=stop_at_end)
-        sink = connector.sink()
+        sink = _ReportingSink(connector.sink(), ctx) if policy.dlq_topic or policy.tolerate_all else connector.sink()
     key_name, key_conf = spec.converter("key")
     value_name, value_conf = spec.converter("value")
     key_converter = create_converter(key_name, key_conf, True)
     value_converter = create_converter(value_name, value_conf, False)
+    if ctx.dead_letters is not None:
+        ctx.dead_letters.encode = Encoder(key_converter, value_converter, reporter).encode_one
     transform = None
     if spec.config.get("transforms"):
         from pyconnect_flow.transforms import from_config

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ParsedConfig
 from pyconnect_flow.connectors.base import RecordSink, RecordSource
-from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
+from pyconnect_flow.record import Record
 
 
 @dataclass
@@ -27,10 +28,26 @@ class ConnectorContext:
     worker: Mapping[str, str] = field(default_factory=dict)
     stop_at_end: bool = False
     errors: ErrorReporter | None = None
+    dead_letters: Any = None
+    """`dead_letters.DeadLetterQueue` when `errors.deadletterqueue.topic.name` is set."""
+    originals: dict[int, Record] = field(default_factory=dict)
+    """id(record handed to the sink) → the record as read from Kafka, while a batch is in flight."""
 
     def __post_init__(self) -> None:
         if self.errors is None:
             self.errors = ErrorReporter(self.name, ErrorPolicy())
+
+    def report(self, record: Record, exc: BaseException, class_name: str = "") -> None:
+        """A sink could not write `record`: apply `errors.tolerance` (raise, or log and dead-letter it).
+
+        Sinks call this for failures of single records (constraint violations,
+        malformed documents) so the rest of the batch goes on, as Kafka Connect's
+        ErrantRecordReporter does. The dead letter carries the record as read from Kafka.
+        """
+        original = self.originals.get(id(record))
+        failed = self.reporter.failed(Stage.TASK_PUT, record, exc, class_name or self.name, original=original)
+        if failed is not None and self.dead_letters is not None:
+            self.dead_letters.send(failed)
 
     @property
     def reporter(self) -> ErrorReporter:
