@@ -16,6 +16,7 @@ processes. Fields follow Kafka Connect's `ConnectRecord`/`SourceRecord`/`SinkRec
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 Header = tuple[str, Any]
@@ -54,3 +55,9 @@ class Record(NamedTuple):
         if self.source_offset is not None:
             return f"topic={self.topic!r} source partition={dict(self.source_partition or {})} source offset={dict(self.source_offset)}"
         return f"topic={self.topic!r} partition={self.partition}"
+
+
+new_record = partial(tuple.__new__, Record)
+"""`new_record((topic, key, value, partition, offset, key_schema, value_schema, headers, timestamp,
+source_partition, source_offset))`: a Record from a complete tuple of its fields, without the
+per-call overhead of the keyword constructor (for hot loops)."""

@@ -12,8 +12,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pyconnect_flow.converters.base import Converter
-from pyconnect_flow.errors import ErrorReporter, FailedRecord, Stage
-from pyconnect_flow.record import Record
+from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
+from pyconnect_flow.record import Record, new_record
 
 TransformFn = Callable[[Record], "Record | None"]
 
@@ -33,6 +33,13 @@ class Chunk:
         self.records = records
         self.originals = originals
         self.failed = failed if failed is not None else []
+
+
+def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], Any]) -> Any:
+    """Retry a retriable failure for up to `errors.retry.timeout`; re-raise the last failure otherwise."""
+    if not isinstance(exc, RetriableError) or errors.policy.retry_timeout_ms == 0:
+        raise exc
+    return errors.retrying(operation, stage)
 
 
 def _class_name(obj: Any) -> str:
@@ -71,8 +78,7 @@ class Decoder:
         except Exception:
             return self._slow(chunk)
         chunk.records = [
-            Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
-                   r.source_partition, r.source_offset)
+            new_record((r[0], kv, vv, r[3], r[4], ks, vs, r[7], r[8], r[9], r[10]))
             for r, (ks, kv), (vs, vv) in zip(raw, keys, values)
         ]
         chunk.originals = raw
@@ -83,7 +89,11 @@ class Decoder:
         originals: list[Record] = []
         for r in chunk.records:
             try:
-                out.append(self._one(r))
+                try:
+                    decoded = self._one(r)
+                except Exception as first:
+                    decoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, lambda r=r: self._one(r))
+                out.append(decoded)
                 originals.append(r)
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
@@ -108,7 +118,10 @@ class Transformer:
         kept: list[Record] | None = [] if originals is not None else None
         for i, r in enumerate(chunk.records):
             try:
-                t = transform(r)
+                try:
+                    t = transform(r)
+                except Exception as first:
+                    t = _retry(self.errors, first, Stage.TRANSFORMATION, lambda r=r: transform(r))
             except Exception as exc:
                 failed = self.errors.failed(Stage.TRANSFORMATION, r, exc, _class_name(getattr(exc, "transform", transform)),
                                             original=originals[i] if originals is not None else None)
@@ -147,16 +160,16 @@ class Encoder:
         recs = chunk.records
         if not recs:
             return chunk
-        topic0 = recs[0].topic
-        topics: str | Sequence[str] = topic0 if all(r.topic == topic0 for r in recs) else [r.topic for r in recs]
+        topic0 = recs[0][0]
+        all_topics = [r[0] for r in recs]
+        topics: str | Sequence[str] = topic0 if all_topics.count(topic0) == len(all_topics) else all_topics
         try:
-            keys = self.key.from_connect_batch(topics, [(r.key_schema, r.key) for r in recs])
-            values = self.value.from_connect_batch(topics, [(r.value_schema, r.value) for r in recs])
+            keys = self.key.from_connect_batch(topics, [(r[5], r[1]) for r in recs])
+            values = self.value.from_connect_batch(topics, [(r[6], r[2]) for r in recs])
         except Exception:
             return self._slow(chunk)
         chunk.records = [
-            Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
-                   r.source_partition, r.source_offset)
+            new_record((r[0], k, v, r[3], r[4], None, None, r[7], r[8], r[9], r[10]))
             for r, k, v in zip(recs, keys, values)
         ]
         return chunk
@@ -166,7 +179,11 @@ class Encoder:
         originals = chunk.originals
         for i, r in enumerate(chunk.records):
             try:
-                out.append(self.encode_one(r))
+                try:
+                    encoded = self.encode_one(r)
+                except Exception as first:
+                    encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, lambda r=r: self.encode_one(r))
+                out.append(encoded)
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
                 conv = self.key if stage is Stage.KEY_CONVERTER else self.value

@@ -21,7 +21,8 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Mapping
-from itertools import repeat
+from itertools import accumulate, repeat
+from operator import add
 from typing import IO, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
@@ -30,7 +31,7 @@ from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorReporter, Stage
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
 
@@ -126,24 +127,37 @@ class FileReader(SourceReader):
             self._idle = True
             return []
         self._idle = False
+        n = min(self.batch_size, len(self._pending))
+        lines = [self._pending.popleft() for _ in range(n)]
+        seps = [self._seplens.popleft() for _ in range(n)]
+        start = self._pos
+        ends = list(accumulate(map(add, map(len, lines), seps), initial=start))[1:]
+        self._pos = ends[-1]
+        topic, sp = self.topic, self._source_partition
+        try:
+            texts = [line.decode("utf-8") for line in lines]
+        except UnicodeDecodeError:
+            return self._decode_each(lines, ends, start)
+        return [new_record((topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp, {"position": end}))
+                for text, end in zip(texts, ends)]
+
+    def _decode_each(self, lines: list[bytes], ends: list[int], start: int) -> list[Record]:
+        """Decode line by line, reporting the lines that are not UTF-8 (names file and byte offset)."""
         records: list[Record] = []
-        pos = self._pos
-        topic, sp, pending, seplens = self.topic, self._source_partition, self._pending, self._seplens
-        for _ in range(min(self.batch_size, len(pending))):
-            line = pending.popleft()
-            start = pos
-            pos += len(line) + seplens.popleft()
+        topic, sp = self.topic, self._source_partition
+        line_start = start
+        for line, end in zip(lines, ends):
             try:
                 text = line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                self._pos = pos
-                bad = Record(topic, None, line, source_partition=sp, source_offset={"position": pos})
+                bad = Record(topic, None, line, source_partition=sp, source_offset={"position": end})
                 self.errors.failed(Stage.TASK_POLL, bad, DataException(
-                    f"Invalid UTF-8 in file {self.path!r} at byte offset {start + exc.start}"),
+                    f"Invalid UTF-8 in file {self.path!r} at byte offset {line_start + exc.start}"),
                     "FileStreamSourceTask")
-                continue
-            records.append(Record(topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp, {"position": pos}))
-        self._pos = pos
+            else:
+                records.append(new_record((topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp,
+                                           {"position": end})))
+            line_start = end
         return records
 
     def position(self) -> int:

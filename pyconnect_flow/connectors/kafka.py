@@ -271,33 +271,44 @@ class KafkaWriter(SinkWriter):
     def write(self, records: list[Record]) -> None:
         shared = self._shared
         produce = shared.producer.produce
-        poll = shared.producer.poll
         known = shared.known_topics
         fixed_topic = self._topic
         keep_partition = self._keep_partition
         for r in records:
-            topic = fixed_topic or r.topic
+            topic = fixed_topic or r[0]
             if topic not in known:
                 self._ensure(topic)
-            headers = r.headers
-            kwargs: dict[str, Any] = {}
-            if keep_partition and r.partition is not None:
-                kwargs["partition"] = r.partition
-            if r.timestamp:
-                kwargs["timestamp"] = r.timestamp
-            if headers:
-                kwargs["headers"] = [(k, _header_bytes(v)) for k, v in headers]
-            while True:
-                try:
-                    produce(topic, r.value, r.key, **kwargs) if kwargs else produce(topic, r.value, r.key)
-                    break
-                except BufferError:
-                    poll(0.05)
-                except Exception as exc:
-                    self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
-                    break
-        poll(0)
+            partition, headers, timestamp = r[3], r[7], r[8]
+            try:
+                if headers or timestamp or (keep_partition and partition is not None):
+                    produce(topic, r[2], r[1], partition if keep_partition and partition is not None else -1,
+                            timestamp=timestamp or 0,
+                            headers=[(k, _header_bytes(v)) for k, v in headers] if headers else None)
+                else:
+                    produce(topic, r[2], r[1])
+            except BufferError:
+                self._produce_when_room(topic, r)
+            except Exception as exc:
+                self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+        shared.producer.poll(0)
         shared.check()
+
+    def _produce_when_room(self, topic: str, r: Record) -> None:
+        """librdkafka's queue is full: serve delivery reports until the record fits."""
+        producer = self._shared.producer
+        keep = self._keep_partition and r.partition is not None
+        while True:
+            producer.poll(0.05)
+            self._shared.check()
+            try:
+                producer.produce(topic, r.value, r.key, r.partition if keep else -1, timestamp=r.timestamp or 0,
+                                 headers=[(k, _header_bytes(v)) for k, v in r.headers] if r.headers else None)
+                return
+            except BufferError:
+                continue
+            except Exception as exc:
+                self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+                return
 
     def flush(self) -> None:
         self._shared.flush()

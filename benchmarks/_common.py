@@ -1,0 +1,38 @@
+"""Shared helpers for the benchmarks: child processes that report their own timing and peak memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_child(code: str, **env: str) -> dict[str, Any]:
+    """Run `code` in a fresh interpreter; it must print one JSON line last (its measurements)."""
+    child_env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=str(REPO), **env)
+    done = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+PEAK_RSS = """
+import resource
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for n, r in enumerate(rows):
+        lines.append("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        if n == 0:
+            lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)

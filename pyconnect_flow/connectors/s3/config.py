@@ -1,0 +1,283 @@
+"""The S3 sink's configuration: Confluent's keys and defaults, checked once, read into `S3SinkSettings`.
+
+Key names, defaults and cross-key rules follow Confluent's `S3SinkConnectorConfig`,
+`StorageSinkConnectorConfig`, `StorageCommonConfig` and `PartitionerConfig`
+(kafka-connect-storage-cloud / kafka-connect-storage-common), so an existing
+`io.confluent.connect.s3.S3SinkConnector` config works unchanged. Class-valued
+keys accept Confluent's fully qualified names or their simple names
+(`JsonFormat`, `TimeBasedPartitioner`, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pyconnect_flow.config.definition import (
+    ConfigDef,
+    ConfigIssue,
+    ConfigKey,
+    ConfigType,
+    ParsedConfig,
+    at_least,
+    between,
+    one_of,
+)
+
+PART_SIZE_MIN = 5 * 1024 * 1024
+PART_SIZE_MAX = 2**31 - 1
+
+FORMAT_PACKAGE = "io.confluent.connect.s3.format"
+FORMATS = {
+    "JsonFormat": "json",
+    "AvroFormat": "avro",
+    "ParquetFormat": "parquet",
+    "ByteArrayFormat": "bytearray",
+}
+PARTITIONER_PACKAGE = "io.confluent.connect.storage.partitioner"
+PARTITIONERS = {
+    "DefaultPartitioner": "default",
+    "FieldPartitioner": "field",
+    "TimeBasedPartitioner": "time",
+    "DailyPartitioner": "daily",
+    "HourlyPartitioner": "hourly",
+}
+TIMESTAMP_EXTRACTORS = ("Wallclock", "Record", "RecordField")
+AVRO_CODECS = ("null", "deflate", "snappy", "bzip2")
+PARQUET_CODECS = ("none", "snappy", "gzip", "zstd", "lz4", "brotli")
+
+
+def _simple_class(value: str, known: Mapping[str, str], package: str) -> str | None:
+    """The short kind for a class name given in full (`io.confluent...JsonFormat`), simply, or None."""
+    name = value.strip()
+    for prefix in (f"{package}.", f"{package}.json.", f"{package}.avro.", f"{package}.parquet.",
+                   f"{package}.bytearray.", "io.confluent.connect.storage.format."):
+        if name.startswith(prefix) and name[len(prefix):] in known:
+            return known[name[len(prefix):]]
+    simple = name.rsplit(".", 1)[-1]
+    if simple in known and (name == simple or name.startswith("io.confluent.") or name.startswith("pyconnect_flow.")):
+        return known[simple]
+    return None
+
+
+def _class_in(known: Mapping[str, str], package: str) -> Any:
+    def check(value: Any) -> str | None:
+        if _simple_class(str(value), known, package) is None:
+            return f"invalid class {value!r}; must be one of " + ", ".join(f"{package}...{k}" for k in known)
+        return None
+    return check
+
+
+CONFIG = ConfigDef([
+    # S3 ----------------------------------------------------------------------------------
+    ConfigKey("s3.bucket.name", ConfigType.STRING, doc="The S3 bucket.", importance="high",
+              validator=lambda v: None if v else "must not be empty"),
+    ConfigKey("s3.region", ConfigType.STRING, "us-west-2", "The AWS region to be used by the connector."),
+    ConfigKey("store.url", ConfigType.STRING, None,
+              "Store's connection URL (any S3-compatible endpoint); https:// is assumed without a scheme."),
+    ConfigKey("s3.path.style.access.enabled", ConfigType.BOOLEAN, True,
+              "Address buckets as <url>/<bucket> (path style) when store.url is set."),
+    ConfigKey("aws.access.key.id", ConfigType.PASSWORD, None,
+              "AWS access key id; default: boto3's credential chain (environment, profile, role)."),
+    ConfigKey("aws.secret.access.key", ConfigType.PASSWORD, None, "AWS secret access key."),
+    ConfigKey("s3.part.size", ConfigType.INT, 26214400,
+              "The part size of S3 multipart uploads (bytes); also bounds the memory of each open file.",
+              validator=between(PART_SIZE_MIN, PART_SIZE_MAX)),
+    ConfigKey("s3.compression.type", ConfigType.STRING, "none", "Compression of objects: none or gzip.",
+              validator=one_of("none", "gzip")),
+    ConfigKey("s3.compression.level", ConfigType.INT, -1, "gzip level, -1 (default) or 0..9.",
+              validator=between(-1, 9)),
+    ConfigKey("s3.part.retries", ConfigType.INT, 3,
+              "Retries of a failed S3 request (throttling, 5xx, connection loss) before the task fails.",
+              validator=at_least(0)),
+    ConfigKey("s3.retry.backoff.ms", ConfigType.LONG, 200,
+              "First backoff between S3 retries; doubles each time, jittered.", validator=at_least(0)),
+    ConfigKey("retry.backoff.ms", ConfigType.LONG, 5000, "Accepted for compatibility (Connect redelivery backoff).",
+              validator=at_least(0)),
+    ConfigKey("storage.class", ConfigType.CLASS, "io.confluent.connect.s3.storage.S3Storage",
+              "The storage class; only S3Storage.",
+              validator=lambda v: None if str(v).rsplit(".", 1)[-1] == "S3Storage" else "must be S3Storage"),
+    # storage common ------------------------------------------------------------------------
+    ConfigKey("topics.dir", ConfigType.STRING, "topics", "Top level directory of the objects written."),
+    ConfigKey("directory.delim", ConfigType.STRING, "/", "Directory delimiter pattern."),
+    ConfigKey("file.delim", ConfigType.STRING, "+", "File delimiter pattern."),
+    ConfigKey("format.class", ConfigType.CLASS, doc="The format class (JsonFormat, AvroFormat, ParquetFormat, "
+              "ByteArrayFormat).", validator=_class_in(FORMATS, FORMAT_PACKAGE), importance="high"),
+    ConfigKey("flush.size", ConfigType.INT, doc="Number of records written to a file before it is committed.",
+              importance="high"),
+    ConfigKey("rotate.interval.ms", ConfigType.LONG, -1,
+              "Record-time span of a file (TimeBased partitioners): a file is committed when a record's "
+              "timestamp is this far past the first one's. -1 disables."),
+    ConfigKey("rotate.schedule.interval.ms", ConfigType.LONG, -1,
+              "Wall-clock rotation: open files are committed at multiples of this interval (in `timezone`). "
+              "-1 disables."),
+    ConfigKey("filename.offset.zero.pad.width", ConfigType.INT, 10,
+              "Width to zero-pad the start offset in object names.", validator=at_least(0)),
+    ConfigKey("avro.codec", ConfigType.STRING, "null", "Avro compression codec.", validator=one_of(*AVRO_CODECS)),
+    ConfigKey("parquet.codec", ConfigType.STRING, "snappy", "Parquet compression codec.",
+              validator=one_of(*PARQUET_CODECS)),
+    ConfigKey("format.bytearray.extension", ConfigType.STRING, ".bin", "Extension of ByteArrayFormat objects."),
+    ConfigKey("format.bytearray.separator", ConfigType.STRING, None,
+              "Separator written after each record by ByteArrayFormat (default: the line separator)."),
+    ConfigKey("json.decimal.format", ConfigType.STRING, "BASE64", "Decimals in JSON: BASE64 or NUMERIC.",
+              validator=one_of("BASE64", "NUMERIC")),
+    ConfigKey("behavior.on.null.values", ConfigType.STRING, "fail",
+              "Records with a null value: ignore (skip), fail, or write (needs store.kafka.keys).",
+              validator=one_of("ignore", "fail", "write")),
+    ConfigKey("store.kafka.keys", ConfigType.BOOLEAN, False, "Write keys files (not supported: must be false)."),
+    ConfigKey("store.kafka.headers", ConfigType.BOOLEAN, False, "Write headers files (not supported: must be false)."),
+    ConfigKey("schema.compatibility", ConfigType.STRING, "NONE",
+              "NONE: a new file whenever the value schema changes. (BACKWARD, FORWARD, FULL are not supported.)",
+              validator=one_of("NONE", "BACKWARD", "FORWARD", "FULL")),
+    ConfigKey("rotate.file.on.partition.change", ConfigType.BOOLEAN, True,
+              "With rotate.interval.ms: commit when a record goes to another encoded partition than the last."),
+    # partitioner -------------------------------------------------------------------------
+    ConfigKey("partitioner.class", ConfigType.CLASS, f"{PARTITIONER_PACKAGE}.DefaultPartitioner",
+              "The partitioner (Default, Field, TimeBased, Daily, Hourly).",
+              validator=_class_in(PARTITIONERS, PARTITIONER_PACKAGE)),
+    ConfigKey("partition.field.name", ConfigType.LIST, [], "Value fields (dotted for nested) for FieldPartitioner."),
+    ConfigKey("path.format", ConfigType.STRING, "",
+              "Joda-Time pattern of TimeBased directories, e.g. 'year'=YYYY/'month'=MM/'day'=dd/'hour'=HH."),
+    ConfigKey("partition.duration.ms", ConfigType.LONG, -1, "Duration of a TimeBased partition (ms)."),
+    ConfigKey("locale", ConfigType.STRING, "", "Locale of path.format (e.g. en-US)."),
+    ConfigKey("timezone", ConfigType.STRING, "", "Time zone of path.format and the rotation schedule (e.g. UTC)."),
+    ConfigKey("timestamp.extractor", ConfigType.STRING, "Wallclock", "Wallclock, Record or RecordField.",
+              validator=lambda v: None if str(v).rsplit(".", 1)[-1].removesuffix("TimestampExtractor")
+              in TIMESTAMP_EXTRACTORS else f"invalid value {v!r}; must be one of {', '.join(TIMESTAMP_EXTRACTORS)}"),
+    ConfigKey("timestamp.field", ConfigType.STRING, "timestamp", "Value field holding the timestamp (RecordField)."),
+])
+
+
+@dataclass(frozen=True)
+class S3SinkSettings:
+    """The S3 sink's settings, typed and normalised (format and partitioner as short kinds)."""
+
+    bucket: str
+    region: str
+    store_url: str | None
+    path_style: bool
+    access_key_id: str | None
+    secret_access_key: str | None
+    part_size: int
+    compression: str
+    compression_level: int
+    part_retries: int
+    retry_backoff_ms: int
+    topics_dir: str
+    directory_delim: str
+    file_delim: str
+    format: str
+    flush_size: int
+    rotate_interval_ms: int
+    rotate_schedule_interval_ms: int
+    zero_pad_width: int
+    avro_codec: str
+    parquet_codec: str
+    bytearray_extension: str
+    bytearray_separator: bytes
+    json_decimal_format: str
+    null_values: str
+    rotate_on_partition_change: bool
+    partitioner: str
+    partition_fields: tuple[str, ...]
+    path_format: str
+    partition_duration_ms: int
+    locale: str
+    timezone: str
+    timestamp_extractor: str
+    timestamp_field: str
+
+    @classmethod
+    def from_config(cls, c: Mapping[str, Any]) -> S3SinkSettings:
+        """Settings from a validated config (`ParsedConfig` or a dict of typed values)."""
+        def secret(name: str) -> str | None:
+            if isinstance(c, ParsedConfig):
+                return c.secret(name)
+            value = c.get(name)
+            return getattr(value, "value", value)
+
+        separator = c.get("format.bytearray.separator")
+        return cls(
+            bucket=c["s3.bucket.name"], region=c["s3.region"], store_url=normalise_url(c.get("store.url")),
+            path_style=c["s3.path.style.access.enabled"], access_key_id=secret("aws.access.key.id"),
+            secret_access_key=secret("aws.secret.access.key"), part_size=c["s3.part.size"],
+            compression=c["s3.compression.type"].lower(), compression_level=c["s3.compression.level"],
+            part_retries=c["s3.part.retries"], retry_backoff_ms=c["s3.retry.backoff.ms"],
+            topics_dir=c["topics.dir"], directory_delim=c["directory.delim"], file_delim=c["file.delim"],
+            format=str(_simple_class(c["format.class"], FORMATS, FORMAT_PACKAGE)), flush_size=c["flush.size"],
+            rotate_interval_ms=c["rotate.interval.ms"], rotate_schedule_interval_ms=c["rotate.schedule.interval.ms"],
+            zero_pad_width=c["filename.offset.zero.pad.width"], avro_codec=c["avro.codec"].lower(),
+            parquet_codec=c["parquet.codec"].lower(), bytearray_extension=c["format.bytearray.extension"],
+            bytearray_separator=(b"\n" if separator is None else separator.encode()),
+            json_decimal_format=c["json.decimal.format"].upper(), null_values=c["behavior.on.null.values"].lower(),
+            rotate_on_partition_change=c["rotate.file.on.partition.change"],
+            partitioner=str(_simple_class(c["partitioner.class"], PARTITIONERS, PARTITIONER_PACKAGE)),
+            partition_fields=tuple(c["partition.field.name"]), path_format=c["path.format"],
+            partition_duration_ms=c["partition.duration.ms"], locale=c["locale"], timezone=c["timezone"],
+            timestamp_extractor=c["timestamp.extractor"].rsplit(".", 1)[-1].removesuffix("TimestampExtractor"),
+            timestamp_field=c["timestamp.field"],
+        )
+
+    @property
+    def time_based(self) -> bool:
+        """True for the TimeBased, Daily and Hourly partitioners."""
+        return self.partitioner in ("time", "daily", "hourly")
+
+
+def normalise_url(url: str | None) -> str | None:
+    """`store.url` as boto3 wants it: `https://` added when there is no scheme; blank means None."""
+    if not url:
+        return None
+    return url if "://" in url else f"https://{url}"
+
+
+def validate(values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
+    """Confluent's cross-key rules (each reported on the key a user must change)."""
+    issues: list[ConfigIssue] = []
+    fmt = _simple_class(str(values.get("format.class", "")), FORMATS, FORMAT_PACKAGE)
+    partitioner = _simple_class(str(values.get("partitioner.class", "")), PARTITIONERS, PARTITIONER_PACKAGE)
+    if str(values.get("s3.compression.type", "none")).lower() == "gzip" and fmt not in (None, "json", "bytearray"):
+        issues.append(ConfigIssue("s3.compression.type",
+                                  "gzip is only supported with JsonFormat and ByteArrayFormat"))
+    if str(values.get("behavior.on.null.values", "")).lower() == "write":
+        issues.append(ConfigIssue("behavior.on.null.values",
+                                  "write requires store.kafka.keys=true, which this connector does not support"))
+    for key in ("store.kafka.keys", "store.kafka.headers"):
+        if values.get(key):
+            issues.append(ConfigIssue(key, "keys and headers files are not supported; must be false"))
+    if str(values.get("schema.compatibility", "NONE")).upper() != "NONE":
+        issues.append(ConfigIssue("schema.compatibility", "only NONE is supported"))
+    if values.get("rotate.schedule.interval.ms", -1) > 0 and not values.get("timezone"):
+        issues.append(ConfigIssue("timezone", "is required when rotate.schedule.interval.ms is set"))
+    if partitioner == "field":
+        fields = values.get("partition.field.name") or []
+        if not fields:
+            issues.append(ConfigIssue("partition.field.name", "is required by FieldPartitioner"))
+        for name in fields:
+            if not name or any(not part for part in name.split(".")):
+                issues.append(ConfigIssue("partition.field.name", f"invalid field name {name!r}"))
+    if partitioner in ("time", "daily", "hourly"):
+        delim = values.get("directory.delim", "/")
+        path_format = str(values.get("path.format", ""))
+        if partitioner == "time":
+            if not path_format.strip() or path_format == delim:
+                issues.append(ConfigIssue("path.format", "is required by TimeBasedPartitioner"))
+            if values.get("partition.duration.ms", -1) < 0:
+                issues.append(ConfigIssue("partition.duration.ms", "is required by TimeBasedPartitioner (>= 0)"))
+        for key in ("locale", "timezone"):
+            if not values.get(key):
+                issues.append(ConfigIssue(key, f"is required by {partitioner.title()}Partitioner"
+                                          if partitioner != "time" else "is required by TimeBasedPartitioner"))
+        extractor = str(values.get("timestamp.extractor", "Wallclock")).rsplit(".", 1)[-1]
+        if extractor.startswith("RecordField") and not values.get("timestamp.field"):
+            issues.append(ConfigIssue("timestamp.field", "is required by the RecordField extractor"))
+    tz = values.get("timezone")
+    if tz:
+        from pyconnect_flow.connectors.s3.timeformat import zone
+
+        try:
+            zone(tz)
+        except ValueError as exc:
+            issues.append(ConfigIssue("timezone", str(exc)))
+    return issues
