@@ -1,0 +1,95 @@
+"""Connector config validation: every bad key at once, before any data moves; secrets never shown."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pyconnect_flow.config.definition import ConfigException
+from pyconnect_flow.runtime.spec import check_connector, validate_connector
+
+WORKER = {"bootstrap.servers": "127.0.0.1:1"}
+
+
+def issues_of(config: dict[str, str]) -> dict[str, str]:
+    spec, issues = check_connector(config, WORKER)
+    assert spec is None
+    return {i.key: i.message for i in issues}
+
+
+def test_valid_file_source_config_gives_typed_values() -> None:
+    spec = validate_connector({"name": "src", "connector.class": "FileStreamSource", "file": "a.txt",
+                               "topic": "t", "batch.size": "10"}, WORKER)
+    assert spec.kind == "source" and spec.config["batch.size"] == 10 and spec.config["tasks.max"] == 1
+    assert spec.converter("value") == ("org.apache.kafka.connect.json.JsonConverter", {})
+
+
+def test_every_problem_is_reported_together() -> None:
+    issues = issues_of({
+        "name": "bad", "connector.class": "FileStreamSource", "file": "a.txt", "topc": "t", "batch.size": "x",
+        "errors.tolerance": "some", "transforms": "a,b", "transforms.a.type": "NoSuchTransform",
+        "transforms.b.type": "org.apache.kafka.connect.transforms.Cast$Value", "transforms.b.spec": "age:int99",
+        "value.converter": "org.apache.kafka.connect.json.JsonConverter", "value.converter.decimal.format": "HEX",
+    })
+    assert "did you mean 'topic'" in issues["topc"]
+    assert "missing required key" in issues["topic"]
+    assert "integer" in issues["batch.size"]
+    assert "errors.tolerance" in issues
+    assert "transforms.a.type" in issues
+    assert any(k.startswith("transforms.b") for k in issues)
+    assert "value.converter.decimal.format" in issues
+
+
+def test_sink_topics_rules_match_kafka_connect() -> None:
+    base = {"name": "s", "connector.class": "FileStreamSink"}
+    assert "Must configure one of topics or topics.regex" in issues_of(base)["topics"]
+    both = issues_of({**base, "topics": "a", "topics.regex": "a.*"})
+    assert "mutually exclusive" in both["topics"]
+    dlq = issues_of({**base, "topics": "a,b", "errors.deadletterqueue.topic.name": "b"})
+    assert "may not be included" in dlq["errors.deadletterqueue.topic.name"]
+    assert "invalid regular expression" in issues_of({**base, "topics.regex": "(("})["topics.regex"]
+
+
+def test_unknown_connector_class_is_one_of_the_issues() -> None:
+    issues = issues_of({"name": "x", "connector.class": "com.example.Nope", "tasks.max": "0"})
+    assert "unknown connector class 'com.example.Nope'" in issues["connector.class"]
+    assert "FileStreamSourceConnector" in issues["connector.class"]
+    assert "tasks.max" in issues
+
+
+def test_exception_names_the_connector_and_lists_each_key() -> None:
+    with pytest.raises(ConfigException) as info:
+        validate_connector({"name": "my-conn", "connector.class": "FileStreamSource", "file": "a"}, WORKER)
+    assert "Invalid configuration for connector 'my-conn'" in str(info.value)
+    assert "  - topic: missing required key" in str(info.value)
+
+
+def test_secrets_from_env_provider_are_resolved_but_never_printed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("PCF_TEST_SECRET", "s3cr3t-value")
+    (tmp_path / "w.properties").write_text("bootstrap.servers=127.0.0.1:1\n")
+    (tmp_path / "c.json").write_text(json.dumps({"name": "sec", "config": {
+        "connector.class": "FileStreamSource", "file": "a.txt", "topic": "t",
+        "producer.override.sasl.password": "${env:PCF_TEST_SECRET}",
+        "producer.override.ssl.key.password": "plain-secret-value"}}))
+    done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "validate", str(tmp_path / "w.properties"),
+                           str(tmp_path / "c.json")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "s3cr3t-value" not in done.stdout + done.stderr
+    assert "plain-secret-value" not in done.stdout + done.stderr
+    assert "${env:PCF_TEST_SECRET}" in done.stdout
+    assert "[hidden]" in done.stdout
+
+
+def test_secret_values_stay_out_of_validation_errors(tmp_path: Path) -> None:
+    (tmp_path / "w.properties").write_text("bootstrap.servers=127.0.0.1:1\n")
+    (tmp_path / "c.properties").write_text(
+        "name=sec\nconnector.class=FileStreamSource\nfile=a.txt\ntopic=t\n"
+        "producer.override.sasl.password=${env:PCF_DOES_NOT_EXIST_9}\nbatch.size=hunter2\n")
+    done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "validate", str(tmp_path / "w.properties"),
+                           str(tmp_path / "c.properties")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "PCF_DOES_NOT_EXIST_9" in done.stderr and "batch.size" in done.stderr
