@@ -358,8 +358,9 @@ class KafkaSinkConnector(Connector):
                   "Topic to write to; default: each record's topic (after transforms such as RegexRouter)."),
         ConfigKey("target.bootstrap.servers", ConfigType.STRING, None,
                   "Bootstrap servers of the target cluster; default: the worker's bootstrap.servers."),
-        ConfigKey("target.partition.preserve", ConfigType.BOOLEAN, True,
-                  "Write each record to the partition number it came from (else the default partitioner)."),
+        ConfigKey("target.partition.preserve", ConfigType.BOOLEAN, False,
+                  "Write each record to the partition number it came from (the target topic needs as many "
+                  "partitions); default: the producer's partitioner (murmur2 of the key, like Java's)."),
     ])
 
     @classmethod

@@ -42,9 +42,19 @@ def run_cli(args: Iterable[str], cwd: Path | None = None, timeout: float = 120, 
                           capture_output=True, text=True, timeout=timeout)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGKILL when the test process dies, so no flow outlives a crashed test run."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_DEATHSIG
+
+
 def start_cli(args: Iterable[str], cwd: Path | None = None, **env: str) -> subprocess.Popen[str]:
+    """Start `pyconnect-flow ARGS` in the background (the caller must kill and wait for it)."""
     return subprocess.Popen([sys.executable, "-m", "pyconnect_flow", *args], cwd=cwd, env=cli_env(**env),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
 
 def write_properties(path: Path, values: Mapping[str, Any]) -> Path:

@@ -62,7 +62,8 @@ def test_kafka_to_kafka_keeps_key_value_headers_timestamp_and_partition(kafka, t
                          key_converter="org.apache.kafka.connect.converters.ByteArrayConverter",
                          value_converter="org.apache.kafka.connect.converters.ByteArrayConverter")
     conn = write_properties(tmp_path / "mirror.properties", {
-        "name": unique_name, "connector.class": "KafkaSink", "topics": source_topic, "target.topic": target_topic})
+        "name": unique_name, "connector.class": "KafkaSink", "topics": source_topic, "target.topic": target_topic,
+        "target.partition.preserve": "true"})
     done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
     assert done.returncode == 0, done.stderr
     got = read_topic(kafka.bootstrap_servers, target_topic, len(sent))
@@ -91,18 +92,19 @@ def test_delivery_failure_stops_the_flow_with_a_clear_error(kafka, tmp_path: Pat
             "target.bootstrap.servers": target.bootstrap_servers,
             "producer.override.message.timeout.ms": 1500, "target.partition.preserve": "false"})
         proc = start_cli(["standalone", str(worker), str(conn)])
-        progress = TopicReader(target.bootstrap_servers, "target")
-        deadline = time.monotonic() + 60
-        while len(progress.poll(0.5)) < 100:
-            assert proc.poll() is None, proc.communicate()[1]
-            assert time.monotonic() < deadline
-        progress.close()
-        target.stop()
-        produce(kafka.bootstrap_servers, unique_name, [{"value": b"after"} for _ in range(10)])
         try:
+            progress = TopicReader(target.bootstrap_servers, "target")
+            deadline = time.monotonic() + 60
+            while len(progress.poll(0.5)) < 100:
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline
+            progress.close()
+            target.stop()
+            produce(kafka.bootstrap_servers, unique_name, [{"value": b"after"} for _ in range(10)])
             _, err = proc.communicate(timeout=60)
         finally:
             proc.kill()
+            proc.wait()
         assert proc.returncode == 1, err
         assert unique_name in err and "delivery to topic 'target'" in err and "failed" in err
     finally:

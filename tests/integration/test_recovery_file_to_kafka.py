@@ -34,12 +34,14 @@ def test_kill_9_mid_file_then_resume_delivers_every_line(tansu_kafka, tmp_path: 
 
     proc = start_cli(["standalone", str(worker), str(conn), "--stop-at-end"], cwd=tmp_path)
     progress = TopicReader(kafka.bootstrap_servers, unique_name)
-    deadline = time.monotonic() + 120
-    while len(progress.poll(0.5)) < LINES // 4:
-        assert proc.poll() is None, proc.communicate()[1]
-        assert time.monotonic() < deadline, "the flow made no progress"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        deadline = time.monotonic() + 120
+        while len(progress.poll(0.5)) < LINES // 4:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "the flow made no progress"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     delivered_before = len(progress.poll())
     progress.close()
     assert delivered_before < LINES, "the flow finished before it could be killed; make the file larger"
