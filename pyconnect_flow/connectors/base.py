@@ -16,6 +16,7 @@ worker that read it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
@@ -24,6 +25,8 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
 from pyconnect_flow.record import Record
+
+log = logging.getLogger(__name__)
 
 Batch = tuple[str, list[Record]]
 """What flows between steps: a source partition key and a list of records."""
@@ -47,6 +50,9 @@ class SourceReader(ABC):
     def wake_at(self) -> dt.datetime | None:
         """When to call `read` again after an empty read (None: soon)."""
         return None
+
+    def stored(self, position: Any) -> None:
+        """The runtime stored `position`, lower than `position()` said (a sink holds records back)."""
 
     def close(self) -> None:
         """Release resources."""
@@ -81,6 +87,11 @@ class SinkWriter(ABC):
         """Make everything written so far durable; return the partition's state (picklable) or None."""
         return None
 
+    def durable_position(self) -> int | None:
+        """For sinks with `holds_records`: the Kafka offset below which every record received is durable
+        (e.g. the first offset of the oldest file still open), or None when nothing was received yet."""
+        return None
+
     def close(self) -> None:
         """Release resources; `flush` has been called just before."""
 
@@ -90,6 +101,10 @@ class RecordSink(ABC):
 
     raw: ClassVar[bool] = False
     """True when the sink takes encoded bytes (it writes to Kafka)."""
+
+    holds_records: ClassVar[bool] = False
+    """True when writers keep records across epochs on purpose (an S3 file not yet rolled): the runtime
+    then never stores a source position past the writer's `durable_position()`, so a crash re-reads them."""
 
     def preflight(self) -> None:
         """Check, before any data moves, that the output can be written; raise a clear error if not."""
@@ -104,10 +119,46 @@ class RecordSink(ABC):
 _IDLE = dt.timedelta(milliseconds=50)
 
 
+class PositionHolds:
+    """Caps stored source positions (Kafka offsets) at what a `holds_records` sink has made durable.
+
+    One per pipeline, shared by its source and sink adapters (a source partition
+    and the sink partition of the same key run on the same worker). Until the
+    sink partition reports after a flush, the cap is the position the source
+    partition was opened at.
+    """
+
+    def __init__(self) -> None:
+        self._floor: dict[str, Any] = {}
+        self._durable: dict[str, int] = {}
+
+    def opened(self, key: str, position: Any) -> None:
+        """The source partition `key` starts at `position`."""
+        self._floor[key] = position
+        self._durable.pop(key, None)
+
+    def flushed(self, key: str, durable: int | None) -> None:
+        """The sink partition `key` made everything below `durable` durable."""
+        if durable is not None:
+            self._durable[key] = max(durable, self._durable.get(key, durable))
+
+    def cap(self, key: str, position: Any) -> Any:
+        """The position to store for the source partition `key`."""
+        limit = self._durable.get(key)
+        if limit is None:
+            return self._floor.get(key)
+        if isinstance(position, int) and not isinstance(position, bool):
+            return min(position, limit)
+        return position
+
+
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
-    def __init__(self, key: str, reader: SourceReader) -> None:
+    def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None) -> None:
         self._key = key
         self._reader = reader
+        self._holds = holds
+        if holds is not None:
+            holds.opened(key, reader.position())
 
     def next_batch(self) -> list[Batch]:
         try:
@@ -120,29 +171,38 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         return self._reader.wake_at()
 
     def snapshot(self) -> Any:
-        return self._reader.position()
+        position = self._reader.position()
+        if self._holds is None:
+            return position
+        capped = self._holds.cap(self._key, position)
+        if capped != position:
+            self._reader.stored(capped)
+        return capped
 
     def close(self) -> None:
         self._reader.close()
 
 
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
-    """Runs a `RecordSource` as a Bytewax partitioned source."""
+    """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given)."""
 
-    def __init__(self, source: RecordSource) -> None:
+    def __init__(self, source: RecordSource, holds: PositionHolds | None = None) -> None:
         self.source = source
+        self.holds = holds
 
     def list_parts(self) -> list[str]:
         return self.source.partitions()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SourcePartition:
-        return _SourcePartition(for_part, self.source.open(for_part, resume_state))
+        return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds)
 
 
 class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
-    def __init__(self, writer: SinkWriter) -> None:
+    def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None) -> None:
         self._writer = writer
         self._failed = False
+        self._key = key
+        self._holds = holds
 
     def write_batch(self, values: list[list[Record]]) -> None:
         write = self._writer.write
@@ -155,22 +215,28 @@ class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
 
     def snapshot(self) -> Any:
         try:
-            return self._writer.flush()
+            state = self._writer.flush()
         except BaseException:
             self._failed = True
             raise
+        if self._holds is not None:
+            self._holds.flushed(self._key, self._writer.durable_position())
+        return state
 
     def close(self) -> None:
-        # Bytewax also calls close() while unwinding from a failed write or snapshot; raising
-        # again there aborts the process (a panic inside a panic) and hides the first error.
-        if self._failed:
+        # Durability never depends on close(): at a graceful end Bytewax closes the last epoch
+        # (snapshot → flush) first. Bytewax also calls close() while unwinding from a failure in any
+        # partition; an exception raised there aborts the process (a panic inside a panic) and hides
+        # the first error, so close() only tries a last flush and never raises.
+        if not self._failed:
             try:
-                self._writer.close()
-            except Exception:  # noqa: BLE001 - the first failure is the one reported
-                pass
-            return
-        self._writer.flush()
-        self._writer.close()
+                self._writer.flush()
+            except Exception as exc:  # noqa: BLE001 - see above
+                log.debug("flush at close failed: %s", exc)
+        try:
+            self._writer.close()
+        except Exception as exc:  # noqa: BLE001 - see above
+            log.debug("close failed: %s", exc)
 
 
 class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
@@ -181,10 +247,11 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
     reads the matching source partition, so records never cross processes.
     """
 
-    def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]]) -> None:
+    def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None) -> None:
         self.sink = sink
         self._partitions = partitions
         self._index: dict[str, int] | None = None
+        self.holds = holds
 
     def list_parts(self) -> list[str]:
         return list(self._sorted_index())
@@ -198,4 +265,4 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
         return self._sorted_index()[item_key]
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
-        return _SinkPartition(self.sink.open(for_part, resume_state))
+        return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds)

@@ -123,6 +123,10 @@ class KafkaReader(SourceReader):
         self._last_snapshot = self._next
         return self._next
 
+    def stored(self, position: Any) -> None:
+        # The sink holds records back (open S3 files): commit the group only up to what was stored.
+        self._last_snapshot = position
+
     def wake_at(self) -> dt.datetime | None:
         return dt.datetime.now(dt.timezone.utc) + _IDLE_WAIT if self._idle else None
 
@@ -198,16 +202,19 @@ def _header_bytes(value: Any) -> bytes | None:
 
 
 class _SharedProducer:
-    """One librdkafka producer per process and config; collects delivery failures."""
+    """One librdkafka producer per process, connector and config, shared by that connector's sink
+    partitions; counts its users and is released when the last one closes. Collects delivery failures."""
 
     _lock = threading.Lock()
     _producers: dict[tuple[Any, ...], _SharedProducer] = {}
 
-    def __init__(self, conf: Mapping[str, Any], connector: str) -> None:
+    def __init__(self, key: tuple[Any, ...], conf: Mapping[str, Any], connector: str) -> None:
         from confluent_kafka import Producer
 
+        self.key = key
         self.connector = connector
         self.failures: list[str] = []
+        self.users = 0
         conf = dict(conf)
         conf.setdefault("partitioner", "murmur2_random")  # the Java client's default partitioner
         conf.setdefault("linger.ms", 5)
@@ -226,13 +233,25 @@ class _SharedProducer:
                 f"delivery to topic {msg.topic()!r} partition {msg.partition()} failed: {err.str()}")
 
     @classmethod
-    def get(cls, conf: Mapping[str, Any], connector: str) -> _SharedProducer:
+    def acquire(cls, conf: Mapping[str, Any], connector: str) -> _SharedProducer:
         key = (connector, tuple(sorted((k, repr(v)) for k, v in conf.items() if k != "logger")))
         with cls._lock:
             shared = cls._producers.get(key)
-            if shared is None:
-                shared = cls._producers[key] = cls(conf, connector)
+            if shared is None or shared.failures:
+                shared = cls._producers[key] = cls(key, conf, connector)
+            shared.users += 1
             return shared
+
+    def release(self) -> None:
+        """One user is done; the last one flushes briefly and drops the producer (closing its connections)."""
+        with self._lock:
+            self.users -= 1
+            if self.users > 0:
+                return
+            if self._producers.get(self.key) is self:
+                del self._producers[self.key]
+        self.producer.flush(1.0)
+        self.producer.purge()
 
     def check(self) -> None:
         if self.failures:
@@ -314,13 +333,16 @@ class KafkaWriter(SinkWriter):
         self._shared.flush()
         return None
 
+    def close(self) -> None:
+        self._shared.release()
+
 
 class KafkaSink(RecordSink):
     """Writes encoded records to Kafka: to `topic`, or to each record's own topic when None."""
 
     raw = True
 
-    def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = True,
+    def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = False,
                  create_topics: bool = True, connector: str = "kafka-sink",
                  errors: ErrorReporter | None = None, preflight_topics: list[str] | None = None) -> None:
         self.conf = dict(conf)
@@ -338,7 +360,7 @@ class KafkaSink(RecordSink):
             list_topics(self.conf)
 
     def open(self, partition: str, state: Any | None) -> KafkaWriter:
-        shared = _SharedProducer.get(self.conf, self.connector)
+        shared = _SharedProducer.acquire(self.conf, self.connector)
         return KafkaWriter(shared, self.topic, self.keep_partition, self.create_topics, self.errors)
 
 
