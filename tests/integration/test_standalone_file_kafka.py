@@ -162,3 +162,24 @@ def test_missing_source_file_is_named(kafka, tmp_path: Path, unique_name: str) -
     done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
     assert done.returncode == 1
     assert "missing.txt" in done.stderr and "does not exist" in done.stderr
+
+
+def test_missing_topic_with_topic_creation_disabled_is_a_clear_error(kafka, tmp_path: Path, unique_name: str) -> None:
+    worker = worker_file(tmp_path, kafka.bootstrap_servers, topic_creation_enable="false")
+    (tmp_path / "in.txt").write_text("x\n")
+    conn = write_properties(tmp_path / "c.properties", {"name": unique_name, "connector.class": "FileStreamSource",
+                                                         "file": tmp_path / "in.txt", "topic": unique_name})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 1
+    assert f"Topic(s) {unique_name} do not exist" in done.stderr and "topic.creation.enable=false" in done.stderr
+    assert count_messages_or_missing(kafka.bootstrap_servers, unique_name) is None
+
+
+def test_missing_topic_is_created_when_allowed(kafka, tmp_path: Path, unique_name: str) -> None:
+    worker = worker_file(tmp_path, kafka.bootstrap_servers)
+    (tmp_path / "in.txt").write_text("x\ny\n")
+    conn = write_properties(tmp_path / "c.properties", {"name": unique_name, "connector.class": "FileStreamSource",
+                                                         "file": tmp_path / "in.txt", "topic": unique_name})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 0, done.stderr
+    assert len(read_topic(kafka.bootstrap_servers, unique_name, 2)) == 2

@@ -93,3 +93,11 @@ def test_secret_values_stay_out_of_validation_errors(tmp_path: Path) -> None:
                            str(tmp_path / "c.properties")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "PCF_DOES_NOT_EXIST_9" in done.stderr and "batch.size" in done.stderr
+
+
+def test_unknown_converter_class_is_reported_with_the_available_ones() -> None:
+    issues = issues_of({"name": "c", "connector.class": "FileStreamSource", "file": "a", "topic": "t",
+                        "value.converter": "org.example.NoSuchConverter"})
+    assert "value.converter" in " ".join(issues)
+    message = " ".join(issues.values())
+    assert "org.example.NoSuchConverter" in message and "JsonConverter" in message
