@@ -24,6 +24,8 @@ from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Ty
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 
+_new_tuple = tuple.__new__
+
 __all__ = [
     "INT_BITS", "REPLACE_NULL_WITH_DEFAULT", "ConfiguredTransform", "KeyValueTransform", "SchemaCache",
     "copy_schema_basics", "decimal_to_long", "field_values", "java_split", "kwargs_to_props", "parse_java_decimal",
@@ -335,6 +337,7 @@ class KeyValueTransform(ConfiguredTransform):
 
     def _new_record(self, record: Record, schema: Schema | None, value: Any) -> Record:
         """`record` with the operated part replaced."""
+        r = record
         if self.TARGET == "key":
-            return record._replace(key=value, key_schema=schema)
-        return record._replace(value=value, value_schema=schema)
+            return _new_tuple(Record, (r[0], value, r[2], r[3], r[4], schema, r[6], r[7], r[8], r[9], r[10]))
+        return _new_tuple(Record, (r[0], r[1], value, r[3], r[4], r[5], schema, r[7], r[8], r[9], r[10]))
