@@ -338,11 +338,16 @@ class KafkaWriter(SinkWriter):
 
 
 class KafkaSink(RecordSink):
-    """Writes encoded records to Kafka: to `topic`, or to each record's own topic when None."""
+    """Writes encoded records to Kafka: to `topic`, or to each record's own topic when None.
+
+    A record's `partition`, when set, is the partition written to (`keep_partition`), as for
+    Kafka Connect's source records; otherwise the producer's partitioner (murmur2 of the key,
+    like the Java client's) chooses.
+    """
 
     raw = True
 
-    def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = False,
+    def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = True,
                  create_topics: bool = True, connector: str = "kafka-sink",
                  errors: ErrorReporter | None = None, preflight_topics: list[str] | None = None) -> None:
         self.conf = dict(conf)
@@ -368,6 +373,9 @@ class KafkaSink(RecordSink):
 
 class KafkaSinkConnector(Connector):
     """Kafka → Kafka: records of `topics` (decoded, transformed, re-encoded) into `target.topic`.
+
+    The partition a record was consumed from is not a choice of where to write it, so the
+    producer's partitioner decides unless `target.partition.preserve=true` (mirroring).
 
     The target cluster is the worker's unless `target.bootstrap.servers` names
     another one; `producer.override.*` keys tune the producer.

@@ -108,3 +108,25 @@ def test_tolerance_none_stops_at_the_first_bad_record(kafka, tmp_path: Path, uni
     assert f"Connector '{unique_name}' failed at stage VALUE_CONVERTER" in err
     assert f"topic={unique_name!r} partition=0 offset=7" in err
     assert "Traceback" not in err
+
+
+def test_source_connector_dead_letters_records_that_fail_a_transform(kafka, tmp_path: Path, unique_name: str) -> None:
+    src = tmp_path / "numbers.txt"
+    src.write_text("1\n2\nthree\n4\n")
+    worker = worker_file(tmp_path, kafka.bootstrap_servers)
+    conn = write_properties(tmp_path / "c.properties", {
+        "name": unique_name, "connector.class": "FileStreamSource", "file": src, "topic": unique_name,
+        "transforms": "toInt", "transforms.toInt.type": "org.apache.kafka.connect.transforms.Cast$Value",
+        "transforms.toInt.spec": "int32", "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": f"{unique_name}-dlq",
+        "errors.deadletterqueue.context.headers.enable": "true"})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 0, done.stderr
+    good = read_topic(kafka.bootstrap_servers, unique_name, 3)
+    assert sorted(json.loads(m.value)["payload"] for m in good) == [1, 2, 4]
+    assert {json.loads(m.value)["schema"]["type"] for m in good} == {"int32"}
+    dead = read_topic(kafka.bootstrap_servers, f"{unique_name}-dlq", 1)
+    assert [m.value for m in dead] == [b'{"schema":{"type":"string","optional":false},"payload":"three"}']
+    headers = dict(dead[0].headers)
+    assert headers["__connect.errors.stage"] == b"TRANSFORMATION"
+    assert headers["__connect.errors.topic"] == unique_name.encode()
