@@ -56,7 +56,7 @@ class KafkaReader(SourceReader):
 
     def __init__(self, conf: Mapping[str, Any], topic: str, partition: int, position: int | None,
                  batch_size: int, stop_at_end: bool, commit: bool) -> None:
-        from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, TopicPartition
+        from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
         self.topic, self.partition = topic, partition
         self.batch_size = batch_size
@@ -66,7 +66,8 @@ class KafkaReader(SourceReader):
         conf = dict(conf)
         conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
                      "enable.partition.eof": stop_at_end})
-        reset = str(conf.pop("auto.offset.reset", "earliest")).lower()
+        reset = str(conf.get("auto.offset.reset", "earliest")).lower()
+        conf["auto.offset.reset"] = "latest" if reset == "latest" else "earliest"
         self._consumer = Consumer(conf)
         start = position
         if start is None:
@@ -74,7 +75,10 @@ class KafkaReader(SourceReader):
             if committed and committed[0].offset >= 0:
                 start = committed[0].offset
         if start is None:
-            start = OFFSET_END if reset == "latest" else OFFSET_BEGINNING
+            # An explicit 0 rather than OFFSET_BEGINNING: some brokers (noida-db) answer concurrent
+            # "earliest" ListOffsets requests with the latest offset. A truncated log still starts at
+            # its first offset through auto.offset.reset=earliest.
+            start = OFFSET_END if reset == "latest" else 0
         self._consumer.assign([TopicPartition(topic, partition, start)])
         self._next: int | None = start if start >= 0 else None
         self._last_snapshot: int | None = None

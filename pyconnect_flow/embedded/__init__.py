@@ -216,6 +216,7 @@ class ServiceProcess:
         self._workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
+        self._owner_pid = os.getpid()
 
     # -- what subclasses provide -------------------------------------------------------------
 
@@ -295,6 +296,7 @@ class ServiceProcess:
         self.stop()  # clears what a process that died on its own left behind
         began = time.monotonic()
         deadline = began + self.start_timeout
+        self._owner_pid = os.getpid()
         _sweep_stale_workdirs()
         self._workdir = Path(tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{self.name}-"))
         atexit.register(self.stop)
@@ -318,8 +320,14 @@ class ServiceProcess:
         return self
 
     def stop(self) -> None:
-        """Stop the service (gracefully, then by force) and remove its working directory."""
+        """Stop the service (gracefully, then by force) and remove its working directory.
+
+        In a process forked from the one that started the service (whose ``atexit`` handlers it
+        inherits), this does nothing: the service is not that process's to stop.
+        """
         atexit.unregister(self.stop)
+        if os.getpid() != self._owner_pid:
+            return
         self._terminate()
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
@@ -397,10 +405,3 @@ class ServiceProcess:
 
     def _error(self, what: str) -> ServiceError:
         return ServiceError(f"{self.name} {what}\n--- last lines of its log ---\n{self.log_tail()}")
-
-
-def require_binary(path: str | os.PathLike[str], what: str) -> str:
-    """Return ``path`` as a string if it is an executable file; raise :class:`ServiceError` otherwise."""
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        raise ServiceError(f"{what}: no executable at {path}")
-    return os.fspath(path)

@@ -52,14 +52,22 @@ class KafkaEndpoint:
         session_timeout_ms: ``session.timeout.ms`` that :meth:`consumer_config` sets, or None to
             keep the client default (a real Kafka rejects less than its
             ``group.min.session.timeout.ms``, 6 s by default).
+        keep_records: Whether :meth:`create_topic` sets ``retention.ms=-1`` unless told otherwise,
+            for brokers that delete records with old timestamps within seconds (noida-db), which
+            would make tests with fixed timestamps lose their data.
     """
 
     bootstrap_servers: str
     name: str = "external"
     session_timeout_ms: int | None = None
+    keep_records: bool = False
 
     def admin(self, **config: Any) -> AdminClient:
-        """A confluent-kafka ``AdminClient`` for this broker; ``config`` adds librdkafka settings."""
+        """A confluent-kafka ``AdminClient`` for this broker; ``config`` adds librdkafka settings.
+
+        Keep a reference to the client until its futures are resolved: they never resolve once
+        the client is garbage collected (``kafka.admin().create_topics(...)`` times out).
+        """
         from confluent_kafka.admin import AdminClient
 
         return AdminClient({"bootstrap.servers": self.bootstrap_servers, "logger": _librdkafka_log, **config})
@@ -88,9 +96,9 @@ class KafkaEndpoint:
 
         deadline = time.monotonic() + timeout
         admin = self.admin()
-        topic = NewTopic(
-            name, num_partitions=partitions, replication_factor=replication_factor, config=dict(config or {})
-        )
+        settings = {"retention.ms": "-1"} if self.keep_records else {}
+        settings.update(config or {})
+        topic = NewTopic(name, num_partitions=partitions, replication_factor=replication_factor, config=settings)
         futures = admin.create_topics([topic], operation_timeout=timeout, request_timeout=timeout)
         futures[name].result(timeout)
         while True:

@@ -8,11 +8,17 @@ Elasticsearch answers (noida-db's or someone else's)::
         es = noida.elasticsearch.client()
         es.index(index="orders", id="1", document={"total": 3})
 
-Known deviation of noida-db 0.2.3 from Apache Kafka, found by the smoke tests: when a consumer
-sends several ``ListOffsets`` requests at once, as librdkafka does when it resets the offsets of
-a fresh group (``auto.offset.reset=earliest``), the answer for the earliest offset is sometimes
-the latest one, so the consumer skips what is already in the partition. Give a group explicit
-start offsets (``assign`` with offsets, or commit them first) rather than relying on the reset.
+Known deviations of noida-db 0.2.3 from Apache Kafka, found by the smoke tests:
+
+- It enforces ``retention.ms`` (7 days by default) on record timestamps within seconds, even in
+  the active segment: records produced with a fixed timestamp from the past vanish, and
+  consumers at their offsets are reset to the end. :meth:`NoidaDb.create_topic` and the
+  ``kafka`` endpoint's ``create_topic`` therefore set ``retention.ms=-1`` unless told otherwise;
+  topics created any other way (auto-creation, the connectors' own admin calls) keep the default.
+- When a consumer sends several ``ListOffsets`` requests at once, as librdkafka does when it
+  resets the offsets of a fresh group (``auto.offset.reset=earliest``), the answer for the
+  earliest offset is sometimes the latest one, so the consumer skips what is already there.
+  Give a group explicit start offsets (``assign`` with offsets, or commit them first).
 """
 
 from __future__ import annotations
@@ -135,7 +141,7 @@ class NoidaDb(ServiceProcess):
         Unlike Tansu, noida-db answers JoinGroup at once, and like Kafka it rejects session
         timeouts below 6 s, so consumers keep librdkafka's default.
         """
-        return KafkaEndpoint(self.bootstrap_servers, name="noida")
+        return KafkaEndpoint(self.bootstrap_servers, name="noida", keep_records=True)
 
     @property
     def elasticsearch(self) -> ElasticsearchEndpoint:
