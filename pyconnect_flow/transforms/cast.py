@@ -351,6 +351,13 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
     """`value` (of `schema`, or schemaless) cast to `target` as Kafka's Cast casts it."""
     if value is None:
         return None
+    if schema is None:
+        # the common schemaless casts, decided on the exact type (same results as the general path)
+        t = type(value)
+        if t is int and target in INT_BITS:
+            return wrap_int(value, INT_BITS[target])
+        if t is str and target is Type.FLOAT64:
+            return _to_float(value, False)
     inferred = schema.type if schema is not None else _infer_type(value)
     if inferred is None:
         raise DataException(f"Cast transformation was passed a value of type {type_name(value)} "

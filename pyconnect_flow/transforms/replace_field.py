@@ -98,8 +98,14 @@ class ReplaceField(KeyValueTransform):
             return record
         if schema is None:
             value = require_map(value, PURPOSE)
-            keeps, renamed = self.keeps, self.renamed
-            return self._new_record(record, None, {renamed(k): v for k, v in value.items() if keeps(k)})
+            exclude, include, renames = self.exclude, self.include, self.renames
+            if include:
+                kept = {k: v for k, v in value.items() if k not in exclude and k in include}
+            else:
+                kept = {k: v for k, v in value.items() if k not in exclude}
+            if renames:
+                kept = {renames.get(k, k): v for k, v in kept.items()}
+            return self._new_record(record, None, kept)
         struct = require_struct(value, PURPOSE)
         updated_schema, pairs = self._cache.get_or_build(struct.schema, self._updated_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default
