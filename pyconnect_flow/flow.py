@@ -22,7 +22,15 @@ from typing import Any
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 
-from pyconnect_flow.connectors.base import Batch, BytewaxSink, BytewaxSource, RecordSink, RecordSource, SinkWriter
+from pyconnect_flow.connectors.base import (
+    Batch,
+    BytewaxSink,
+    BytewaxSource,
+    PositionHolds,
+    RecordSink,
+    RecordSource,
+    SinkWriter,
+)
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.dead_letters import dead_letter_record
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
@@ -38,13 +46,17 @@ class _DeadLetters(list):  # type: ignore[type-arg]
 
 
 class SinkBatch(list):  # type: ignore[type-arg]
-    """Records for a sink, with `originals[i]` the record as read from Kafka for `self[i]` (or None)."""
+    """Records for a sink, with `originals[i]` the record as read from Kafka for `self[i]` (or None),
+    and for sinks of bytes `encoded` = (keys, values) serialized by the converters (see
+    `connectors.base.encoded_items`)."""
 
-    __slots__ = ("originals",)
+    __slots__ = ("originals", "encoded")
 
-    def __init__(self, records: list[Record], originals: list[Record] | None) -> None:
+    def __init__(self, records: list[Record], originals: list[Record] | None,
+                 encoded: tuple[list[Any], list[Any]] | None = None) -> None:
         super().__init__(records)
         self.originals = originals
+        self.encoded = encoded
 
 
 class _ReportingWriter(SinkWriter):
@@ -73,6 +85,9 @@ class _ReportingWriter(SinkWriter):
         self._ids.clear()
         return state
 
+    def durable_position(self) -> int | None:
+        return self.inner.durable_position()
+
     def close(self) -> None:
         self.inner.close()
 
@@ -82,6 +97,7 @@ class _ReportingSink(RecordSink):
         self.inner = inner
         self.ctx = ctx
         self.raw = inner.raw  # type: ignore[misc]
+        self.holds_records = inner.holds_records  # type: ignore[misc]
 
     def preflight(self) -> None:
         self.inner.preflight()
@@ -142,7 +158,8 @@ def add_pipeline(
         assert encoder is not None
         stages.append(("encode", encoder))
 
-    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source))
+    holds = PositionHolds() if sink.holds_records else None
+    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
@@ -151,7 +168,7 @@ def add_pipeline(
     items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode))
     routed = op.branch(f"{prefix}_split", items, _is_sink_item)
     partitions = source.partitions
-    op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions))
+    op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions, holds))
     if dead_letter_sink is not None and policy.dlq_topic:
         op.output(f"{prefix}_dead_letters", routed.falses, BytewaxSink(dead_letter_sink, partitions))
 
@@ -176,7 +193,10 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None) -> C
         out: list[Any] = []
         for c in chunks:
             if c.records:
-                out.append((c.key, c.records if c.originals is None else SinkBatch(c.records, c.originals)))
+                if c.originals is None and c.encoded is None:
+                    out.append((c.key, c.records))
+                else:
+                    out.append((c.key, SinkBatch(c.records, c.originals, c.encoded)))
             if c.failed and policy.dlq_topic:
                 out.append((c.key, _DeadLetters(dead_letter_record(f, policy, encode) for f in c.failed)))
         return out

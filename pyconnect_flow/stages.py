@@ -23,9 +23,12 @@ class Chunk:
 
     `originals[i]` is the record as read for `records[i]` (kept only for
     sources of raw bytes, so dead letters carry the bytes as they arrived).
+    `encoded`, once the encode stage ran, holds the serialized keys and values
+    of `records` (which keep their Connect data: building a second record per
+    message costs as much as producing it).
     """
 
-    __slots__ = ("key", "records", "originals", "failed")
+    __slots__ = ("key", "records", "originals", "failed", "encoded")
 
     def __init__(self, key: str, records: list[Record], originals: list[Record] | None,
                  failed: list[FailedRecord] | None = None) -> None:
@@ -33,6 +36,7 @@ class Chunk:
         self.records = records
         self.originals = originals
         self.failed = failed if failed is not None else []
+        self.encoded: tuple[list[bytes | None], list[bytes | None]] | None = None
 
 
 def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], Any]) -> Any:
@@ -168,14 +172,13 @@ class Encoder:
             values = self.value.from_connect_batch(topics, [(r[6], r[2]) for r in recs])
         except Exception:
             return self._slow(chunk)
-        chunk.records = [
-            new_record((r[0], k, v, r[3], r[4], None, None, r[7], r[8], r[9], r[10]))
-            for r, k, v in zip(recs, keys, values)
-        ]
+        chunk.encoded = (keys, values)
         return chunk
 
     def _slow(self, chunk: Chunk) -> Chunk:
         out: list[Record] = []
+        kept: list[Record] = []
+        kept_originals: list[Record] | None = [] if chunk.originals is not None else None
         originals = chunk.originals
         for i, r in enumerate(chunk.records):
             try:
@@ -184,6 +187,9 @@ class Encoder:
                 except Exception as first:
                     encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, lambda r=r: self.encode_one(r))
                 out.append(encoded)
+                kept.append(r)
+                if kept_originals is not None:
+                    kept_originals.append(originals[i])  # type: ignore[index]
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
                 conv = self.key if stage is Stage.KEY_CONVERTER else self.value
@@ -191,5 +197,6 @@ class Encoder:
                                             original=originals[i] if originals is not None else None)
                 if failed is not None:
                     chunk.failed.append(failed)
-        chunk.records = out
+        chunk.records, chunk.originals = kept, kept_originals
+        chunk.encoded = ([r[1] for r in out], [r[2] for r in out])
         return chunk

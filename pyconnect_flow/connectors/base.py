@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
@@ -96,11 +96,24 @@ class SinkWriter(ABC):
         """Release resources; `flush` has been called just before."""
 
 
+def encoded_items(records: list[Record]) -> Iterable[tuple[Record, Any, Any]]:
+    """(record, key bytes, value bytes) for each record handed to a sink of bytes (`RecordSink.raw`).
+
+    The encode stage hands such sinks the records with their Connect data plus the serialized
+    keys and values alongside (`records.encoded`); records that already hold bytes (dead
+    letters, or a pipeline without converters) are their own encoding.
+    """
+    encoded = getattr(records, "encoded", None)
+    if encoded is None:
+        return ((r, r[1], r[2]) for r in records)
+    return zip(records, encoded[0], encoded[1])
+
+
 class RecordSink(ABC):
     """A partitioned output of records."""
 
     raw: ClassVar[bool] = False
-    """True when the sink takes encoded bytes (it writes to Kafka)."""
+    """True when the sink takes encoded bytes (it writes to Kafka): read them with `encoded_items`."""
 
     holds_records: ClassVar[bool] = False
     """True when writers keep records across epochs on purpose (an S3 file not yet rolled): the runtime

@@ -23,7 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
-from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
+from pyconnect_flow.connectors.base import (
+    EndOfInput,
+    RecordSink,
+    RecordSource,
+    SinkWriter,
+    SourceReader,
+    encoded_items,
+)
 from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.connectors.kafka_clients import (
     DEFAULT_TIMEOUT_S,
@@ -297,26 +304,26 @@ class KafkaWriter(SinkWriter):
         known = shared.known_topics
         fixed_topic = self._topic
         keep_partition = self._keep_partition
-        for r in records:
+        for r, key, value in encoded_items(records):
             topic = fixed_topic or r[0]
             if topic not in known:
                 self._ensure(topic)
             partition, headers, timestamp = r[3], r[7], r[8]
             try:
                 if headers or timestamp or (keep_partition and partition is not None):
-                    produce(topic, r[2], r[1], partition if keep_partition and partition is not None else -1,
+                    produce(topic, value, key, partition if keep_partition and partition is not None else -1,
                             timestamp=timestamp or 0,
                             headers=[(k, _header_bytes(v)) for k, v in headers] if headers else None)
                 else:
-                    produce(topic, r[2], r[1])
+                    produce(topic, value, key)
             except BufferError:
-                self._produce_when_room(topic, r)
+                self._produce_when_room(topic, r, key, value)
             except Exception as exc:
                 self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
         shared.producer.poll(0)
         shared.check()
 
-    def _produce_when_room(self, topic: str, r: Record) -> None:
+    def _produce_when_room(self, topic: str, r: Record, key: Any, value: Any) -> None:
         """librdkafka's queue is full: serve delivery reports until the record fits."""
         producer = self._shared.producer
         keep = self._keep_partition and r.partition is not None
@@ -324,7 +331,7 @@ class KafkaWriter(SinkWriter):
             producer.poll(0.05)
             self._shared.check()
             try:
-                producer.produce(topic, r.value, r.key, r.partition if keep else -1, timestamp=r.timestamp or 0,
+                producer.produce(topic, value, key, r.partition if keep else -1, timestamp=r.timestamp or 0,
                                  headers=[(k, _header_bytes(v)) for k, v in r.headers] if r.headers else None)
                 return
             except BufferError:
