@@ -22,6 +22,7 @@ from typing import Any
 import bytewax.operators as op
 from bytewax.dataflow import Dataflow
 
+from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.connectors.base import (
     Batch,
     BytewaxSink,
@@ -50,13 +51,15 @@ class SinkBatch(list):  # type: ignore[type-arg]
     and for sinks of bytes `encoded` = (keys, values) serialized by the converters (see
     `connectors.base.encoded_items`)."""
 
-    __slots__ = ("originals", "encoded")
+    __slots__ = ("originals", "encoded", "batch")
 
     def __init__(self, records: list[Record], originals: list[Record] | None,
-                 encoded: tuple[list[Any], list[Any]] | None = None) -> None:
+                 encoded: tuple[list[Any] | None, list[Any]] | None = None, batch: ValueBatch | None = None) -> None:
         super().__init__(records)
         self.originals = originals
         self.encoded = encoded
+        self.batch = batch
+        """When set, the records are `batch.records()`, left unbuilt (only a Kafka sink gets these)."""
 
 
 class _ReportingWriter(SinkWriter):
@@ -192,7 +195,9 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None) -> C
     def route(chunks: list[Chunk]) -> list[Any]:
         out: list[Any] = []
         for c in chunks:
-            if c.records:
+            if c.batch is not None and c._records is None and c.encoded is not None:
+                out.append((c.key, SinkBatch([], None, c.encoded, c.batch)))  # records stay unbuilt
+            elif c.records:
                 if c.originals is None and c.encoded is None:
                     out.append((c.key, c.records))
                 else:

@@ -9,8 +9,10 @@ is reported (and dead-lettered) alone while the rest go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import repeat
 from typing import Any
 
+from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
 from pyconnect_flow.record import Record, new_record
@@ -28,15 +30,32 @@ class Chunk:
     message costs as much as producing it).
     """
 
-    __slots__ = ("key", "records", "originals", "failed", "encoded")
+    __slots__ = ("key", "_records", "batch", "originals", "failed", "encoded")
 
-    def __init__(self, key: str, records: list[Record], originals: list[Record] | None,
+    def __init__(self, key: str, records: list[Record] | ValueBatch, originals: list[Record] | None,
                  failed: list[FailedRecord] | None = None) -> None:
         self.key = key
-        self.records = records
+        # A ValueBatch stays unbuilt until a stage needs records (see `batches`).
+        self.batch: ValueBatch | None = records if isinstance(records, ValueBatch) else None
+        self._records: list[Record] | None = None if self.batch is not None else records  # type: ignore[assignment]
         self.originals = originals
         self.failed = failed if failed is not None else []
-        self.encoded: tuple[list[bytes | None], list[bytes | None]] | None = None
+        self.encoded: tuple[list[bytes | None] | None, list[bytes | None]] | None = None
+
+    @property
+    def records(self) -> list[Record]:
+        if self._records is None:
+            assert self.batch is not None
+            self._records = self.batch.records()
+        return self._records
+
+    @records.setter
+    def records(self, records: list[Record]) -> None:
+        self._records = records
+        self.batch = None
+
+    def __len__(self) -> int:
+        return len(self.batch) if self._records is None and self.batch is not None else len(self.records)
 
 
 def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], Any]) -> Any:
@@ -161,6 +180,16 @@ class Encoder:
                       r.source_partition, r.source_offset)
 
     def __call__(self, chunk: Chunk) -> Chunk:
+        if chunk.batch is not None and chunk._records is None:
+            batch = chunk.batch
+            try:
+                values = self.value.from_connect_batch(batch.topic, list(zip(repeat(batch.value_schema), batch.values)))
+            except Exception:
+                return self._slow(chunk)
+            chunk.encoded = (None, values)  # keys: all null, and a null key encodes to null bytes
+            if self.key.from_connect(batch.topic, None, None) is not None:
+                chunk.encoded = (self.key.from_connect_batch(batch.topic, [(None, None)] * len(batch)), values)
+            return chunk
         recs = chunk.records
         if not recs:
             return chunk

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from typing import Any, ClassVar
 
 from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
@@ -106,7 +107,9 @@ def encoded_items(records: list[Record]) -> Iterable[tuple[Record, Any, Any]]:
     encoded = getattr(records, "encoded", None)
     if encoded is None:
         return ((r, r[1], r[2]) for r in records)
-    return zip(records, encoded[0], encoded[1])
+    batch = getattr(records, "batch", None)
+    keys = encoded[0] if encoded[0] is not None else repeat(None)
+    return zip(batch.records() if batch is not None else records, keys, encoded[1])
 
 
 class RecordSink(ABC):

@@ -25,6 +25,7 @@ from itertools import accumulate, repeat
 from operator import add
 from typing import IO, Any
 
+from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
 from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
 from pyconnect_flow.connectors.connector import Connector
@@ -111,7 +112,7 @@ class FileReader(SourceReader):
                 self._pending.extend(lines)
                 self._seplens.extend(repeat(1, len(lines)))
 
-    def read(self) -> list[Record]:
+    def read(self) -> list[Record] | ValueBatch:  # type: ignore[override]
         if self._file is None and not self._open():
             self._idle = True
             return []
@@ -133,13 +134,13 @@ class FileReader(SourceReader):
         start = self._pos
         ends = list(accumulate(map(add, map(len, lines), seps), initial=start))[1:]
         self._pos = ends[-1]
-        topic, sp = self.topic, self._source_partition
         try:
-            texts = [line.decode("utf-8") for line in lines]
+            # Lines hold no newline byte, and no UTF-8 sequence contains one: decoding the joined
+            # lines once and splitting again gives each line's text.
+            texts = b"\n".join(lines).decode("utf-8").split("\n")
         except UnicodeDecodeError:
             return self._decode_each(lines, ends, start)
-        return [new_record((topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp, {"position": end}))
-                for text, end in zip(texts, ends)]
+        return ValueBatch(self.topic, texts, STRING_SCHEMA, self._source_partition, "position", ends)
 
     def _decode_each(self, lines: list[bytes], ends: list[int], start: int) -> list[Record]:
         """Decode line by line, reporting the lines that are not UTF-8 (names file and byte offset)."""

@@ -22,6 +22,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.connectors.base import (
     EndOfInput,
@@ -299,6 +300,10 @@ class KafkaWriter(SinkWriter):
         self._shared.known_topics.add(topic)
 
     def write(self, records: list[Record]) -> None:
+        batch = getattr(records, "batch", None)
+        if batch is not None and records.encoded[0] is None:  # type: ignore[attr-defined]
+            self._write_values(batch, records.encoded[1])  # type: ignore[attr-defined]
+            return
         shared = self._shared
         produce = shared.producer.produce
         known = shared.known_topics
@@ -320,6 +325,28 @@ class KafkaWriter(SinkWriter):
                 self._produce_when_room(topic, r, key, value)
             except Exception as exc:
                 self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+        shared.producer.poll(0)
+        shared.check()
+
+    def _write_values(self, batch: ValueBatch, values: list[bytes | None]) -> None:
+        """Produce a batch of values with null keys to one topic: the file source's common case."""
+        shared = self._shared
+        produce = shared.producer.produce
+        topic = self._topic or batch.topic
+        if topic not in shared.known_topics:
+            self._ensure(topic)
+        i, n = 0, len(values)
+        while i < n:
+            try:
+                for i in range(i, n):  # noqa: B020 - resumes after a record that needed handling
+                    produce(topic, values[i])
+                i = n
+            except BufferError:
+                self._produce_when_room(topic, batch.record(i), None, values[i])
+                i += 1
+            except Exception as exc:
+                self._errors.failed(Stage.KAFKA_PRODUCE, batch.record(i), exc, "KafkaProducer")
+                i += 1
         shared.producer.poll(0)
         shared.check()
 

@@ -29,14 +29,14 @@ def test_kill_9_mid_file_then_resume_delivers_every_line(tansu_kafka, tmp_path: 
     worker = worker_file(tmp_path, kafka.bootstrap_servers, offset_flush_interval_ms=200)
     conn = write_properties(tmp_path / "c.properties", {
         "name": unique_name, "connector.class": "FileStreamSource", "file": src, "topic": unique_name,
-        "batch.size": 500})
+        "batch.size": 50})
     kafka.create_topic(unique_name, partitions=3)
 
     proc = start_cli(["standalone", str(worker), str(conn), "--stop-at-end"], cwd=tmp_path)
     progress = TopicReader(kafka.bootstrap_servers, unique_name)
     try:
         deadline = time.monotonic() + 120
-        while len(progress.poll(0.5)) < LINES // 4:
+        while len(progress.poll(0.5)) < LINES // 10:
             assert proc.poll() is None, proc.communicate()[1]
             assert time.monotonic() < deadline, "the flow made no progress"
     finally:
