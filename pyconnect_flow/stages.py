@@ -9,7 +9,6 @@ is reported (and dead-lettered) alone while the rest go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from itertools import repeat
 from typing import Any
 
 from pyconnect_flow.batches import ValueBatch
@@ -183,7 +182,7 @@ class Encoder:
         if chunk.batch is not None and chunk._records is None:
             batch = chunk.batch
             try:
-                values = self.value.from_connect_batch(batch.topic, list(zip(repeat(batch.value_schema), batch.values)))
+                values = self.value.from_connect_values(batch.topic, batch.value_schema, batch.values)
             except Exception:
                 return self._slow(chunk)
             chunk.encoded = (None, values)  # keys: all null, and a null key encodes to null bytes

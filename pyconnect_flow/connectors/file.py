@@ -19,7 +19,6 @@ import os
 import re
 import sys
 import threading
-from collections import deque
 from collections.abc import Mapping
 from itertools import accumulate, repeat
 from operator import add
@@ -60,8 +59,9 @@ class FileReader(SourceReader):
         self._pos = position          # offset of the first byte not yet returned
         self._read_pos = position     # offset of the next byte to read from the file
         self._partial = b""
-        self._pending: deque[bytes] = deque()      # lines without their terminator
-        self._seplens: deque[int] = deque()        # length of each pending line's terminator
+        self._lines: list[bytes] = []     # pending lines, without their terminators, from `_head` on
+        self._seplens: list[int] = []     # length of each pending line's terminator
+        self._head = 0
         self._eof = False
         self._waiting_logged = False
         self._idle = False
@@ -87,9 +87,16 @@ class FileReader(SourceReader):
         self._file = f
         return True
 
+    def _pending(self) -> int:
+        return len(self._lines) - self._head
+
     def _fill(self) -> None:
         assert self._file is not None
-        while len(self._pending) < self.batch_size:
+        if self._head:
+            del self._lines[: self._head]
+            del self._seplens[: self._head]
+            self._head = 0
+        while len(self._lines) < self.batch_size:
             chunk = self._file.read(_CHUNK)
             if not chunk:
                 self._eof = True
@@ -104,35 +111,38 @@ class FileReader(SourceReader):
                 pieces = _LINE_END.split(buf)
                 seps = [m.group() for m in _LINE_END.finditer(buf)]
                 self._partial = pieces.pop() + (b"\r" if keep_cr else b"")
-                self._pending.extend(pieces)
+                self._lines.extend(pieces)
                 self._seplens.extend(len(s) for s in seps)
             else:
                 lines = buf.split(b"\n")
                 self._partial = lines.pop()
-                self._pending.extend(lines)
+                self._lines.extend(lines)
                 self._seplens.extend(repeat(1, len(lines)))
 
     def read(self) -> list[Record] | ValueBatch:  # type: ignore[override]
         if self._file is None and not self._open():
             self._idle = True
             return []
-        if len(self._pending) < self.batch_size:
+        if self._pending() < self.batch_size:
             self._fill()
-        if not self._pending and self._eof and self._partial and self.stop_at_end:
-            self._pending.append(self._partial)
+        if not self._pending() and self._eof and self._partial and self.stop_at_end:
+            self._lines.append(self._partial)
             self._seplens.append(0)
             self._partial = b""
-        if not self._pending:
+        if not self._pending():
             if self._eof and self.stop_at_end:
                 raise EndOfInput()
             self._idle = True
             return []
         self._idle = False
-        n = min(self.batch_size, len(self._pending))
-        lines = [self._pending.popleft() for _ in range(n)]
-        seps = [self._seplens.popleft() for _ in range(n)]
+        h = self._head
+        n = min(self.batch_size, len(self._lines) - h)
+        lines = self._lines[h:h + n]
+        seps = self._seplens[h:h + n]
+        self._head = h + n
         start = self._pos
-        ends = list(accumulate(map(add, map(len, lines), seps), initial=start))[1:]
+        ends = list(accumulate(map(add, map(len, lines), seps), initial=start))
+        del ends[0]
         self._pos = ends[-1]
         try:
             # Lines hold no newline byte, and no UTF-8 sequence contains one: decoding the joined

@@ -43,6 +43,10 @@ class Converter(ABC):
             return [self.from_connect(topic, s, v) for s, v in items]
         return [self.from_connect(t, s, v) for t, (s, v) in zip(topic, items)]
 
+    def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
+        """Serialize many values that share one schema (same result as `from_connect_batch`)."""
+        return self.from_connect_batch(topic, [(schema, v) for v in values])
+
     def to_connect_batch(self, topic: str | Sequence[str], datas: Sequence[bytes | None]) -> list[SchemaAndValue]:
         """Deserialize many values; `topic` is one topic for all or one per item."""
         if isinstance(topic, str):

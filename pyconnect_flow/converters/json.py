@@ -221,6 +221,12 @@ class JsonConverter(Converter):
             out.append(write_one("", schema, value))
         return out
 
+    def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
+        """Serialize many values of one schema without pairing each with it first."""
+        if schema is None or not values:
+            return self.from_connect_batch(topic, [(schema, v) for v in values])
+        return self._write_same_schema(self._writer(schema), list(values))
+
     def _write_same_schema(self, writer: _Writer, values: list[Any]) -> list[bytes | None]:
         if writer.plain_string and set(map(type, values)) == {str}:
             out = writer.write_strings(values)

@@ -828,3 +828,14 @@ def test_same_schema_batch_falls_back_item_by_item() -> None:
     bare = converter(schemas_enable=False)
     assert bare.to_connect_batch(TOPIC, [b'"a"', b"1", b"", b"007", None, b"[1]"]) == \
         [(None, "a"), (None, 1), (None, None), (None, 7), (None, None), (None, [1])]
+
+
+def test_from_connect_values_matches_the_pairwise_batch() -> None:
+    from pyconnect_flow.converters import JsonConverter
+    from pyconnect_flow.data import STRING_SCHEMA as S
+
+    conv = JsonConverter()
+    conv.configure({}, is_key=False)
+    values = ["a", 'quote " here', "ünï", "back\\slash", "\x01ctl"]
+    assert conv.from_connect_values("t", S, values) == conv.from_connect_batch("t", [(S, v) for v in values])
+    assert conv.from_connect_values("t", None, [None, {"a": 1}]) == conv.from_connect_batch("t", [(None, None), (None, {"a": 1})])
