@@ -347,8 +347,7 @@ class KafkaWriter(SinkWriter):
             except Exception as exc:
                 self._errors.failed(Stage.KAFKA_PRODUCE, batch.record(i), exc, "KafkaProducer")
                 i += 1
-        shared.producer.poll(0)
-        shared.check()
+        shared.check()  # delivery reports are served when the queue fills and at flush
 
     def _produce_when_room(self, topic: str, r: Record, key: Any, value: Any) -> None:
         """librdkafka's queue is full: serve delivery reports until the record fits."""

@@ -90,9 +90,12 @@ class _Writer:
             return None  # a lone surrogate: the per-value path reports it
         if b"\\" in dumped:
             return None
-        # No backslash at all, so no quote inside any string: '","' only separates values.
+        # No backslash at all, so no quote inside any string: '","' only separates values. Nor can
+        # a NUL byte be there (orjson escapes control characters), so NUL can split the envelopes,
+        # which are then built by two C-level passes instead of two concatenations each.
         prefix, suffix = self.prefix + b'"', b'"' + self.suffix
-        return [prefix + part + suffix for part in dumped[2:-2].split(b'","')]
+        body = dumped[2:-2].replace(b'","', suffix + b"\0" + prefix)
+        return (prefix + body + suffix).split(b"\0")
 
 
 class _Reader:
