@@ -231,7 +231,8 @@ class _SharedProducer:
         conf.setdefault("partitioner", "murmur2_random")  # the Java client's default partitioner
         conf.setdefault("linger.ms", 5)
         conf.setdefault("batch.num.messages", 10000)
-        conf.setdefault("queue.buffering.max.messages", 500000)
+        conf.setdefault("queue.buffering.max.messages", 100000)
+        conf.setdefault("queue.buffering.max.kbytes", 32768)  # bounds memory: the producer waits instead
         conf["delivery.report.only.error"] = True
         conf["on_delivery"] = self._on_delivery
         self.timeout_s = float(conf.get("message.timeout.ms", 300000)) / 1000 + 5
