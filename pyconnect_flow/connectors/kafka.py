@@ -43,7 +43,7 @@ from pyconnect_flow.connectors.kafka_clients import (
 )
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,13 @@ class KafkaReader(SourceReader):
             self._idle = True
             return []
         self._idle = False
+        if not any(map(_has_error, messages)):
+            topic, partition = self.topic, self.partition
+            records = [new_record((topic, m.key(), m.value(), partition, m.offset(), None, None,
+                                   tuple(m.headers() or ()), _timestamp(m), None, None)) for m in messages]
+            self._next = records[-1].offset + 1
+            self._at_eof = False
+            return records
         records: list[Record] = []
         append = records.append
         for m in messages:
@@ -149,6 +156,15 @@ class KafkaReader(SourceReader):
             except Exception as exc:
                 log.debug("Final offset commit failed: %s", exc)
         self._consumer.close()
+
+
+def _has_error(message: Any) -> bool:
+    return message.error() is not None
+
+
+def _timestamp(message: Any) -> int | None:
+    ts_type, ts = message.timestamp()
+    return ts if ts_type else None
 
 
 def _PARTITION_EOF() -> int:  # noqa: N802 - mirrors the librdkafka constant
