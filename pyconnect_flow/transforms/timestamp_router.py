@@ -60,17 +60,49 @@ class TimestampRouter(ConfiguredTransform):
     def _configure(self, values: Mapping[str, Any]) -> None:
         self._topic_format = values["topic.format"]
         self._format = SimpleDateFormat(values["timestamp.format"])
+        self._granularity = format_granularity_ms(values["timestamp.format"])
+        self._last_bucket: int | None = None
+        self._last_formatted = ""
 
     def __call__(self, record: Record) -> Record:
         timestamp = record.timestamp
         if timestamp is None:
             raise DataException(f"Timestamp missing on record: {record!r}")
-        formatted = self._format.format(timestamp)
-        topic = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", formatted)
+        bucket = timestamp // self._granularity
+        if bucket != self._last_bucket:
+            self._last_formatted = self._format.format(timestamp)
+            self._last_bucket = bucket
+        topic = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", self._last_formatted)
         return with_topic(record, topic)
 
     def __repr__(self) -> str:
         return f"TimestampRouter(topic_format={self._topic_format!r}, timestamp_format={self._format.pattern!r})"
+
+
+def format_granularity_ms(pattern: str) -> int:
+    """The span of time within which a SimpleDateFormat pattern prints the same text (in UTC).
+
+    Records of one stream mostly share the bucket, so the router formats once per bucket.
+    Quoted text is literal; an unknown letter makes the granularity one millisecond.
+    """
+    letters: set[str] = set()
+    quoted = False
+    for ch in pattern:
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch.isalpha():
+            letters.add(ch)
+    if letters - set("GyYMLwWDdFEuaHkKhmsSzZX"):
+        return 1
+    if "S" in letters:
+        return 1
+    if "s" in letters:
+        return 1000
+    if "m" in letters:
+        return 60_000
+    if letters & set("aHkKh"):
+        return 3_600_000
+    return 86_400_000
 
 
 TRANSFORMS: dict[str, type[Transform]] = {"TimestampRouter": TimestampRouter}

@@ -63,3 +63,19 @@ def test_pickles_and_repr() -> None:
 
 def test_registered_under_kafka_name() -> None:
     assert TRANSFORMS == {"TimestampRouter": TimestampRouter}
+
+
+def test_granularity_follows_the_pattern_and_caching_keeps_results_exact() -> None:
+    from pyconnect_flow.record import Record
+    from pyconnect_flow.transforms.timestamp_router import TimestampRouter, format_granularity_ms
+
+    assert format_granularity_ms("yyyyMMdd") == 86_400_000
+    assert format_granularity_ms("yyyy-MM-dd'T'HH") == 3_600_000
+    assert format_granularity_ms("HH:mm") == 60_000
+    assert format_granularity_ms("ss") == 1000
+    assert format_granularity_ms("SSS") == 1
+    assert format_granularity_ms("'day' yyyy") == 86_400_000
+    router = TimestampRouter.from_config({"topic.format": "${topic}-${timestamp}", "timestamp.format": "yyyyMMdd-HH"})
+    day_end = 1_700_006_399_999  # 2023-11-14T23:59:59.999Z
+    topics = [router(Record("t", timestamp=ts)).topic for ts in (day_end - 1, day_end, day_end + 1, day_end - 3_600_000)]
+    assert topics == ["t-20231114-23", "t-20231114-23", "t-20231115-00", "t-20231114-22"]
