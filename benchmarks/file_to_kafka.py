@@ -74,7 +74,7 @@ from bytewax.connectors.kafka import KafkaSink, KafkaSinkMessage
 from bytewax.testing import run_main
 head = b'{{"schema":{{"type":"string","optional":false}},"payload":'
 flow = Dataflow("bytewax_builtin")
-lines = op.input("inp", flow, FileSource({file!r}, batch_size=5000))
+lines = op.input("inp", flow, FileSource({file!r}))  # Bytewax defaults, as a user writes it
 msgs = op.map("encode", lines, lambda line: KafkaSinkMessage(None, head + orjson.dumps(line) + b"}}"))
 op.output("out", msgs, KafkaSink(["{bootstrap}"], "{topic}"))
 t0 = time.perf_counter()
