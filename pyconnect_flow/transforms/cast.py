@@ -409,6 +409,17 @@ class Cast(KeyValueTransform):
         self.replace_null_with_default: bool = values["replace.null.with.default"]
         self._cache = SchemaCache()
 
+    @property
+    def fusable_map(self) -> bool:
+        """True when `map_update` does this transform's work on a schemaless map (field casts only)."""
+        return self.whole_value_type is None
+
+    def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
+        """Cast the spec's fields of `updated`, a private copy of a schemaless map, and return it."""
+        for name, target in self._field_casts.items():
+            updated[name] = cast_value(None, updated.get(name), target)
+        return updated
+
     def __call__(self, record: Record) -> Record:
         value, schema = self._operating(record)
         if value is None:
@@ -416,11 +427,7 @@ class Cast(KeyValueTransform):
         if schema is None:
             if self.whole_value_type is not None:
                 return self._new_record(record, None, cast_value(None, value, self.whole_value_type))
-            original = require_map(value, PURPOSE)
-            updated = dict(original)
-            for name, target in self._field_casts.items():
-                updated[name] = cast_value(None, original.get(name), target)
-            return self._new_record(record, None, updated)
+            return self._new_record(record, None, self.map_update(record, dict(require_map(value, PURPOSE))))
         updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
         if self.whole_value_type is not None:
             return self._new_record(record, updated_schema, cast_value(schema, value, self.whole_value_type))

@@ -98,16 +98,17 @@ class Chain:
     Its length is the number of stages, so an empty chain is falsy.
     """
 
-    __slots__ = ("stages", "aliases")
+    __slots__ = ("stages", "aliases", "_run")
 
     def __init__(self, stages: Iterable[TransformFn] = (), aliases: Iterable[str] | None = None) -> None:
         self.stages: tuple[TransformFn, ...] = tuple(stages)
         self.aliases: tuple[str, ...] | None = tuple(aliases) if aliases is not None else None
         if self.aliases is not None and len(self.aliases) != len(self.stages):
             raise ValueError("one alias per stage")
+        self._run = _fuse(self.stages)
 
     def __call__(self, record: Record) -> Record | None:
-        for stage in self.stages:
+        for stage in self._run:
             try:
                 record = stage(record)  # type: ignore[assignment]
             except Exception as exc:
@@ -138,6 +139,73 @@ class Chain:
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
         self.stages, self.aliases = state
+        self._run = _fuse(self.stages)
+
+
+def _fusable(stage: Any) -> bool:
+    return getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
+
+
+def _fuse(stages: tuple[TransformFn, ...]) -> tuple[TransformFn, ...]:
+    """The stages to run, with each run of consecutive map-updating value SMTs made one `_FusedMapStages`."""
+    run: list[TransformFn] = []
+    group: list[Any] = []
+    for stage in (*stages, None):
+        if stage is not None and _fusable(stage):
+            group.append(stage)
+            continue
+        if len(group) > 1:
+            run.append(_FusedMapStages(tuple(group)))
+        else:
+            run.extend(group)
+        group = []
+        if stage is not None:
+            run.append(stage)
+    return tuple(run)
+
+
+class _FusedMapStages:
+    """Consecutive value SMTs (InsertField, ReplaceField, Cast, MaskField) applied to a schemaless map
+    with one copy of the map and one new record, instead of one of each per SMT.
+
+    The result is the same as running the stages one by one (which is what happens for any value
+    that is not a plain dict without schema); failures are tagged with the stage that raised.
+    """
+
+    __slots__ = ("stages", "updates")
+
+    def __init__(self, stages: tuple[Any, ...]) -> None:
+        self.stages = stages
+        self.updates = tuple(s.map_update for s in stages)
+
+    def __call__(self, record: Record) -> Record | None:
+        value = record[2]
+        if record[6] is not None or type(value) is not dict:
+            for stage in self.stages:
+                try:
+                    record = stage(record)
+                except Exception as exc:
+                    _tag(exc, stage)
+                    raise
+                if record is None:
+                    return None
+            return record
+        updated = dict(value)
+        i = 0
+        try:
+            for i, update in enumerate(self.updates):  # noqa: B007 - i names the failing stage
+                updated = update(record, updated)
+        except Exception as exc:
+            _tag(exc, self.stages[i])
+            raise
+        r = record
+        return _new_tuple(Record, (r[0], r[1], updated, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))
+
+    def __repr__(self) -> str:
+        return "fused(" + ", ".join(repr(s) for s in self.stages) + ")"
+
+
+_new_tuple = tuple.__new__
 
 
 def chain(*transforms: TransformFn) -> Chain:

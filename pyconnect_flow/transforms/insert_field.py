@@ -110,8 +110,13 @@ class InsertField(KeyValueTransform):
         updated_schema: Schema = self._cache.get_or_build(struct.schema, self._updated_schema)
         return self._new_record(record, updated_schema, self._insert_with_schema(record, struct, updated_schema))
 
-    def _insert_schemaless(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
-        updated = dict(value)
+    @property
+    def fusable_map(self) -> bool:
+        """True: `map_update` does this transform's work on a schemaless map (see `chain`)."""
+        return True
+
+    def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
+        """Insert the fields into `updated`, a private copy of a schemaless map, and return it."""
         if self.topic_field is not None:
             updated[self.topic_field.name] = record.topic
         if self.partition_field is not None and record.partition is not None:
@@ -123,6 +128,9 @@ class InsertField(KeyValueTransform):
         if self.static_field is not None and self.static_value is not None:
             updated[self.static_field.name] = self.static_value
         return updated
+
+    def _insert_schemaless(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
+        return self.map_update(record, dict(value))
 
     def _insert_with_schema(self, record: Record, value: Struct, schema: Schema) -> Struct:
         # the copied fields were checked when `value` was built; the inserted ones are checked here

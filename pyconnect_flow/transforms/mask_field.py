@@ -149,14 +149,21 @@ class MaskField(KeyValueTransform):
             return _empty_value(value)
         return self._replacements.for_value(value, schema)
 
+    @property
+    def fusable_map(self) -> bool:
+        """True: `map_update` does this transform's work on a schemaless map (see `chain`)."""
+        return True
+
+    def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
+        """Mask the configured fields of `updated`, a private copy of a schemaless map, and return it."""
+        for name in self.fields:
+            updated[name] = self._mask(updated.get(name), None)
+        return updated
+
     def __call__(self, record: Record) -> Record:
         value, schema = self._operating(record)
         if schema is None:
-            original = require_map(value, PURPOSE)
-            updated = dict(original)
-            for name in self.fields:
-                updated[name] = self._mask(original.get(name), None)
-            return self._new_record(record, None, updated)
+            return self._new_record(record, None, self.map_update(record, dict(require_map(value, PURPOSE))))
         struct = require_struct(value, PURPOSE)
         values = field_values(struct, self.replace_null_with_default)
         for f in struct.schema.fields or ():

@@ -88,6 +88,22 @@ class ReplaceField(KeyValueTransform):
         """True if the field called `name` stays (not excluded, and included or no include list)."""
         return name not in self.exclude and (not self.include or name in self.include)
 
+    @property
+    def fusable_map(self) -> bool:
+        """True: `map_update` does this transform's work on a schemaless map (see `chain`)."""
+        return True
+
+    def map_update(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
+        """The kept and renamed fields of a schemaless map, as a new dict."""
+        exclude, include, renames = self.exclude, self.include, self.renames
+        if include:
+            kept = {k: v for k, v in value.items() if k not in exclude and k in include}
+        else:
+            kept = {k: v for k, v in value.items() if k not in exclude}
+        if renames:
+            kept = {renames.get(k, k): v for k, v in kept.items()}
+        return kept
+
     def renamed(self, name: str) -> str:
         """The output name of the field called `name`."""
         return self.renames.get(name, name)
@@ -97,15 +113,7 @@ class ReplaceField(KeyValueTransform):
         if value is None:
             return record
         if schema is None:
-            value = require_map(value, PURPOSE)
-            exclude, include, renames = self.exclude, self.include, self.renames
-            if include:
-                kept = {k: v for k, v in value.items() if k not in exclude and k in include}
-            else:
-                kept = {k: v for k, v in value.items() if k not in exclude}
-            if renames:
-                kept = {renames.get(k, k): v for k, v in kept.items()}
-            return self._new_record(record, None, kept)
+            return self._new_record(record, None, self.map_update(record, require_map(value, PURPOSE)))
         struct = require_struct(value, PURPOSE)
         updated_schema, pairs = self._cache.get_or_build(struct.schema, self._updated_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default

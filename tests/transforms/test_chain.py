@@ -147,3 +147,53 @@ def test_builtins_compose_and_pickle() -> None:
     assert isinstance(copy.stages[0], Conditional)
     assert repr(pipeline).startswith("chain(when(TopicNameMatches(pattern='tmp-.*'), Filter()), when(HasHeaderKey")
     assert ", negate=True)" in repr(pipeline)
+
+
+def test_fused_map_stages_give_the_same_records_as_one_by_one() -> None:
+    from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
+    from pyconnect_flow.record import Record
+    from pyconnect_flow.transforms import Cast, InsertField, MaskField, ReplaceField, chain
+    from pyconnect_flow.transforms.chain import _FusedMapStages
+
+    stages = [InsertField.value(static_field="src", static_value="x", topic_field="t"),
+              ReplaceField.value(exclude=["secret"], renames={"a": "alpha"}),
+              Cast.value(spec="n:int8,f:float64"), MaskField.value(fields=["email"])]
+    fused = chain(*stages)
+    assert any(isinstance(s, _FusedMapStages) for s in fused._run)
+
+    def one_by_one(record):
+        for s in stages:
+            record = s(record)
+        return record
+
+    schema = SchemaBuilder.struct().field("n", INT32_SCHEMA).build()
+    records = [
+        Record("topic", value={"a": 1, "n": 300, "f": "2.5", "email": "e@x", "secret": "s"}, partition=1, offset=5),
+        Record("topic", value={"n": "7", "f": 1}),
+        Record("topic", value=None),
+        Record("topic", value=Struct(schema, {"n": 3}), value_schema=schema),
+    ]
+    def outcome(fn, record):
+        try:
+            return ("ok", fn(record))
+        except Exception as exc:  # noqa: BLE001 - compared below
+            return ("error", type(exc), str(exc))
+
+    for r in records:
+        assert outcome(fused, r) == outcome(one_by_one, r)
+    assert outcome(fused, records[0])[1].value == {"alpha": 1, "n": 44, "f": 2.5, "email": "", "src": "x",
+                                                   "t": "topic"}
+
+
+def test_fused_stage_failure_names_the_failing_transform() -> None:
+    from pyconnect_flow.record import Record
+    from pyconnect_flow.transforms import Cast, InsertField, chain
+
+    cast = Cast.value(spec="n:int32")
+    fused = chain(InsertField.value(static_field="s", static_value="v"), cast)
+    try:
+        fused(Record("t", value={"n": "not a number"}))
+    except Exception as exc:
+        assert exc.transform is cast
+    else:
+        raise AssertionError("a bad cast passed")
