@@ -268,6 +268,9 @@ def _to_float(value: Any, float32: bool) -> float:
     elif isinstance(value, float):
         out = value
     elif isinstance(value, str):
+        if value.replace(".", "", 1).isdigit() and value.isascii():
+            out = float(value)  # plain unsigned decimal digits: Double.parseDouble agrees with float()
+            return to_float32(out) if float32 else out
         text = value.strip(_JAVA_WHITESPACE)
         if not _JAVA_DOUBLE.fullmatch(text):
             raise _out_of_range(value)

@@ -61,19 +61,20 @@ class TimestampRouter(ConfiguredTransform):
         self._topic_format = values["topic.format"]
         self._format = SimpleDateFormat(values["timestamp.format"])
         self._granularity = format_granularity_ms(values["timestamp.format"])
-        self._last_bucket: int | None = None
-        self._last_formatted = ""
+        self._last_bucket: int | None = None  # the last record's time bucket, topic and routed topic
+        self._last_topic: str | None = None
+        self._last_routed = ""
 
     def __call__(self, record: Record) -> Record:
         timestamp = record.timestamp
         if timestamp is None:
             raise DataException(f"Timestamp missing on record: {record!r}")
         bucket = timestamp // self._granularity
-        if bucket != self._last_bucket:
-            self._last_formatted = self._format.format(timestamp)
-            self._last_bucket = bucket
-        topic = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", self._last_formatted)
-        return with_topic(record, topic)
+        if bucket != self._last_bucket or record.topic != self._last_topic:
+            formatted = self._format.format(timestamp)
+            self._last_routed = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", formatted)
+            self._last_bucket, self._last_topic = bucket, record.topic
+        return with_topic(record, self._last_routed)
 
     def __repr__(self) -> str:
         return f"TimestampRouter(topic_format={self._topic_format!r}, timestamp_format={self._format.pattern!r})"
