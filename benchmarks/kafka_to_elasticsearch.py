@@ -1,0 +1,174 @@
+"""Throughput of Kafka → Elasticsearch against the limit: a bare `elasticsearch.helpers.parallel_bulk`.
+
+    python benchmarks/kafka_to_elasticsearch.py [--records 200000] [--batch-size 2000] [--in-flight 5]
+
+Starts an embedded Kafka broker (Tansu) and noida-db's Elasticsearch (or uses
+PYCONNECT_TEST_KAFKA_BOOTSTRAP / PYCONNECT_TEST_ELASTICSEARCH_URL), produces N JSON records,
+then times:
+
+1. `parallel_bulk` indexing the same documents (same ids, chunk size and thread count) into
+   one index: what the server takes from a Python client that already holds the documents;
+2. the connector (`ElasticsearchSinkConnector`, schemaless JSON values, dynamic mapping)
+   reading them from Kafka, decoding and indexing them, from flow start to the last
+   acknowledged bulk request.
+
+By default documents get the connector's `key.ignore=true` ids (`topic+partition+offset`);
+`--key-ids` uses the record keys instead, which makes the connector send
+`version_type=external` versions (the Kafka offsets), and then the baseline sends the same
+versions. noida-db slows down as it holds more data, so each measurement gets a fresh server
+unless PYCONNECT_TEST_ELASTICSEARCH_URL names one. Prints docs/s of each and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def document(i: int) -> dict[str, object]:
+    """One benchmark document: a small order."""
+    return {"order_id": i, "customer": f"customer-{i % 5000}", "amount": round(i * 0.37 % 1000, 2),
+            "status": ("new", "paid", "shipped", "returned")[i % 4], "items": [i % 7, i % 11, i % 13],
+            "ts": 1_700_000_000_000 + i * 1000}
+
+
+def produce(bootstrap: str, topic: str, n: int, partitions: int) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000})
+    for i in range(n):
+        while True:
+            try:
+                producer.produce(topic, orjson.dumps(document(i)), f"k{i}".encode(), partition=i % partitions)
+                break
+            except BufferError:
+                producer.poll(0.05)
+    assert producer.flush(60) == 0, "not every benchmark record was delivered"
+
+
+def count(es_url: str, index: str) -> int:
+    from elasticsearch import Elasticsearch
+
+    es = Elasticsearch(es_url, request_timeout=60)
+    es.indices.refresh(index=index)
+    return int(es.count(index=index)["count"])
+
+
+def baseline(es_url: str, index: str, n: int, chunk: int, threads: int, topic: str, partitions: int,
+             key_ids: bool) -> float:
+    """Seconds `parallel_bulk` takes to index the documents."""
+    from elasticsearch import Elasticsearch
+    from elasticsearch.helpers import parallel_bulk
+
+    es = Elasticsearch(es_url, request_timeout=60)
+
+    def actions() -> Iterator[dict[str, object]]:
+        offsets = [0] * partitions
+        for i in range(n):
+            p = i % partitions
+            offset, offsets[p] = offsets[p], offsets[p] + 1
+            if key_ids:
+                yield {"_index": index, "_id": f"k{i}", "_source": document(i), "version": offset,
+                       "version_type": "external"}
+            else:
+                yield {"_index": index, "_id": f"{topic}+{p}+{offset}", "_source": document(i)}
+
+    began = time.perf_counter()
+    for ok, info in parallel_bulk(es, actions(), thread_count=threads, chunk_size=chunk,
+                                  max_chunk_bytes=100 * 1024 * 1024):
+        if not ok:
+            raise RuntimeError(f"parallel_bulk failed: {info}")
+    return time.perf_counter() - began
+
+
+def connector(bootstrap: str, es_url: str, topic: str, batch: int, threads: int, key_ids: bool,
+              round_: int = 0) -> float:
+    """Seconds the connector takes to read the topic and index it."""
+    from bytewax.testing import run_main
+
+    from pyconnect_flow.flow import connector_flow
+
+    config = {"name": f"bench-{topic}-{round_}", "connector.class": "ElasticsearchSink", "topics": topic,
+              "connection.url": es_url, "key.ignore": str(not key_ids).lower(), "schema.ignore": "true",
+              "batch.size": str(batch), "max.in.flight.requests": str(threads),
+              "max.buffered.records": str(batch * threads * 2), "read.timeout.ms": "30000"}
+    worker = {"bootstrap.servers": bootstrap,
+              "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+              "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+              "value.converter.schemas.enable": "false"}
+    flow = connector_flow(config, worker, stop_at_end=True)
+    began = time.perf_counter()
+    run_main(flow)
+    return time.perf_counter() - began
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--partitions", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--in-flight", type=int, default=5)
+    parser.add_argument("--key-ids", action="store_true", help="record keys as ids, with external versions")
+    parser.add_argument("--rounds", type=int, default=1, help="alternating measurements; the medians are compared")
+    args = parser.parse_args()
+
+    from pyconnect_flow.embedded import EmbeddedKafka, NoidaDb
+
+    @contextlib.contextmanager
+    def elasticsearch() -> Iterator[str]:
+        url = os.environ.get("PYCONNECT_TEST_ELASTICSEARCH_URL")
+        if url:
+            yield url
+            return
+        with NoidaDb(["elasticsearch"]) as noida:
+            yield noida.elasticsearch_url
+
+    with contextlib.ExitStack() as stack:
+        bootstrap = os.environ.get("PYCONNECT_TEST_KAFKA_BOOTSTRAP")
+        if not bootstrap:
+            bootstrap = stack.enter_context(EmbeddedKafka()).bootstrap_servers
+        from pyconnect_flow.embedded.kafka import KafkaEndpoint
+
+        topic = "bench" + uuid.uuid4().hex[:8]
+        KafkaEndpoint(bootstrap).create_topic(topic, args.partitions)
+        print(f"producing {args.records} records to {topic} ...", flush=True)
+        produce(bootstrap, topic, args.records, args.partitions)
+
+        base_runs: list[float] = []
+        ours_runs: list[float] = []
+        for round_ in range(args.rounds):
+            index = f"{topic}-baseline{round_}"
+            with elasticsearch() as es_url:
+                base_runs.append(baseline(es_url, index, args.records, args.batch_size, args.in_flight, topic,
+                                          args.partitions, args.key_ids))
+                assert count(es_url, index) == args.records
+            with elasticsearch() as es_url:
+                ours_runs.append(connector(bootstrap, es_url, topic, args.batch_size, args.in_flight, args.key_ids,
+                                           round_))
+                indexed = count(es_url, topic)
+            assert indexed == args.records, f"the connector indexed {indexed} of {args.records} documents"
+            print(f"round {round_ + 1}: parallel_bulk {args.records / base_runs[-1]:,.0f} docs/s, "
+                  f"connector {args.records / ours_runs[-1]:,.0f} docs/s", flush=True)
+
+    base_s, ours_s = statistics.median(base_runs), statistics.median(ours_runs)
+    base, ours = args.records / base_s, args.records / ours_s
+    what = "median of " + str(args.rounds) + " rounds" if args.rounds > 1 else "one round"
+    print(f"parallel_bulk (limit):   {base:10,.0f} docs/s  ({base_s:.2f} s, {what})")
+    print(f"pyconnect-flow sink:     {ours:10,.0f} docs/s  ({ours_s:.2f} s, from Kafka, incl. flow start-up)")
+    print(f"ratio:                   {ours / base:10.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
