@@ -95,6 +95,8 @@ CONFIG = ConfigDef([
               "First backoff between S3 retries; doubles each time, jittered.", validator=at_least(0)),
     ConfigKey("retry.backoff.ms", ConfigType.LONG, 5000, "Accepted for compatibility (Connect redelivery backoff).",
               validator=at_least(0)),
+    ConfigKey("schema.generator.class", ConfigType.CLASS, None,
+              "Accepted for compatibility with older Confluent configs (Hive schema generator); ignored."),
     ConfigKey("storage.class", ConfigType.CLASS, "io.confluent.connect.s3.storage.S3Storage",
               "The storage class; only S3Storage.",
               validator=lambda v: None if str(v).rsplit(".", 1)[-1] == "S3Storage" else "must be S3Storage"),
