@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
+from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, Password, at_least
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -56,8 +56,17 @@ def zone_info(name: str) -> dt.tzinfo:
     return ZoneInfo(name)
 
 
+def _url_problem(value: Any) -> str | None:
+    try:
+        connection_url({"connection.url": value})
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 CONNECTION_CONFIG = ConfigDef([
-    ConfigKey("connection.url", ConfigType.STRING, doc="JDBC or SQLAlchemy connection URL.", importance="high"),
+    ConfigKey("connection.url", ConfigType.STRING, doc="JDBC or SQLAlchemy connection URL.", importance="high",
+              validator=lambda v: _url_problem(v), secret=True),
     ConfigKey("connection.user", ConfigType.STRING, None, "JDBC connection user."),
     ConfigKey("connection.password", ConfigType.PASSWORD, None, "JDBC connection password."),
     ConfigKey("connection.attempts", ConfigType.INT, 3, "Maximum number of attempts to connect.",
@@ -219,11 +228,13 @@ def connection_url(values: Mapping[str, Any]) -> URL:
             raise ValueError("not a SQLAlchemy or JDBC URL") from None
         if url.drivername in ("postgresql", "postgres"):
             url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "sqlite":  # a file: no user, no password
+        return url
     user = values.get("connection.user")
     if user:
         url = url.set(username=user)
     password = values.get("connection.password")
-    text = password.value if hasattr(password, "value") else password
+    text = password.value if isinstance(password, Password) else password
     if text:
         url = url.set(password=text)
     return url

@@ -24,7 +24,6 @@ from pyconnect_flow.connectors.sql.config import DEFAULT_KAFKA_PK_NAMES
 from pyconnect_flow.connectors.sql.types import (
     Binder,
     UnsupportedSchema,
-    as_struct,
     binder,
     infer_key_schema,
     infer_value_schema,
@@ -63,55 +62,75 @@ class Settings:
     tz: dt.tzinfo
 
 
-Getter = Callable[[Record], Any]
+@dataclass(frozen=True)
+class Source:
+    """Where a column's value comes from: field `name` of the record's "key" or "value", the whole
+    key ("key*"), or the record's "topic" / "partition" / "offset"."""
+
+    kind: str
+    name: str = ""
+    default: Any = None
+    bind: Binder | None = None
+
+
+def _container(data: Any, what: str) -> Any:
+    if isinstance(data, Struct):
+        return data._values  # the hot path reads the field dict directly
+    if isinstance(data, dict):
+        return data
+    raise DataException(f"record {what} is not a struct")
+
+
+def compile_getter(sources: Sequence[Source]) -> Callable[[Record], tuple[Any, ...]]:
+    """One function computing every column of a record, generated once per plan.
+
+    Per-record cost limits a sink's throughput, so instead of one closure per column the plan
+    becomes straight-line code: `(v.get(N[0]), b1(k.get(N[1])), r.offset, ...)`. Field names are
+    never spliced into the code: they are read from the tuple `N`.
+    """
+    env: dict[str, Any] = {"_c": _container, "N": tuple(s.name for s in sources)}
+    parts: list[str] = []
+    kinds = {s.kind for s in sources}
+    for i, s in enumerate(sources):
+        if s.kind in ("topic", "partition", "offset"):
+            parts.append(f"r.{s.kind}")
+            continue
+        expr = "r.key" if s.kind == "key*" else f"{'k' if s.kind == 'key' else 'v'}.get(N[{i}])"
+        if s.default is not None:
+            env[f"d{i}"] = s.default
+            expr = f"(d{i} if (x{i} := {expr}) is None else x{i})"
+        if s.bind is not None:
+            env[f"b{i}"] = s.bind
+            expr = f"(None if (y{i} := {expr}) is None else b{i}(y{i}))"
+        parts.append(expr)
+    lines = ["def get(r):"]
+    if "key" in kinds:
+        lines.append("    k = _c(r.key, 'key')")
+    if "value" in kinds:
+        lines.append("    v = _c(r.value, 'value')")
+    lines.append("    return (" + "".join(p + ", " for p in parts) + ")")
+    exec("\n".join(lines), env)  # code built from fixed fragments only
+    return env["get"]  # type: ignore[no-any-return]
 
 
 class RowPlan:
-    """Turns records of one schema pair into (key, row) tuples; see the module docstring."""
+    """Turns records of one schema pair into row tuples (key columns first); see the module docstring."""
 
-    def __init__(self, columns: Sequence[Column], getters: Sequence[Getter], key_count: int) -> None:
+    def __init__(self, columns: Sequence[Column], sources: Sequence[Source], key_count: int) -> None:
         self.columns = tuple(columns)
         self.names = tuple(c.name for c in columns)
         self.key_names = self.names[:key_count]
         self.value_names = self.names[key_count:]
         self.key_count = key_count
-        self._getters = tuple(getters)
-
-    def row(self, record: Record) -> tuple[Any, ...]:
-        """The row of `record`, key columns first."""
-        return tuple(g(record) for g in self._getters)
-
-    def key(self, record: Record) -> tuple[Any, ...]:
-        """The key columns' values of `record` (works for tombstones)."""
-        return tuple(g(record) for g in self._getters[: self.key_count])
+        self.row: Callable[[Record], tuple[Any, ...]] = compile_getter(sources)
+        """The row of a record, key columns first."""
+        self.key: Callable[[Record], tuple[Any, ...]] = compile_getter(sources[:key_count])
+        """The key columns' values of a record (works for tombstones)."""
 
 
-def _field_getter(source: str, name: str, schema: Schema, settings: Settings) -> Getter:
+def _field(kind: str, name: str, schema: Schema, settings: Settings) -> Source:
     default = schema.default if settings.replace_null_with_default else None
-    bind: Binder | None = binder(schema, settings.tz)
-
-    def get(record: Record) -> Any:
-        container = record.key if source == "key" else record.value
-        if isinstance(container, Struct):
-            value = container.get_without_default(name) if default is None else container.get(name)
-        elif isinstance(container, dict):
-            value = container.get(name)
-        else:
-            raise DataException(f"record {source} is not a struct")
-        if value is None:
-            value = default
-        if bind is not None and value is not None:
-            value = bind(value)
-        return value
-
-    return get
-
-
-def _whole_key_getter(schema: Schema, settings: Settings) -> Getter:
-    bind = binder(schema, settings.tz)
-    if bind is None:
-        return lambda r: r.key
-    return lambda r: None if r.key is None else bind(r.key)
+    return Source(kind, name, default, binder(schema, settings.tz))
 
 
 def _struct_fields(schema: Schema | None) -> list[tuple[str, Schema]]:
@@ -125,14 +144,14 @@ def _struct_fields(schema: Schema | None) -> list[tuple[str, Schema]]:
 def build_plan(settings: Settings, key_schema: Schema | None, value_schema: Schema | None) -> RowPlan:
     """The plan for records with these schemas (value_schema None: tombstones, key columns only)."""
     columns: list[Column] = []
-    getters: list[Getter] = []
+    sources: list[Source] = []
     mode = settings.pk_mode
     if mode == "kafka":
         names = settings.pk_fields or DEFAULT_KAFKA_PK_NAMES
-        for name, schema, getter in zip(names, (STRING_SCHEMA, INT32_SCHEMA, INT64_SCHEMA),
-                                        (lambda r: r.topic, lambda r: r.partition, lambda r: r.offset)):
+        for name, schema, kind in zip(names, (STRING_SCHEMA, INT32_SCHEMA, INT64_SCHEMA),
+                                      ("topic", "partition", "offset")):
             columns.append(Column(name, schema, True))
-            getters.append(getter)
+            sources.append(Source(kind))
     elif mode == "record_key":
         if key_schema is None:
             raise PlanError("pk.mode=record_key needs records with a key")
@@ -141,7 +160,7 @@ def build_plan(settings: Settings, key_schema: Schema | None, value_schema: Sche
                 raise PlanError("Need exactly one PK column defined since the key schema for records is a "
                                 f"primitive type, defined columns are: {list(settings.pk_fields)}")
             columns.append(Column(settings.pk_fields[0], key_schema, True))
-            getters.append(_whole_key_getter(key_schema, settings))
+            sources.append(Source("key*", "", None, binder(key_schema, settings.tz)))
         elif key_schema.type is Type.STRUCT:
             fields = dict(_struct_fields(key_schema))
             wanted = settings.pk_fields or tuple(fields)
@@ -150,7 +169,7 @@ def build_plan(settings: Settings, key_schema: Schema | None, value_schema: Sche
                     raise PlanError(f"PK mode for table is record_key with configured PK fields {list(wanted)}, "
                                     f"but record key schema does not contain field: {name}")
                 columns.append(Column(name, fields[name], True))
-                getters.append(_field_getter("key", name, fields[name], settings))
+                sources.append(_field("key", name, fields[name], settings))
         else:
             raise PlanError(f"Key schema must be primitive type or Struct, but is of type: {key_schema.type.name}")
     elif mode == "record_value":
@@ -163,7 +182,7 @@ def build_plan(settings: Settings, key_schema: Schema | None, value_schema: Sche
                 raise PlanError(f"PK mode for table is record_value with configured PK fields {list(wanted)}, "
                                 f"but record value schema does not contain field: {name}")
             columns.append(Column(name, fields[name], True))
-            getters.append(_field_getter("value", name, fields[name], settings))
+            sources.append(_field("value", name, fields[name], settings))
     key_count = len(columns)
     taken = {c.name for c in columns}
     for name, schema in _struct_fields(value_schema):
@@ -173,8 +192,8 @@ def build_plan(settings: Settings, key_schema: Schema | None, value_schema: Sche
             raise UnsupportedSchema(f"{schema.type.name} (field {name!r}) doesn't have a mapping to the SQL "
                                     "database column type: flatten nested values first, e.g. with the Flatten SMT")
         columns.append(Column(name, schema, False))
-        getters.append(_field_getter("value", name, schema, settings))
-    return RowPlan(columns, getters, key_count)
+        sources.append(_field("value", name, schema, settings))
+    return RowPlan(columns, sources, key_count)
 
 
 class Planner:
@@ -224,8 +243,3 @@ class Planner:
             self._by_id.clear()
         self._by_id[ids] = (key_schema, value_schema, plan)
         return plan
-
-
-def schemaless_struct(value: Any, schema: Schema) -> Struct:
-    """A schemaless value as a Struct of its inferred schema."""
-    return as_struct(value, schema)

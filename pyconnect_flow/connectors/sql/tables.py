@@ -85,6 +85,11 @@ class TableManager:
             else:
                 self._cache.pop(tid, None)
 
+    def ready(self, tid: TableId, columns: Sequence[Column]) -> bool:
+        """True when `tid` is known to have every column (no DDL needed)."""
+        info = self._cache.get(tid)
+        return info is not None and all(c.name.lower() in info.lower_names for c in columns)
+
     def ensure(self, tid: TableId, columns: Sequence[Column]) -> TableInfo:
         """The table `tid`, created or evolved so that it has every column of `columns`."""
         info = self._cache.get(tid)
@@ -144,7 +149,6 @@ class TableManager:
         return TableInfo(table, keys, {c.name.lower(): c.name for c in columns})
 
     def _alter(self, conn: Any, tid: TableId, info: TableInfo, missing: Sequence[Column]) -> TableInfo:
-        import sqlalchemy as sa
 
         for c in missing:
             if not c.optional and c.schema.default is None:

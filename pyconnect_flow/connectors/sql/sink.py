@@ -1,0 +1,582 @@
+"""`SqlSink`: Kafka records → rows of SQL tables, exactly once, through SQLAlchemy.
+
+Each sink partition (a Kafka topic-partition) has a `SqlSinkWriter`. `write` buffers; `flush`
+(the epoch boundary) returns only once everything written before it is committed:
+
+1. records become rows (`RowPlan` per schema pair); within a batch, records with the same key
+   collapse to the last one (a tombstone before a later write of the key deletes first);
+2. tables are created / evolved (own short DDL transaction, before the data transaction);
+3. one data transaction per batch: deletes, then per table and column set one batched write
+   (PostgreSQL: COPY into a staging table + one INSERT … ON CONFLICT / UPDATE … FROM; others:
+   executemany), each inside a SAVEPOINT. A batch failing because of some rows' data is bisected
+   down to the bad rows, which go to `ctx.report` (errors.tolerance, dead letter queue); the rest
+   is written;
+4. in insert mode the partition's high-water mark (last Kafka offset written) is stored in the
+   table `pyconnect_sink_offsets` in the same transaction, and records at or below it are skipped
+   on replay. Upserts (by key or by topic/partition/offset) are idempotent by themselves.
+
+A batch is what the epoch brought, except on PostgreSQL when a partition buffers `PIPELINE_CHUNK`
+records before the epoch ends: that chunk is prepared here and written and committed by a pool
+thread while the flow decodes the next records (`flush` waits for it). On other databases a
+buffer of `MAX_BUFFERED` records is committed early. Committing before the epoch ends is safe for
+the same reason a replay is: writes are idempotent, or skipped below the high-water mark.
+
+So after a crash the replayed records overwrite or are skipped: exactly-once results. Lost
+connections, serialization failures, deadlocks and locked databases roll back and retry the
+batch after `retry.backoff.ms`, up to `max.retries` times, then stop the connector.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyconnect_flow.connectors.base import RecordSink, SinkWriter
+from pyconnect_flow.connectors.sql.config import safe_url, zone_info
+from pyconnect_flow.connectors.sql.engine import create_engine, describe_error, is_retriable, is_row_error
+from pyconnect_flow.connectors.sql.rows import Planner, RowPlan, Settings
+from pyconnect_flow.connectors.sql.tables import TableId, TableInfo, TableManager, table_id
+from pyconnect_flow.connectors.sql.writers import BatchWriter, Row, writer_for
+from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.record import Record
+
+log = logging.getLogger(__name__)
+
+MAX_BUFFERED = 200_000
+"""Records buffered by one writer before it commits early (keeps memory flat in long epochs)."""
+
+PIPELINE_CHUNK = 25_000
+"""PostgreSQL: records per chunk written (COPY, merge, commit) by a pool thread while the flow decodes more."""
+
+OFFSETS_TABLE = "pyconnect_sink_offsets"
+_BISECT_ROWS = 8
+
+Report = Callable[[Record, BaseException], None]
+
+
+@dataclass(frozen=True)
+class SqlSinkSettings:
+    """The typed sink keys (see `config.SINK_CONFIG`)."""
+
+    url: Any
+    connector: str = "sql-sink"
+    insert_mode: str = "insert"
+    pk_mode: str = "none"
+    pk_fields: tuple[str, ...] = ()
+    fields_whitelist: frozenset[str] = frozenset()
+    table_name_format: str = "${topic}"
+    auto_create: bool = False
+    auto_evolve: bool = False
+    delete_enabled: bool = False
+    batch_size: int = 3000
+    quote_identifiers: bool = True
+    max_retries: int = 10
+    retry_backoff_ms: int = 3000
+    db_timezone: str = "UTC"
+    replace_null_with_default: bool = True
+    secret: str | None = field(default=None, repr=False)
+
+    @property
+    def uses_offsets_table(self) -> bool:
+        """Insert mode is not idempotent by itself: it skips replayed offsets with a high-water mark."""
+        return self.insert_mode == "insert"
+
+
+class SqlSink(RecordSink):
+    """Writes records to SQL tables (see the module docstring); one engine per process."""
+
+    def __init__(self, settings: SqlSinkSettings, report: Report | None = None) -> None:
+        self.settings = settings
+        self.report = report
+        self._engine: Any = None
+        self._tables: TableManager | None = None
+        self._lock = threading.Lock()
+        self._offsets_ready = False
+        self._offsets_table: Any = None
+        self._pool: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.update(_engine=None, _tables=None, _lock=None, _offsets_ready=False, _offsets_table=None,
+                     _pool=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    @property
+    def engine(self) -> Any:
+        """The SQLAlchemy engine, created on first use."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = create_engine(self.settings.url)
+            return self._engine
+
+    @property
+    def tables(self) -> TableManager:
+        """The table manager shared by this sink's writers."""
+        engine = self.engine
+        with self._lock:
+            if self._tables is None:
+                s = self.settings
+                self._tables = TableManager(engine, auto_create=s.auto_create, auto_evolve=s.auto_evolve,
+                                            quote=s.quote_identifiers)
+            return self._tables
+
+    @property
+    def pool(self) -> Any:
+        """Threads that run PostgreSQL statements while the flow decodes the next records."""
+        with self._lock:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sql-sink")
+            return self._pool
+
+    def describe(self, exc: BaseException) -> str:
+        """An error's text without secrets."""
+        return describe_error(exc, self.settings.url, self.settings.secret)
+
+    def preflight(self) -> None:
+        import sqlalchemy as sa
+
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except Exception as exc:
+            raise ConnectException(
+                f"Connector '{self.settings.connector}': could not connect to database "
+                f"{safe_url(self.settings.url)}: {self.describe(exc)}") from None
+
+    @property
+    def offsets_table(self) -> Any:
+        """The high-water-mark table (connector, partition) → last Kafka offset written."""
+        import sqlalchemy as sa
+
+        if self._offsets_table is None:
+            self._offsets_table = sa.Table(
+                OFFSETS_TABLE, sa.MetaData(),
+                sa.Column("connector", sa.String(255), primary_key=True),
+                sa.Column("partition", sa.String(512), primary_key=True),
+                sa.Column("offset", sa.BigInteger, nullable=False))
+        return self._offsets_table
+
+    def ensure_offsets_table(self) -> Any:
+        """The high-water-mark table, created if missing (in its own transaction)."""
+        table = self.offsets_table
+        if not self._offsets_ready:
+            with self.engine.begin() as conn:
+                table.create(conn, checkfirst=True)
+            self._offsets_ready = True
+        return table
+
+    def open(self, partition: str, state: Any | None) -> SqlSinkWriter:
+        return SqlSinkWriter(self, partition, state)
+
+
+Item = tuple[RowPlan, Row, Record]
+"""A row to write (or a key to delete), its plan and the record it comes from."""
+
+
+@dataclass
+class _TableBatch:
+    """What one flush writes to one table, per plan."""
+
+    deletes: dict[RowPlan, list[Item]] = field(default_factory=dict)
+    writes: dict[RowPlan, list[Item]] = field(default_factory=dict)
+
+
+class _Intolerable(Exception):  # noqa: N818 - a carrier, never shown
+    """A record failed with errors.tolerance=none, in a pool thread: the flow's thread reports it."""
+
+    def __init__(self, record: Record, exc: BaseException) -> None:
+        super().__init__(str(exc))
+        self.record = record
+        self.exc = exc
+
+
+def _group(into: dict[RowPlan, list[Item]], items: list[Item]) -> None:
+    """Add items to their plan's list (one plan, the usual case, costs no loop)."""
+    if not items:
+        return
+    first = items[0][0]
+    if all(item[0] is first for item in items):
+        into.setdefault(first, []).extend(items)
+        return
+    for item in items:
+        into.setdefault(item[0], []).append(item)
+
+
+class SqlSinkWriter(SinkWriter):
+    """Buffers one partition's records and writes them in one transaction per batch (see the module docstring)."""
+
+    def __init__(self, sink: SqlSink, partition: str, state: Any | None) -> None:
+        self.sink = sink
+        self.settings = sink.settings
+        self.partition = partition
+        self._hwm: int = -1
+        if isinstance(state, dict) and state.get("hwm") is not None:
+            self._hwm = int(state["hwm"])
+        self._hwm_loaded = not self.settings.uses_offsets_table
+        s = self.settings
+        self.planner = Planner(Settings(s.pk_mode, s.pk_fields, s.fields_whitelist, s.replace_null_with_default,
+                                        zone_info(s.db_timezone)))
+        self._pending: list[Record] = []
+        self._tables: dict[str, TableId] = {}
+        self._writer: BatchWriter | None = None
+        # PostgreSQL: the chunk being written by a pool thread (future, records, last offset, tolerated failures)
+        self._inflight: tuple[Any, list[Record], int | None, list[tuple[Record, BaseException]]] | None = None
+
+    # SinkWriter -------------------------------------------------------------
+
+    def write(self, records: list[Record]) -> None:
+        if not self._hwm_loaded:
+            self._load_hwm()
+        hwm = self._hwm
+        if hwm >= 0 and records and records[0].offset is not None and records[0].offset <= hwm:
+            records = [r for r in records if r.offset is None or r.offset > hwm]
+        self._pending.extend(records)
+        if self._pipelined():
+            if len(self._pending) >= PIPELINE_CHUNK:
+                self._send()
+        elif len(self._pending) >= MAX_BUFFERED:
+            self._commit()
+
+    def flush(self) -> Any:
+        self._commit()
+        return {"hwm": self._hwm} if self.settings.uses_offsets_table else None
+
+    def close(self) -> None:
+        self._abort()
+        self._pending.clear()
+
+    # internals --------------------------------------------------------------
+
+    def _load_hwm(self) -> None:
+        import sqlalchemy as sa
+
+        def load() -> None:
+            table = self.sink.ensure_offsets_table()
+            with self.sink.engine.connect() as conn:
+                stored = conn.execute(sa.select(table.c.offset).where(
+                    table.c.connector == self.settings.connector, table.c.partition == self.partition)).scalar()
+            if stored is not None:
+                # The target may be one commit ahead of the recovery store: the larger mark wins.
+                self._hwm = max(self._hwm, int(stored))
+
+        self._retrying("read the sink offsets table", load)
+        self._hwm_loaded = True
+
+    def _table(self, topic: str) -> TableId:
+        tid = self._tables.get(topic)
+        if tid is None:
+            engine = self.sink.engine
+            max_len = getattr(engine.dialect, "max_identifier_length", None) or 63
+            tid = table_id(self.settings.table_name_format, topic, max_len,
+                           lowercase=not self.settings.quote_identifiers)
+            self._tables[topic] = tid
+        return tid
+
+    def _retrying(self, what: str, operation: Callable[[], Any]) -> Any:
+        s = self.settings
+        attempt = 0
+        while True:
+            try:
+                return operation()
+            except Exception as exc:
+                if not is_retriable(exc):
+                    raise
+                attempt += 1
+                self.sink.tables.forget()
+                if attempt > s.max_retries:
+                    raise ConnectException(
+                        f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)} after {s.max_retries} "
+                        f"retries: {self.sink.describe(exc)}") from None
+                log.warning("Connector '%s': %s failed (attempt %d of %d), retrying in %d ms: %s", s.connector,
+                            what, attempt, s.max_retries + 1, s.retry_backoff_ms, self.sink.describe(exc))
+                time.sleep(s.retry_backoff_ms / 1000)
+
+    def _pipelined(self) -> bool:
+        """True on PostgreSQL: statements run in a pool thread while the flow goes on."""
+        return self.sink.engine.dialect.name == "postgresql"
+
+    def _send(self) -> None:
+        """Hand the buffered records, as rows, to a pool thread that writes and commits them.
+
+        The rows are prepared here (Python work); the database work (COPY, merge, commit) runs in
+        the pool while the flow decodes the next records. One chunk per writer is in flight, so
+        chunks commit in order; each is one transaction holding its rows and, in insert mode, the
+        high-water mark. No transaction stays open between calls: writers never wait on each other.
+        """
+        self._wait()
+        chunk, self._pending = self._pending, []
+        if not chunk:
+            return
+        report = self.sink.report
+        tolerate = report is not None and getattr(report, "tolerate_all", False)
+        deferred: list[tuple[Record, BaseException]] = []
+
+        def fail(record: Record, exc: BaseException) -> None:
+            if report is None:
+                raise exc
+            if not tolerate:
+                raise _Intolerable(record, exc)  # reported by the flow's thread, in _wait
+            deferred.append((record, exc))
+
+        try:
+            batches = self._prepare(chunk, fail)
+        except _Intolerable as bad:
+            assert report is not None
+            report(bad.record, bad.exc)  # raises (errors.tolerance=none)
+            raise
+        last = next((r.offset for r in reversed(chunk) if r.offset is not None), None)
+        future = self.sink.pool.submit(self._write_prepared, batches, last, fail)
+        self._inflight = (future, chunk, last, deferred)
+
+    def _write_prepared(self, batches: dict[TableId, _TableBatch], last: int | None, fail: Report) -> None:
+        infos = self._ensure_tables(batches, fail)
+        try:
+            with self.sink.engine.begin() as conn:
+                self._apply_all(conn, batches, infos, fail)
+                if last is not None and self.settings.uses_offsets_table:
+                    self._store_hwm(conn, max(self._hwm, last))
+        except Exception:
+            self.sink.tables.forget()
+            raise
+
+    def _wait(self) -> None:
+        """Wait for the chunk in flight; retry it here (with backoff) after a retriable failure."""
+        if self._inflight is None:
+            return
+        future, chunk, last, deferred = self._inflight
+        self._inflight = None
+        try:
+            future.result()
+        except _Intolerable as bad:
+            assert self.sink.report is not None
+            self.sink.report(bad.record, bad.exc)  # raises (errors.tolerance=none)
+            raise
+        except Exception as exc:
+            if not is_retriable(exc):
+                raise
+            log.warning("Connector '%s': write records failed, retrying in %d ms: %s", self.settings.connector,
+                        self.settings.retry_backoff_ms, self.sink.describe(exc))
+            time.sleep(self.settings.retry_backoff_ms / 1000)
+            self._retrying("write records", lambda: self._write_once(chunk, last))
+            deferred = []
+        if last is not None and self.settings.uses_offsets_table:
+            self._hwm = max(self._hwm, last)
+        for record, failure in deferred:
+            assert self.sink.report is not None
+            self.sink.report(record, failure)
+
+    def _abort(self) -> None:
+        """Forget the chunk in flight (after a failure, or at close)."""
+        if self._inflight is not None:
+            try:
+                self._inflight[0].result()
+            except Exception:  # noqa: BLE001 - the failure that brought us here is already raised
+                pass
+            self._inflight = None
+
+    def _commit(self) -> None:
+        if self._pipelined():
+            self._send()
+            self._wait()
+            return
+        records = self._pending
+        if not records:
+            return
+        # offsets ascend within a partition: the last record with one holds the high-water mark
+        last = next((r.offset for r in reversed(records) if r.offset is not None), None)
+        self._retrying("write records", lambda: self._write_once(records, last))
+        self._pending = []
+        if last is not None and self.settings.uses_offsets_table:
+            self._hwm = max(self._hwm, last)
+
+    def _write_once(self, records: list[Record], last_offset: int | None) -> None:
+        report = self.sink.report
+        tolerate = report is not None and getattr(report, "tolerate_all", False)
+        deferred: list[tuple[Record, BaseException]] = []
+
+        def fail(record: Record, exc: BaseException) -> None:
+            if report is None:
+                raise exc
+            if tolerate:
+                deferred.append((record, exc))
+            else:
+                report(record, exc)
+
+        batches = self._prepare(records, fail)
+        infos = self._ensure_tables(batches, fail)
+        engine = self.sink.engine
+        try:
+            with engine.begin() as conn:
+                self._apply_all(conn, batches, infos, fail)
+                if last_offset is not None and self.settings.uses_offsets_table:
+                    self._store_hwm(conn, max(self._hwm, last_offset))
+        except Exception:
+            self.sink.tables.forget()
+            raise
+        for record, exc in deferred:
+            assert report is not None
+            report(record, exc)
+
+    def _apply_all(self, conn: Any, batches: dict[TableId, _TableBatch],
+                   infos: dict[tuple[TableId, RowPlan], TableInfo], fail: Report) -> None:
+        """Per table: deletes, then writes, each plan's rows in one batched statement (with bad-row isolation)."""
+        if self._writer is None:
+            self._writer = writer_for(conn.dialect.name, self.settings.batch_size)
+        for tid, batch in batches.items():
+            for plan, items in batch.deletes.items():
+                self._apply(conn, tid, infos, plan, items, fail, delete=True)
+            for plan, items in batch.writes.items():
+                self._apply(conn, tid, infos, plan, items, fail, delete=False)
+
+    def _prepare(self, records: list[Record], fail: Report) -> dict[TableId, _TableBatch]:
+        """(plan, row, record) triples per table and plan; the same key collapses to its last record."""
+        s = self.settings
+        keyed = s.pk_mode != "none"
+        infer_keys = s.pk_mode == "record_key"
+        planner = self.planner
+        # keyed modes: (table, key columns) → {key: (plan, row, record)}, and the same for deletes;
+        # otherwise (table, plan) → [(plan, row, record), ...] in order
+        writes: dict[tuple[TableId, tuple[str, ...]], dict[tuple[Any, ...], Item]] = {}
+        deletes: dict[tuple[TableId, tuple[str, ...]], dict[tuple[Any, ...], Item]] = {}
+        plain: dict[tuple[TableId, RowPlan], list[Item]] = {}
+        last_topic: str | None = None
+        tid: Any = None
+        ks_last: Any = object()
+        vs_last: Any = object()
+        plan: Any = None
+        row_of: Any = None
+        bucket: Any = None
+        kc = 0
+        for r in records:
+            try:
+                if r.topic != last_topic:
+                    tid, last_topic = self._table(r.topic), r.topic
+                    ks_last = vs_last = object()
+                if r.value is None:
+                    if not s.delete_enabled:
+                        raise DataException("record value is null (a tombstone) and delete.enabled=false")
+                    if r.key is None:
+                        raise DataException("a tombstone needs a key to delete by (pk.mode=record_key)")
+                    dplan = planner.plan(planner.schemas(r)[0], None)
+                    key = dplan.key(r)
+                    where = (tid, dplan.key_names)
+                    written = writes.get(where)
+                    if written is not None:
+                        written.pop(key, None)  # a write earlier in the batch is superseded
+                    deletes.setdefault(where, {})[key] = (dplan, key, r)
+                    continue
+                ks, vs = r.key_schema, r.value_schema
+                if ks is not ks_last or vs is not vs_last or vs is None or (infer_keys and ks is None):
+                    plan = planner.plan(*planner.schemas(r))
+                    ks_last, vs_last = ks, vs
+                    row_of, kc = plan.row, plan.key_count
+                    if keyed:
+                        bucket = writes.setdefault((tid, plan.key_names), {})
+                    else:
+                        bucket = plain.setdefault((tid, plan), [])
+                row = row_of(r)
+            except Exception as exc:  # noqa: BLE001 - one record's problem, reported alone
+                ks_last = vs_last = object()
+                fail(r, exc)
+                continue
+            if keyed:
+                bucket[row[:kc]] = (plan, row, r)
+            else:
+                bucket.append((plan, row, r))
+        batches: dict[TableId, _TableBatch] = {}
+        for (t, _), keyed_items in deletes.items():
+            for item in keyed_items.values():
+                batches.setdefault(t, _TableBatch()).deletes.setdefault(item[0], []).append(item)
+        for (t, _), keyed_items in writes.items():
+            _group(batches.setdefault(t, _TableBatch()).writes, list(keyed_items.values()))
+        for (t, _), items in plain.items():
+            _group(batches.setdefault(t, _TableBatch()).writes, items)
+        return batches
+
+    def _ensure_tables(self, batches: dict[TableId, _TableBatch], fail: Report) -> dict[tuple[TableId, RowPlan],
+                                                                                          TableInfo]:
+        """Create or evolve each table for each plan; records of plans that cannot be written are reported."""
+        from pyconnect_flow.connectors.sql.tables import TableAlterOrCreateException
+        from pyconnect_flow.connectors.sql.types import UnsupportedSchema
+
+        infos: dict[tuple[TableId, RowPlan], TableInfo] = {}
+        tables = self.sink.tables
+        for tid, batch in batches.items():
+            for group in (batch.writes, batch.deletes):
+                for plan in list(group):
+                    try:
+                        infos[(tid, plan)] = tables.ensure(tid, plan.columns)
+                    except (TableAlterOrCreateException, UnsupportedSchema) as exc:
+                        for _, _, rec in group.pop(plan):
+                            fail(rec, exc)
+        return infos
+
+    def _apply(self, conn: Any, tid: TableId, infos: dict[tuple[TableId, RowPlan], TableInfo], plan: RowPlan,
+               items: list[Item], fail: Report, delete: bool) -> None:
+        info = infos[(tid, plan)]
+        lower = info.lower_names
+        names = [lower[n.lower()] for n in plan.names]
+        keys = names[: plan.key_count]
+        writer = self._writer
+        assert writer is not None
+        mode = self.settings.insert_mode
+
+        def run(part: list[Item]) -> None:
+            rows = [item[1] for item in part]
+            if delete:
+                writer.delete(conn, info.table, keys, rows)
+            else:
+                writer.write(conn, info.table, mode, names, keys, rows)
+
+        self._isolate(conn, run, items, fail)
+
+    def _isolate(self, conn: Any, run: Callable[[list[Item]], None], items: list[Item], fail: Report) -> None:
+        """Run `run(items)` in a savepoint; on a data error, bisect to the bad rows and report them."""
+        savepoint = conn.begin_nested()
+        try:
+            run(items)
+        except Exception as exc:
+            savepoint.rollback()
+            if not is_row_error(exc):
+                raise
+            if len(items) == 1:
+                fail(items[0][2], DataException(f"Cannot write the record to table: {self.sink.describe(exc)}"))
+                return
+            if len(items) <= _BISECT_ROWS:
+                for item in items:
+                    self._isolate(conn, run, [item], fail)
+                return
+            half = len(items) // 2
+            self._isolate(conn, run, items[:half], fail)
+            self._isolate(conn, run, items[half:], fail)
+            return
+        savepoint.commit()
+
+    def _store_hwm(self, conn: Any, offset: int) -> None:
+        table = self.sink.offsets_table
+        dialect = conn.dialect.name
+        values = {"connector": self.settings.connector, "partition": self.partition, "offset": offset}
+        if dialect in ("postgresql", "sqlite"):
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            stmt: Any = (postgresql if dialect == "postgresql" else sqlite).insert(table).values(values)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["connector", "partition"],
+                                                    set_={"offset": stmt.excluded.offset}))
+            return
+        import sqlalchemy as sa
+
+        updated = conn.execute(sa.update(table).where(table.c.connector == values["connector"],
+                                                      table.c.partition == values["partition"])
+                               .values(offset=offset))
+        if updated.rowcount == 0:
+            conn.execute(sa.insert(table).values(values))
