@@ -18,8 +18,8 @@ from pyconnect_flow.config.definition import (
     ConfigKey,
     ConfigType,
     Password,
-    between,
     at_least,
+    between,
     one_of,
 )
 
@@ -39,6 +39,10 @@ def _urls(value: Any) -> str | None:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
             return f"The provided url '{_safe_url(url)}' is not a valid url."
+        if parts.username is not None or parts.password is not None:
+            # Config values are printed (validate, logs): credentials belong in the password key.
+            return (f"The url '{_safe_url(url)}' holds credentials; set connection.username and "
+                    "connection.password instead")
     return None
 
 

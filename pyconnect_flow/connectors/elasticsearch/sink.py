@@ -1,0 +1,324 @@
+"""`ElasticsearchSink`: records → Elasticsearch `_bulk` requests, durable at every flush.
+
+Each sink partition (a Kafka topic-partition) has an `ElasticsearchWriter` that turns records
+into pre-encoded bulk actions and sends a request whenever `batch.size` actions or
+`bulk.size.bytes` bytes are pending (or the oldest waited `linger.ms`). Requests run on a
+thread pool shared by the sink's partitions, at most `max.in.flight.requests` at once;
+a write blocks while that many are outstanding (for at most `flush.timeout.ms`), which also
+bounds the buffered records (`max.buffered.records` >= batch.size x max.in.flight.requests).
+
+`flush()` — at every epoch boundary, before Bytewax stores the source offsets — sends what is
+pending and waits until Elasticsearch acknowledged every request, so what the stored offsets
+cover is in the index. Replays after a crash rewrite the same ids (and external versions make
+an older record lose to a newer one), so the index ends up as if each record was written once.
+In upsert mode a request waits for earlier requests of its partition touching the same ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import orjson
+
+from pyconnect_flow.connectors.base import RecordSink, SinkWriter
+from pyconnect_flow.connectors.elasticsearch.bulk import BulkRequestError, BulkSender, ItemFailure, backoff_ms
+from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
+from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder
+from pyconnect_flow.connectors.elasticsearch.http import EsConnectionError, EsHttp, EsResponse
+from pyconnect_flow.connectors.elasticsearch.mapping import build_mapping, is_empty_mapping
+from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.record import Record
+
+log = logging.getLogger(__name__)
+
+TASK_CLASS = "io.confluent.connect.elasticsearch.ElasticsearchSinkTask"
+
+
+class ElasticsearchSinkError(ConnectException):
+    """The sink cannot go on (an index could not be created, a malformed document with `fail`, ...)."""
+
+
+class _Shared:
+    """What the partitions of one sink share in a process: connections, threads, known indices."""
+
+    def __init__(self, settings: EsSinkSettings, connector: str) -> None:
+        self.settings = settings
+        self.connector = connector
+        self.http = EsHttp(settings)
+        self.sender = BulkSender(self.http, max_retries=settings.max_retries,
+                                 retry_backoff_ms=settings.retry_backoff_ms, upsert=settings.upsert,
+                                 connector=connector)
+        self.pool = ThreadPoolExecutor(settings.max_in_flight, thread_name_prefix=f"es-bulk-{connector}")
+        self.slots = threading.BoundedSemaphore(settings.max_in_flight)
+        self.ready: set[str] = set()
+        self.lock = threading.Lock()
+
+    def call(self, what: str, method: str, path: str, body: Any = None) -> EsResponse:
+        """One admin request, retried as bulk requests are (connection errors, 429, 5xx)."""
+        data = orjson.dumps(body) if body is not None else None
+        attempt = 0
+        while True:
+            try:
+                response = self.http.request(method, path, data)
+                if response.status != 429 and response.status < 500:
+                    return response
+                problem = f"HTTP {response.status}"
+            except EsConnectionError as exc:
+                problem = str(exc)
+            attempt += 1
+            if attempt > self.settings.max_retries:
+                raise ElasticsearchSinkError(f"Connector '{self.connector}': failed to {what} due to '{problem}' "
+                                             f"after {attempt} attempt(s)")
+            time.sleep(backoff_ms(attempt, self.settings.retry_backoff_ms) / 1000)
+
+    def ensure_index(self, index: str, record: Record) -> None:
+        """Create `index` if missing (and its mapping from the record's schema unless schemas are ignored)."""
+        with self.lock:
+            if index in self.ready:
+                return
+            from urllib.parse import quote
+
+            path = "/" + quote(index, safe="")
+            if not self.settings.resource_map:
+                if self.call(f"check index '{index}'", "HEAD", path).status == 404:
+                    created = self.call(f"create index '{index}'", "PUT", path)
+                    if created.status >= 300 and b"resource_already_exists_exception" not in created.data:
+                        raise ElasticsearchSinkError(
+                            f"Connector '{self.connector}': could not create index '{index}': "
+                            f"HTTP {created.status} {_error_text(created.data)}")
+                    log.info("Connector '%s' created index '%s'", self.connector, index)
+            if not self.settings.ignore_schema(record.topic):
+                got = self.call(f"get the mapping of '{index}'", "GET", path + "/_mapping")
+                current = orjson.loads(got.data) if got.status == 200 else {}
+                if is_empty_mapping(current, index):
+                    try:
+                        mapping = build_mapping(record.value_schema)
+                    except DataException as exc:
+                        raise ElasticsearchSinkError(
+                            f"Connector '{self.connector}': cannot create the mapping of index '{index}' from "
+                            f"record {record.coordinates()}: {exc} Set schema.ignore=true to index schemaless "
+                            "values with dynamic mapping.") from None
+                    put = self.call(f"create the mapping of '{index}'", "PUT", path + "/_mapping", mapping)
+                    if put.status >= 300:
+                        raise ElasticsearchSinkError(
+                            f"Connector '{self.connector}': could not create the mapping of index '{index}': "
+                            f"HTTP {put.status} {_error_text(put.data)}")
+            self.ready.add(index)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.http.close()
+
+
+class _Request:
+    """One bulk request on its way: its items, its future and (upsert mode) the ids it touches."""
+
+    __slots__ = ("items", "future", "ids")
+
+    def __init__(self, items: list[BulkItem], future: Future[list[ItemFailure]], ids: frozenset[str]) -> None:
+        self.items, self.future, self.ids = items, future, ids
+
+
+class ElasticsearchWriter(SinkWriter):
+    """Writes the records of one sink partition as bulk requests."""
+
+    def __init__(self, shared: _Shared, ctx: Any, partition: str) -> None:
+        self.shared = shared
+        self.settings = shared.settings
+        self.ctx = ctx
+        self.partition = partition
+        self.builder = DocumentBuilder(shared.settings)
+        self.pending: list[BulkItem] = []
+        self.pending_bytes = 0
+        self.pending_since = 0.0
+        self.in_flight: list[_Request] = []
+        self.written = 0
+
+    # writing -----------------------------------------------------------------------------
+
+    def write(self, records: list[Record]) -> None:
+        self._collect(done_only=True)
+        settings = self.settings
+        build = self.builder.build
+        batch_size, max_bytes = settings.batch_size, settings.bulk_size_bytes
+        ready = self.shared.ready
+        index_for = self.builder.index_for
+        for record in records:
+            try:
+                index = index_for(record.topic)
+                if index not in ready and record.value is not None:
+                    self.shared.ensure_index(index, record)
+                item = build(record)
+            except DataException as exc:
+                self._invalid(record, exc)
+                continue
+            if item is None:
+                if record.value is None and settings.behavior_on_null_values == "ignore":
+                    self._report_tolerated(record, ConnectException("Cannot write null valued record."))
+                continue
+            if not self.pending:
+                self.pending_since = time.monotonic()
+            self.pending.append(item)
+            self.pending_bytes += len(item.data)
+            if len(self.pending) >= batch_size or (max_bytes > 0 and self.pending_bytes >= max_bytes):
+                self._send()
+        if self.pending and time.monotonic() - self.pending_since >= settings.linger_ms / 1000:
+            self._send()
+
+    def _invalid(self, record: Record, exc: DataException) -> None:
+        """A record that cannot become a document: drop it (drop.invalid.message) or report it."""
+        if self.settings.drop_invalid_message:
+            log.error("Connector '%s': can't convert %s. Failure type: %s", self.ctx.name, record.coordinates(),
+                      type(exc).__name__)
+            self._report_tolerated(record, exc)
+            return
+        self.ctx.report(record, exc, TASK_CLASS)
+
+    def _report_tolerated(self, record: Record, exc: BaseException) -> None:
+        """Send a record the sink chose to skip to the dead letter queue, when errors are tolerated."""
+        if self.ctx.reporter.policy.tolerate_all:
+            self.ctx.report(record, exc, TASK_CLASS)
+
+    def _send(self) -> None:
+        items, self.pending, self.pending_bytes = self.pending, [], 0
+        ids = frozenset(i.doc_id for i in items if i.doc_id is not None) if self.settings.upsert else frozenset()
+        if ids:
+            for request in list(self.in_flight):
+                if not request.future.done() and not request.ids.isdisjoint(ids):
+                    self._wait(request)
+        timeout = self.settings.flush_timeout_ms / 1000
+        if not self.shared.slots.acquire(timeout=timeout):
+            raise ElasticsearchSinkError(
+                f"Connector '{self.ctx.name}': no bulk request finished within flush.timeout.ms "
+                f"({self.settings.flush_timeout_ms} ms) while {self.settings.max_in_flight} were in flight")
+        try:
+            future = self.shared.pool.submit(self._run, items)
+        except BaseException:
+            self.shared.slots.release()
+            raise
+        self.in_flight.append(_Request(items, future, ids))
+
+    def _run(self, items: list[BulkItem]) -> list[ItemFailure]:
+        try:
+            return self.shared.sender.send(items)
+        finally:
+            self.shared.slots.release()
+
+    # completing ----------------------------------------------------------------------------
+
+    def _wait(self, request: _Request) -> None:
+        timeout = self.settings.flush_timeout_ms / 1000
+        try:
+            request.future.result(timeout=timeout)
+        except TimeoutError:
+            raise ElasticsearchSinkError(
+                f"Connector '{self.ctx.name}': a bulk request was not acknowledged within flush.timeout.ms "
+                f"({self.settings.flush_timeout_ms} ms)") from None
+        except BulkRequestError:
+            pass  # raised again, in order, by _collect
+
+    def _collect(self, done_only: bool) -> None:
+        """Handle finished requests (all of them unless `done_only`), in the order they were sent."""
+        while self.in_flight:
+            request = self.in_flight[0]
+            if done_only and not request.future.done():
+                return
+            self._wait(request)
+            self.in_flight.pop(0)
+            failures = request.future.result()
+            self.written += len(request.items) - len(failures)
+            for failure in failures:
+                self._item_failed(failure)
+
+    def _item_failed(self, failure: ItemFailure) -> None:
+        record = failure.item.record
+        exc = ElasticsearchSinkError(failure.message())
+        where = record.coordinates()
+        if failure.kind == "malformed":
+            behavior = self.settings.behavior_on_malformed_documents
+            if behavior == "fail":
+                self.ctx.report(record, exc, TASK_CLASS)  # raises unless errors.tolerance=all
+                raise ElasticsearchSinkError(
+                    f"Connector '{self.ctx.name}': indexing record {where} failed: {failure.message()}. To ignore "
+                    "future records like this, change the configuration 'behavior.on.malformed.documents' to "
+                    "'ignore'.")
+            level = logging.WARNING if behavior == "warn" else logging.DEBUG
+            log.log(level, "Connector '%s': Elasticsearch rejected the document of %s as malformed (%s); "
+                    "not indexing it", self.ctx.name, where, failure.error_type)
+            self._report_tolerated(record, exc)
+            return
+        if failure.kind == "conflict":
+            log.warning("Connector '%s': version conflict for %s of %s; not retried", self.ctx.name,
+                        failure.item.op, where)
+            self._report_tolerated(record, exc)
+            return
+        self.ctx.report(record, exc, TASK_CLASS)
+        raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': indexing record {where} failed: "
+                                     f"{failure.message()}")
+
+    def flush(self) -> None:
+        """Send what is pending and wait until Elasticsearch acknowledged every request."""
+        if self.pending:
+            self._send()
+        self._collect(done_only=False)
+        return None
+
+    def close(self) -> None:
+        for request in self.in_flight:
+            request.future.cancel()
+        self.in_flight.clear()
+
+
+class ElasticsearchSink(RecordSink):
+    """Writes records to Elasticsearch indices named after their topics."""
+
+    def __init__(self, settings: EsSinkSettings, ctx: Any) -> None:
+        self.settings = settings
+        self.ctx = ctx
+        self._shared: _Shared | None = None
+        self._lock = threading.Lock()
+
+    def shared(self) -> _Shared:
+        """The connections and threads of this sink in this process (made on first use)."""
+        with self._lock:
+            if self._shared is None:
+                self._shared = _Shared(self.settings, self.ctx.name)
+            return self._shared
+
+    def preflight(self) -> None:
+        """Check that Elasticsearch answers and is 7.0.0 or newer (403 counts as reachable, as Confluent)."""
+        shared = self.shared()
+        try:
+            response = shared.http.request("GET", "/")
+        except EsConnectionError as exc:
+            raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': could not connect to Elasticsearch: "
+                                         f"{exc}") from None
+        if response.status == 401:
+            raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': Elasticsearch at {shared.http.describe()} "
+                                         "refused the credentials (HTTP 401)")
+        if response.status == 200:
+            try:
+                number = str(orjson.loads(response.data)["version"]["number"])
+                major = int(number.split(".")[0])
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+                return
+            if major < 7:
+                raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': Elasticsearch {number} is not supported; "
+                                             "the connector needs 7.0.0 or newer")
+
+    def open(self, partition: str, state: Any | None) -> ElasticsearchWriter:
+        return ElasticsearchWriter(self.shared(), self.ctx, partition)
+
+
+def _error_text(data: bytes) -> str:
+    try:
+        error = orjson.loads(data).get("error")
+    except (orjson.JSONDecodeError, AttributeError):
+        return ""
+    if isinstance(error, dict):
+        return f"[{error.get('type')}] {error.get('reason')}"
+    return str(error or "")
