@@ -27,6 +27,7 @@ from pyconnect_flow.connectors.base import (
     Batch,
     BytewaxSink,
     BytewaxSource,
+    InFlight,
     PositionHolds,
     RecordSink,
     RecordSource,
@@ -162,16 +163,17 @@ def add_pipeline(
         stages.append(("encode", encoder))
 
     holds = PositionHolds() if sink.holds_records else None
-    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds))
+    inflight = InFlight()
+    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
     dlq_encode = encoder.encode_one if encoder is not None else None
     policy = errors.policy
-    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode))
+    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight))
     routed = op.branch(f"{prefix}_split", items, _is_sink_item)
     partitions = source.partitions
-    op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions, holds))
+    op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions, holds, inflight))
     if dead_letter_sink is not None and policy.dlq_topic:
         op.output(f"{prefix}_dead_letters", routed.falses, BytewaxSink(dead_letter_sink, partitions))
 
@@ -191,10 +193,15 @@ def _each(stage: Callable[[Chunk], Chunk]) -> Callable[[list[Chunk]], list[Chunk
     return run
 
 
-def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None) -> Callable[[list[Chunk]], list[Any]]:
+def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
+            inflight: InFlight) -> Callable[[list[Chunk]], list[Any]]:
     def route(chunks: list[Chunk]) -> list[Any]:
         out: list[Any] = []
         for c in chunks:
+            # Records that will not reach the sink (dropped, failed) leave the in-flight count here.
+            sent = len(c.batch) if c.batch is not None and c._records is None else len(c.records)
+            if c.read_count != sent:
+                inflight.taken(c.key, c.read_count - sent)
             if c.batch is not None and c._records is None and c.encoded is not None:
                 out.append((c.key, SinkBatch([], None, c.encoded, c.batch)))  # records stay unbuilt
             elif c.records:

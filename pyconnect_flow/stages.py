@@ -29,11 +29,12 @@ class Chunk:
     message costs as much as producing it).
     """
 
-    __slots__ = ("key", "_records", "batch", "originals", "failed", "encoded")
+    __slots__ = ("key", "_records", "batch", "originals", "failed", "encoded", "read_count")
 
     def __init__(self, key: str, records: list[Record] | ValueBatch, originals: list[Record] | None,
                  failed: list[FailedRecord] | None = None) -> None:
         self.key = key
+        self.read_count = len(records)  # as read from the source (for backpressure accounting)
         # A ValueBatch stays unbuilt until a stage needs records (see `batches`).
         self.batch: ValueBatch | None = records if isinstance(records, ValueBatch) else None
         self._records: list[Record] | None = None if self.batch is not None else records  # type: ignore[assignment]

@@ -168,22 +168,66 @@ class PositionHolds:
         return position
 
 
+class InFlight:
+    """Records read by each source partition and not yet taken by its sink partition.
+
+    Bytewax applies backpressure only between epochs, so a fast source in front of a slow sink
+    could read a whole epoch ahead and hold it in memory. The source partition pauses while its
+    count is at `limit`. Only partitions whose sink partition runs in this process (`attach`) are
+    paused — the mirrored partitioning puts them there — so a sink elsewhere can never stall one.
+    """
+
+    def __init__(self, limit: int = 50_000) -> None:
+        self.limit = limit
+        self._count: dict[str, int] = {}
+        self._attached: set[str] = set()
+
+    def attach(self, key: str) -> None:
+        self._attached.add(key)
+
+    def read(self, key: str, n: int) -> None:
+        self._count[key] = self._count.get(key, 0) + n
+
+    def taken(self, key: str, n: int) -> None:
+        self._count[key] = self._count.get(key, 0) - n
+
+    def full(self, key: str) -> bool:
+        return key in self._attached and self._count.get(key, 0) >= self.limit
+
+
+_PAUSE = dt.timedelta(milliseconds=2)
+
+
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
-    def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None) -> None:
+    def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None,
+                 inflight: InFlight | None = None) -> None:
         self._key = key
         self._reader = reader
         self._holds = holds
+        self._inflight = inflight
+        self._paused = False
         if holds is not None:
             holds.opened(key, reader.position())
 
     def next_batch(self) -> list[Batch]:
+        inflight = self._inflight
+        if inflight is not None and inflight.full(self._key):
+            self._paused = True
+            return []
+        self._paused = False
         try:
             records = self._reader.read()
         except EndOfInput:
             raise StopIteration() from None
-        return [(self._key, records)] if records else []
+        if not records:
+            return []
+        if inflight is not None:
+            inflight.read(self._key, len(records))
+        return [(self._key, records)]
 
     def next_awake(self) -> dt.datetime | None:
+        if self._paused:
+            return dt.datetime.now(dt.timezone.utc) + _PAUSE
         return self._reader.wake_at()
 
     def snapshot(self) -> Any:
@@ -202,23 +246,35 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
     """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given)."""
 
-    def __init__(self, source: RecordSource, holds: PositionHolds | None = None) -> None:
+    def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
+                 inflight: InFlight | None = None) -> None:
         self.source = source
         self.holds = holds
+        self.inflight = inflight
 
     def list_parts(self) -> list[str]:
         return self.source.partitions()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SourcePartition:
-        return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds)
+        return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight)
+
+
+def batch_size(records: list[Record]) -> int:
+    """How many records a sink batch holds (an unbuilt `ValueBatch` counts its values)."""
+    batch = getattr(records, "batch", None)
+    return len(batch) if batch is not None else len(records)
 
 
 class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
-    def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None) -> None:
+    def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None,
+                 inflight: InFlight | None = None) -> None:
         self._writer = writer
         self._failed = False
         self._key = key
         self._holds = holds
+        self._inflight = inflight
+        if inflight is not None:
+            inflight.attach(key)
 
     def write_batch(self, values: list[list[Record]]) -> None:
         write = self._writer.write
@@ -228,6 +284,8 @@ class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
         except BaseException:
             self._failed = True
             raise
+        if self._inflight is not None:
+            self._inflight.taken(self._key, sum(map(batch_size, values)))
 
     def snapshot(self) -> Any:
         try:
@@ -263,11 +321,13 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
     reads the matching source partition, so records never cross processes.
     """
 
-    def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None) -> None:
+    def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None,
+                 inflight: InFlight | None = None) -> None:
         self.sink = sink
         self._partitions = partitions
         self._index: dict[str, int] | None = None
         self.holds = holds
+        self.inflight = inflight
 
     def list_parts(self) -> list[str]:
         return list(self._sorted_index())
@@ -281,4 +341,4 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
         return self._sorted_index()[item_key]
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
-        return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds)
+        return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight)
