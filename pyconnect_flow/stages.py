@@ -135,6 +135,20 @@ class Transformer:
         self.transform, self.errors = transform, errors
 
     def __call__(self, chunk: Chunk) -> Chunk:
+        records = chunk.records
+        try:
+            out = list(map(self.transform, records))
+        except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
+            return self._one_by_one(chunk)
+        if any(t is None for t in out):
+            kept = [i for i, t in enumerate(out) if t is not None]
+            out = [out[i] for i in kept]
+            if chunk.originals is not None:
+                chunk.originals = [chunk.originals[i] for i in kept]
+        chunk._records, chunk.batch = out, None
+        return chunk
+
+    def _one_by_one(self, chunk: Chunk) -> Chunk:
         transform = self.transform
         originals = chunk.originals
         out: list[Record] = []

@@ -74,6 +74,8 @@ class KafkaReader(SourceReader):
         conf = dict(conf)
         conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
                      "enable.partition.eof": stop_at_end})
+        # librdkafka prefetches up to 64 MiB per partition by default; a few MiB keep it busy.
+        conf.setdefault("queued.max.messages.kbytes", 8192)
         reset = str(conf.get("auto.offset.reset", "earliest")).lower()
         conf["auto.offset.reset"] = "latest" if reset == "latest" else "earliest"
         self._consumer = Consumer(conf)

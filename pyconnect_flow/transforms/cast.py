@@ -420,7 +420,14 @@ class Cast(KeyValueTransform):
     def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
         """Cast the spec's fields of `updated`, a private copy of a schemaless map, and return it."""
         for name, target in self._field_casts.items():
-            updated[name] = cast_value(None, updated.get(name), target)
+            value = updated.get(name)
+            t = type(value)
+            if t is int and target in INT_BITS:  # the commonest casts, as cast_value does them
+                updated[name] = wrap_int(value, INT_BITS[target])
+            elif t is str and target is Type.FLOAT64:
+                updated[name] = _to_float(value, False)
+            else:
+                updated[name] = cast_value(None, value, target)
         return updated
 
     def __call__(self, record: Record) -> Record:

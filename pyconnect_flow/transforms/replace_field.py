@@ -94,8 +94,12 @@ class ReplaceField(KeyValueTransform):
         return True
 
     def map_update(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
-        """The kept and renamed fields of a schemaless map, as a new dict."""
+        """The kept and renamed fields of a schemaless map (a private copy may be changed in place)."""
         exclude, include, renames = self.exclude, self.include, self.renames
+        if not include and not renames and type(value) is dict and value is not record.value:
+            for name in exclude:  # dropping keys keeps the others' order, as the comprehension does
+                value.pop(name, None)
+            return value
         if include:
             kept = {k: v for k, v in value.items() if k not in exclude and k in include}
         else:
