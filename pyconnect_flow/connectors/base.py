@@ -177,7 +177,7 @@ class InFlight:
     paused — the mirrored partitioning puts them there — so a sink elsewhere can never stall one.
     """
 
-    def __init__(self, limit: int = 50_000) -> None:
+    def __init__(self, limit: int = 10_000) -> None:
         self.limit = limit
         self._count: dict[str, int] = {}
         self._attached: set[str] = set()
