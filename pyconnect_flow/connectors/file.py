@@ -233,8 +233,9 @@ def java_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        r = repr(value)
-        return r if ("e" in r or "." in r or "n" in r) else r + ".0"
+        from pyconnect_flow.converters.java_text import java_double_str
+
+        return java_double_str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -29,6 +29,16 @@ class Converter(ABC):
         """Apply converter settings (`schemas.enable`, ...)."""
         self.is_key = is_key
 
+    def _checked(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Typed values of `config` under `CONFIG` (kept for pickling); ConfigException naming every bad key."""
+        from pyconnect_flow.config.definition import ConfigException
+
+        self._settings = dict(config)
+        values, issues = self.CONFIG.check(config, ignore_unknown=True)
+        if issues:
+            raise ConfigException(type(self).__name__, issues, what="converter")
+        return values
+
     @abstractmethod
     def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
         """Serialize one value (Kafka Connect's `fromConnectData`)."""

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import orjson
 
-from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType, one_of
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
 from pyconnect_flow.converters.json_codec import (
     DECIMAL_NAME_BYTES,
@@ -155,10 +155,7 @@ class JsonConverter(Converter):
     def configure(self, config: Mapping[str, Any], is_key: bool) -> None:
         """Apply `schemas.enable`, `schemas.cache.size`, `decimal.format`, `replace.null.with.default`."""
         super().configure(config, is_key)
-        self._settings = dict(config)
-        values, issues = self.CONFIG.check(config, ignore_unknown=True)
-        if issues:
-            raise ConfigException(type(self).__name__, issues, what="converter")
+        values = self._checked(config)
         self.schemas_enabled: bool = values["schemas.enable"]
         self.cache_size: int = values["schemas.cache.size"]
         self.codec = CodecConfig(

@@ -11,7 +11,7 @@ import codecs
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType, one_of
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
 from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import DataException
@@ -81,10 +81,7 @@ class StringConverter(Converter):
     def configure(self, config: Mapping[str, Any], is_key: bool) -> None:
         """Apply `converter.encoding`."""
         super().configure(config, is_key)
-        self._settings = dict(config)
-        values, issues = self.CONFIG.check(config, ignore_unknown=True)
-        if issues:
-            raise ConfigException(type(self).__name__, issues, what="converter")
+        values = self._checked(config)
         self.encoding: str = values["converter.encoding"]
         self._encode, self._decode = _codec(self.encoding)
         self._utf8 = codecs.lookup(self.encoding).name == "utf-8"

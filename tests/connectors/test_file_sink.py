@@ -49,3 +49,9 @@ def test_missing_directory_is_rejected_before_data_moves(tmp_path: Path) -> None
         assert "does not exist" in str(exc)
     else:
         raise AssertionError("preflight accepted a missing directory")
+
+
+def test_doubles_print_as_java_does() -> None:
+    assert java_string(1e10) == "1.0E10"
+    assert java_string(0.0001) == "1.0E-4"
+    assert java_string(12.5) == "12.5"
