@@ -28,6 +28,7 @@ from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
 from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
 from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorReporter, Stage
@@ -224,28 +225,9 @@ class FileSource(RecordSource):
 
 def java_string(value: Any) -> str:
     """How Java's `String.valueOf` prints a Connect value (what FileStreamSink writes)."""
-    from pyconnect_flow.data.struct import Struct
-
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        from pyconnect_flow.converters.java_text import java_double_str
-
-        return java_double_str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{java_string(k)}={java_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(java_string(v) for v in value) + "]"
-    if isinstance(value, Struct):
-        inner = ",".join(f"{n}={java_string(v)}" for n, v in value.items() if v is not None)
-        return "Struct{" + inner + "}"
     if isinstance(value, (bytes, bytearray)):
-        return "[B@" + format(id(value) & 0xFFFFFFF, "x")
-    return str(value)
+        return "[B@" + format(id(value) & 0xFFFFFFF, "x")  # a Java byte[] prints its identity
+    return java_to_string(value)
 
 
 class _SharedFile:
