@@ -133,11 +133,14 @@ class Transformer:
 
     def __init__(self, transform: TransformFn, errors: ErrorReporter) -> None:
         self.transform, self.errors = transform, errors
+        # A chain may have a faster callable doing the same (a fused, compiled one).
+        record_function = getattr(transform, "record_function", None)
+        self._map_one: TransformFn = record_function() if callable(record_function) else transform
 
     def __call__(self, chunk: Chunk) -> Chunk:
         records = chunk.records
         try:
-            out = list(map(self.transform, records))
+            out = list(map(self._map_one, records))
         except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
             return self._one_by_one(chunk)
         if any(t is None for t in out):

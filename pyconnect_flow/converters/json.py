@@ -38,7 +38,9 @@ from pyconnect_flow.converters.json_codec import (
     compile_encoder,
     decode_schemaless,
     decode_schemaless_from,
+    dump_each,
     dumps,
+    flat_maps_writable_as_is,
     loads_strict,
     parse,
 )
@@ -215,6 +217,13 @@ class JsonConverter(Converter):
             return [None] * len(items)  # null keys of schemaless records: the common case for keys
         if first is not None and all(map(partial(is_, first), map(_itemgetter0, items))):
             return self._write_same_schema(self._writer(first), list(map(_itemgetter1, items)))
+        if first is None and not any(map(_itemgetter0, items)):
+            values = list(map(_itemgetter1, items))
+            if flat_maps_writable_as_is(values):
+                writer = self._schemaless_writer
+                out = dump_each(values, writer.prefix, writer.suffix)
+                if out is not None:
+                    return out  # type: ignore[return-value]
         out: list[bytes | None] = []
         write_one = self.from_connect
         for schema, value in items:

@@ -22,6 +22,8 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
+from itertools import chain, compress, repeat
+from operator import is_
 from typing import Any, NamedTuple
 
 import orjson
@@ -448,6 +450,52 @@ def _schemaless_dict(v: dict[Any, Any]) -> Any:
             out = dict(v)
         out[k] = encode_schemaless(x)
     return v if out is None else out
+
+
+def flat_maps_writable_as_is(maps: list[Any]) -> bool:
+    """True when every item is a non-empty dict of str keys to strings, int64s, booleans, nulls and
+    doubles that orjson writes as Java does: then `orjson.dumps` of the maps is Kafka's JSON.
+
+    Checked for the whole list at once, with C-level scans (no Python code per value).
+    """
+    if set(map(type, maps)) != {dict} or not all(maps):
+        return False
+    if not set(map(type, chain.from_iterable(maps))) <= {str}:
+        return False
+    values = list(chain.from_iterable(map(dict.values, maps)))
+    kinds = list(map(type, values))
+    present = set(kinds)
+    if not present <= _FLAT_TYPES:
+        return False
+    if int in present:
+        ints = list(compress(values, map(is_, kinds, repeat(int))))
+        if min(ints) < _INT64_MIN or max(ints) > _INT64_MAX:
+            return False
+    if float in present:
+        sizes = list(map(abs, compress(values, map(is_, kinds, repeat(float)))))
+        total = sum(sizes)
+        if total != total or total == math.inf:  # a NaN or an infinity: Java writes those as words
+            return False
+        if min(sizes) < 1e-3 or max(sizes) >= 1e7:  # _plain_float's range (zeros go the long way)
+            return False
+    return True
+
+
+def dump_each(maps: list[dict[str, Any]], prefix: bytes = b"", suffix: bytes = b"") -> list[bytes] | None:
+    """`prefix + dumps(m) + suffix` for each of `maps`, non-empty dicts with str keys, from one
+    `orjson.dumps` of the whole list; None when the split is not certain (then write them one by one).
+
+    Items of the dumped list are separated by `},{"`. With every map non-empty each of the
+    n - 1 separators has that form, so exactly n pieces after splitting there means no string
+    held the sequence. NUL marks the cuts: orjson escapes it inside strings.
+    """
+    try:
+        dumped = dumps(maps)
+    except DataException:
+        return None
+    cut = b"}" + suffix + b"\0" + prefix + b'{"'
+    parts = (prefix + dumped[1:-1].replace(b'},{"', cut) + suffix).split(b"\0")
+    return parts if len(parts) == len(maps) else None
 
 
 def _schemaless_list(v: list[Any] | tuple[Any, ...]) -> Any:

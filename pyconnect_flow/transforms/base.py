@@ -82,3 +82,12 @@ class Predicate:
     @classmethod
     def _from_values(cls: type[P], values: Mapping[str, Any]) -> P:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def tag_failure(exc: BaseException, transform: Any) -> None:
+    """Name `transform` as the one that raised `exc` (unless an inner stage was named already)."""
+    if "transform" not in getattr(exc, "__dict__", {"transform": None}):
+        try:
+            exc.transform = transform  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - exceptions with __slots__
+            pass

@@ -28,6 +28,7 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
     INT_BITS,
     REPLACE_NULL_WITH_DEFAULT,
@@ -416,6 +417,22 @@ class Cast(KeyValueTransform):
     def fusable_map(self) -> bool:
         """True when `map_update` does this transform's work on a schemaless map (field casts only)."""
         return self.whole_value_type is None
+
+    def map_code(self, code: MapCode) -> None:
+        """`map_update` as lines of a fused chain function (see `transforms.fused`)."""
+        cast = code.const(cast_value)
+        for name, target in self._field_casts.items():
+            key, kind = code.const(name), code.const(target)
+            code.line(f"x = u.get({key})")
+            if target in INT_BITS:
+                half, mask = 1 << (INT_BITS[target] - 1), (1 << INT_BITS[target]) - 1
+                code.line(f"u[{key}] = ((x + {half}) & {mask}) - {half} if type(x) is int else {cast}(None, x, {kind})")
+            elif target is Type.FLOAT64:
+                # plain unsigned decimal digits: Double.parseDouble agrees with float() (as in _to_float)
+                code.line(f"u[{key}] = float(x) if type(x) is str and x.isascii() and x.replace('.', '', 1).isdigit() "
+                          f"else {cast}(None, x, {kind})")
+            else:
+                code.line(f"u[{key}] = {cast}(None, x, {kind})")
 
     def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
         """Cast the spec's fields of `updated`, a private copy of a schemaless map, and return it."""

@@ -21,17 +21,10 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pyconnect_flow.record import Record
-from pyconnect_flow.transforms.base import PredicateFn, TransformFn
+from pyconnect_flow.transforms.base import PredicateFn, TransformFn, tag_failure
+from pyconnect_flow.transforms.fused import FusedMapStages, fusable, routes_topic
 
-__all__ = ["Chain", "Conditional", "apply_batch", "chain", "when"]
-
-
-def _tag(exc: BaseException, transform: Any) -> None:
-    if "transform" not in getattr(exc, "__dict__", {"transform": None}):
-        try:
-            exc.transform = transform  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - exceptions with __slots__
-            pass
+__all__ = ["Chain", "Conditional", "apply_batch", "chain", "tag_failure", "when"]
 
 
 class Conditional:
@@ -54,13 +47,13 @@ class Conditional:
         try:
             matched = self.predicate(record)
         except Exception as exc:
-            _tag(exc, self.predicate)
+            tag_failure(exc, self.predicate)
             raise
         if (not matched) if self.negate else matched:
             try:
                 return self.transform(record)
             except Exception as exc:
-                _tag(exc, self.transform)
+                tag_failure(exc, self.transform)
                 raise
         return record
 
@@ -112,11 +105,17 @@ class Chain:
             try:
                 record = stage(record)  # type: ignore[assignment]
             except Exception as exc:
-                _tag(exc, stage)
+                tag_failure(exc, stage)
                 raise
             if record is None:
                 return None
         return record
+
+    def record_function(self) -> TransformFn:
+        """The fastest callable doing what calling the chain does (for mapping over many records)."""
+        if len(self._run) == 1 and isinstance(self._run[0], FusedMapStages):
+            return self._run[0].function
+        return self
 
     def __len__(self) -> int:
         return len(self.stages)
@@ -142,70 +141,27 @@ class Chain:
         self._run = _fuse(self.stages)
 
 
-def _fusable(stage: Any) -> bool:
-    return getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
-
-
 def _fuse(stages: tuple[TransformFn, ...]) -> tuple[TransformFn, ...]:
-    """The stages to run, with each run of consecutive map-updating value SMTs made one `_FusedMapStages`."""
+    """The stages to run: consecutive map-updating value SMTs, with a topic router right after
+    them, become one `FusedMapStages` (see `fused`)."""
     run: list[TransformFn] = []
     group: list[Any] = []
     for stage in (*stages, None):
-        if stage is not None and _fusable(stage):
+        if stage is not None and fusable(stage):
             group.append(stage)
             continue
+        if group and stage is not None and routes_topic(stage):
+            run.append(FusedMapStages(tuple(group), stage))
+            group = []
+            continue
         if len(group) > 1:
-            run.append(_FusedMapStages(tuple(group)))
+            run.append(FusedMapStages(tuple(group)))
         else:
             run.extend(group)
         group = []
         if stage is not None:
             run.append(stage)
     return tuple(run)
-
-
-class _FusedMapStages:
-    """Consecutive value SMTs (InsertField, ReplaceField, Cast, MaskField) applied to a schemaless map
-    with one copy of the map and one new record, instead of one of each per SMT.
-
-    The result is the same as running the stages one by one (which is what happens for any value
-    that is not a plain dict without schema); failures are tagged with the stage that raised.
-    """
-
-    __slots__ = ("stages", "updates")
-
-    def __init__(self, stages: tuple[Any, ...]) -> None:
-        self.stages = stages
-        self.updates = tuple(s.map_update for s in stages)
-
-    def __call__(self, record: Record) -> Record | None:
-        value = record[2]
-        if record[6] is not None or type(value) is not dict:
-            for stage in self.stages:
-                try:
-                    record = stage(record)
-                except Exception as exc:
-                    _tag(exc, stage)
-                    raise
-                if record is None:
-                    return None
-            return record
-        updated = dict(value)
-        i = 0
-        try:
-            for i, update in enumerate(self.updates):  # noqa: B007 - i names the failing stage
-                updated = update(record, updated)
-        except Exception as exc:
-            _tag(exc, self.stages[i])
-            raise
-        r = record
-        return _new_tuple(Record, (r[0], r[1], updated, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))
-
-    def __repr__(self) -> str:
-        return "fused(" + ", ".join(repr(s) for s in self.stages) + ")"
-
-
-_new_tuple = tuple.__new__
 
 
 def chain(*transforms: TransformFn) -> Chain:

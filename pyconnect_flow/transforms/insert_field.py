@@ -29,6 +29,7 @@ from pyconnect_flow.data import (
 )
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT,
     KeyValueTransform,
@@ -128,6 +129,20 @@ class InsertField(KeyValueTransform):
         if self.static_field is not None and self.static_value is not None:
             updated[self.static_field.name] = self.static_value
         return updated
+
+    def map_code(self, code: MapCode) -> None:
+        """`map_update` as lines of a fused chain function (see `transforms.fused`)."""
+        if self.offset_field is not None:  # needs the sink-record check: call it
+            code.call(self.map_update)
+            return
+        if self.topic_field is not None:
+            code.line(f"u[{code.const(self.topic_field.name)}] = r[0]")
+        if self.partition_field is not None:
+            code.line(f"if r[3] is not None: u[{code.const(self.partition_field.name)}] = r[3]")
+        if self.timestamp_field is not None:
+            code.line(f"if r[8] is not None: u[{code.const(self.timestamp_field.name)}] = r[8]")
+        if self.static_field is not None and self.static_value is not None:
+            code.line(f"u[{code.const(self.static_field.name)}] = {code.const(self.static_value)}")
 
     def _insert_schemaless(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
         return self.map_update(record, dict(value))

@@ -24,6 +24,7 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
     INT_BITS,
     REPLACE_NULL_WITH_DEFAULT,
@@ -153,6 +154,15 @@ class MaskField(KeyValueTransform):
     def fusable_map(self) -> bool:
         """True: `map_update` does this transform's work on a schemaless map (see `chain`)."""
         return True
+
+    def map_code(self, code: MapCode) -> None:
+        """`map_update` as lines of a fused chain function (see `transforms.fused`)."""
+        replacements = self._replacements
+        mask = code.const(_empty_value if replacements is None else lambda v: replacements.for_value(v, None))
+        for name in self.fields:
+            key = code.const(name)
+            code.line(f"x = u.get({key})")
+            code.line(f"u[{key}] = None if x is None else {mask}(x)")
 
     def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]:
         """Mask the configured fields of `updated`, a private copy of a schemaless map, and return it."""

@@ -187,13 +187,19 @@ class RegexRouter(ConfiguredTransform):
         assert match is not None
         return topic[:match.start()] + self._replacement.expand(match) + topic[match.end():]
 
-    def __call__(self, record: Record) -> Record:
-        topic = record.topic
+    def _routed(self, topic: str | None) -> str | None:
         routes = self._routes
         if topic in routes:
-            new_topic = routes[topic]
-        else:
-            new_topic = routes.put(topic, self.route(topic))
+            return routes[topic]  # type: ignore[no-any-return]
+        return routes.put(topic, self.route(topic))  # type: ignore[no-any-return]
+
+    def route_topic(self, record: Record) -> str | None:
+        """The topic this transform gives `record` (its own when the regex does not match)."""
+        new_topic = self._routed(record[0])
+        return record[0] if new_topic is None else new_topic
+
+    def __call__(self, record: Record) -> Record:
+        new_topic = self._routed(record[0])
         return record if new_topic is None else with_topic(record, new_topic)
 
     def __repr__(self) -> str:

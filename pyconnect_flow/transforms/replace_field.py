@@ -19,6 +19,7 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import Schema, SchemaBuilder, Struct
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
+from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT,
     KeyValueTransform,
@@ -92,6 +93,14 @@ class ReplaceField(KeyValueTransform):
     def fusable_map(self) -> bool:
         """True: `map_update` does this transform's work on a schemaless map (see `chain`)."""
         return True
+
+    def map_code(self, code: MapCode) -> None:
+        """`map_update` as lines of a fused chain function (see `transforms.fused`)."""
+        if self.include or self.renames:
+            code.call(self.map_update)
+            return
+        for name in sorted(self.exclude):
+            code.line(f"u.pop({code.const(name)}, None)")
 
     def map_update(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
         """The kept and renamed fields of a schemaless map (a private copy may be changed in place)."""

@@ -65,16 +65,21 @@ class TimestampRouter(ConfiguredTransform):
         self._last_topic: str | None = None
         self._last_routed = ""
 
-    def __call__(self, record: Record) -> Record:
-        timestamp = record.timestamp
+    def route_topic(self, record: Record) -> str:
+        """The topic this transform gives `record`."""
+        timestamp = record[8]
         if timestamp is None:
             raise DataException(f"Timestamp missing on record: {record!r}")
         bucket = timestamp // self._granularity
-        if bucket != self._last_bucket or record.topic != self._last_topic:
+        topic = record[0]
+        if bucket != self._last_bucket or topic != self._last_topic:
             formatted = self._format.format(timestamp)
-            self._last_routed = self._topic_format.replace("${topic}", record.topic).replace("${timestamp}", formatted)
-            self._last_bucket, self._last_topic = bucket, record.topic
-        return with_topic(record, self._last_routed)
+            self._last_routed = self._topic_format.replace("${topic}", topic).replace("${timestamp}", formatted)
+            self._last_bucket, self._last_topic = bucket, topic
+        return self._last_routed
+
+    def __call__(self, record: Record) -> Record:
+        return with_topic(record, self.route_topic(record))
 
     def __repr__(self) -> str:
         return f"TimestampRouter(topic_format={self._topic_format!r}, timestamp_format={self._format.pattern!r})"

@@ -839,3 +839,35 @@ def test_from_connect_values_matches_the_pairwise_batch() -> None:
     values = ["a", 'quote " here', "ünï", "back\\slash", "\x01ctl"]
     assert conv.from_connect_values("t", S, values) == conv.from_connect_batch("t", [(S, v) for v in values])
     assert conv.from_connect_values("t", None, [None, {"a": 1}]) == conv.from_connect_batch("t", [(None, None), (None, {"a": 1})])
+
+
+@pytest.mark.parametrize("schemas_enable", ["true", "false"])
+def test_schemaless_map_batches_match_single_calls(schemas_enable: str) -> None:
+    """Batches of flat maps are written with one orjson call and cut apart; the bytes must be
+    those of writing each map alone, whatever the strings hold (separators, quotes, controls)."""
+    import random
+
+    rng = random.Random(7)
+    tricky = ['},{"', '},{', '"', "\\", "\x00", "\x1f", "é", "\u2028", "", " ", "{", "}", ",", '":"']
+    pools = [lambda: rng.choice(tricky) + rng.choice(tricky), lambda: rng.randint(-2**63, 2**63 - 1),
+             lambda: rng.choice([2**63, -2**63 - 1, 0, -1]), lambda: rng.choice([True, False, None]),
+             lambda: rng.choice([0.0, -0.0, 1e-4, 12.5, 1e7, 9999999.5, 1.5e300, float("nan"), float("inf")]),
+             lambda: rng.uniform(-1e6, 1e6)]
+    from pyconnect_flow.converters.json_codec import flat_maps_writable_as_is
+
+    c = JsonConverter()
+    c.configure({"schemas.enable": schemas_enable}, is_key=False)
+    batched = 0
+    for i in range(600):
+        plain = i % 2 == 0  # half the batches only of values that take the one-call path
+        maps = [{rng.choice(tricky) + str(k): (pools[0] if plain and k % 2 else rng.choice(pools))()
+                 for k in range(rng.randint(1 if plain else 0, 4))} for _ in range(rng.randint(1, 6))]
+        batched += flat_maps_writable_as_is(maps)
+        try:
+            expected = [c.from_connect("t", None, m) for m in maps]
+        except Exception as exc:  # noqa: BLE001 - the batch must fail the same way
+            with pytest.raises(type(exc)):
+                c.from_connect_batch("t", [(None, m) for m in maps])
+            continue
+        assert c.from_connect_batch("t", [(None, m) for m in maps]) == expected, maps
+    assert batched > 100

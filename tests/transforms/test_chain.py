@@ -153,13 +153,13 @@ def test_fused_map_stages_give_the_same_records_as_one_by_one() -> None:
     from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
     from pyconnect_flow.record import Record
     from pyconnect_flow.transforms import Cast, InsertField, MaskField, ReplaceField, chain
-    from pyconnect_flow.transforms.chain import _FusedMapStages
+    from pyconnect_flow.transforms.fused import FusedMapStages
 
     stages = [InsertField.value(static_field="src", static_value="x", topic_field="t"),
               ReplaceField.value(exclude=["secret"], renames={"a": "alpha"}),
               Cast.value(spec="n:int8,f:float64"), MaskField.value(fields=["email"])]
     fused = chain(*stages)
-    assert any(isinstance(s, _FusedMapStages) for s in fused._run)
+    assert any(isinstance(s, FusedMapStages) for s in fused._run)
 
     def one_by_one(record):
         for s in stages:
@@ -197,3 +197,98 @@ def test_fused_stage_failure_names_the_failing_transform() -> None:
         assert exc.transform is cast
     else:
         raise AssertionError("a bad cast passed")
+
+
+def _outcome(fn, record):
+    try:
+        return ("ok", fn(record))
+    except Exception as exc:  # noqa: BLE001 - compared by the callers
+        return ("error", type(exc), str(exc), getattr(exc, "transform", None))
+
+
+def _records_for_fusion():
+    from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
+    from pyconnect_flow.record import Record
+
+    schema = SchemaBuilder.struct().field("n", INT32_SCHEMA).field("qty", INT32_SCHEMA).build()
+    return [
+        Record("orders", value={"id": 1, "amount": "12.50", "qty": 3, "email": "a@b", "secret": "pw"},
+               partition=2, offset=7, timestamp=1_700_000_000_000),
+        Record("orders", value={"amount": "1e3", "qty": 2**40, "email": 5}, timestamp=0),
+        Record("orders", value={"amount": " 2.5 ", "qty": True, "email": None}, timestamp=86_400_000),
+        Record("orders", value={"amount": "١٢", "qty": "9"}, timestamp=1),  # Arabic-Indic digits: not a Java double
+        Record("orders", value={"amount": "x", "qty": 1}, timestamp=1),  # Cast fails
+        Record("orders", value={"amount": "1.5"}),  # no timestamp: TimestampRouter fails
+        Record("other", value=None, timestamp=5),  # tombstone
+        Record("orders", value=Struct(schema, {"n": 3, "qty": 4}), value_schema=schema, timestamp=5),
+        Record("orders", value=[1, 2], timestamp=5),  # not a map: InsertField fails
+    ]
+
+
+def test_fused_stages_with_a_router_give_what_the_stages_give_one_by_one() -> None:
+    from pyconnect_flow.transforms import (
+        Cast,
+        InsertField,
+        MaskField,
+        RegexRouter,
+        ReplaceField,
+        TimestampRouter,
+        chain,
+    )
+    from pyconnect_flow.transforms.fused import FusedMapStages
+
+    def one_by_one(stages):
+        def run(record):
+            for s in stages:
+                try:
+                    record = s(record)
+                except Exception as exc:
+                    exc.transform = s
+                    raise
+                if record is None:
+                    return None
+            return record
+        return run
+
+    variants = [
+        [InsertField.value(static_field="source", static_value="bench", topic_field="t", partition_field="p",
+                           timestamp_field="ts"),
+         ReplaceField.value(exclude=["secret"]), Cast.value(spec="amount:float64,qty:int32"),
+         MaskField.value(fields=["email"]), TimestampRouter(topic_format="${topic}-${timestamp}",
+                                                            timestamp_format="yyyyMMdd")],
+        [Cast.value(spec="qty:int8"), RegexRouter(regex="ord(.*)", replacement="x$1")],
+        [MaskField.value(fields=["email"], replacement="***"), ReplaceField.value(renames={"qty": "q"}),
+         Cast.value(spec="amount:float32,qty:string")],
+        [InsertField.value(offset_field="o"), TimestampRouter()],
+    ]
+    for stages in variants:
+        fused = chain(*stages)
+        assert isinstance(fused._run[0], FusedMapStages)
+        fn = fused.record_function()
+        for record in _records_for_fusion():
+            expected = _outcome(one_by_one(stages), record)
+            assert _outcome(fused, record) == expected, (stages, record)
+            assert _outcome(fn, record) == expected, (stages, record)
+            assert _outcome(pickle.loads(pickle.dumps(fused)), record)[:3] == expected[:3]
+
+
+def test_fusion_compiles_the_bench_chain_without_calls() -> None:
+    from pyconnect_flow.transforms import from_config
+
+    pipeline = from_config({
+        "transforms": "i,r,c,m,route",
+        "transforms.i.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+        "transforms.i.static.field": "source", "transforms.i.static.value": "x",
+        "transforms.r.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+        "transforms.r.exclude": "secret",
+        "transforms.c.type": "org.apache.kafka.connect.transforms.Cast$Value",
+        "transforms.c.spec": "amount:float64,qty:int32",
+        "transforms.m.type": "org.apache.kafka.connect.transforms.MaskField$Value",
+        "transforms.m.fields": "email",
+        "transforms.route.type": "org.apache.kafka.connect.transforms.TimestampRouter",
+    })
+    (fused,) = pipeline._run
+    # one map copy, and no call of a stage's map_update on the common path
+    assert fused.source.count("dict(v)") == 1
+    assert "(r, u)" not in fused.source
+    assert pipeline.record_function() is fused.function

@@ -1,0 +1,121 @@
+"""Consecutive schemaless value SMTs compiled into one Python function per chain.
+
+A chain such as InsertField → ReplaceField → Cast → MaskField → TimestampRouter on a
+schemaless map copies the map and builds a new record at every stage. `FusedMapStages`
+does the same work with one copy of the map and one new record: each fusable stage
+(`fusable_map` true) writes the Python lines that update the private copy `u` of the map
+(`map_code`, or a call of its `map_update` when it has none), and a topic router right after
+the group (`route_topic`) names the new record's topic. The lines are compiled once, when
+the chain is built, into a function without per-stage calls or per-stage records.
+
+Only plain `dict` values without a schema take the compiled path. Any other value, and
+any record on which the compiled function raises, goes through the stages one by one,
+which gives the same result or raises the same error tagged with the failing stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pyconnect_flow.record import Record
+from pyconnect_flow.transforms.base import tag_failure
+
+__all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic"]
+
+
+def fusable(stage: Any) -> bool:
+    """True when `stage` is a value SMT that can update a schemaless map in place (`map_update`)."""
+    return getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
+
+
+def routes_topic(stage: Any) -> bool:
+    """True when `stage` only changes the topic, and says which one with `route_topic(record)`."""
+    return callable(getattr(stage, "route_topic", None))
+
+
+class MapCode:
+    """The source of a fused function being written: lines, and the constants they refer to.
+
+    Lines run with `r` (the record as it came in) and `u` (the private copy of its map) in
+    scope; `x` and `t` are scratch names. Constants are named `c0`, `c1`, … by `const`.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.names: dict[str, Any] = {}
+
+    def const(self, value: Any) -> str:
+        """A name the lines can use for `value`."""
+        name = f"c{len(self.names)}"
+        self.names[name] = value
+        return name
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def call(self, map_update: Callable[[Record, dict[str, Any]], dict[str, Any]]) -> None:
+        """A stage without its own lines: call its `map_update`."""
+        self.line(f"u = {self.const(map_update)}(r, u)")
+
+
+def _run_one_by_one(stages: tuple[Any, ...], record: Record) -> Record | None:
+    for stage in stages:
+        try:
+            record = stage(record)
+        except Exception as exc:
+            tag_failure(exc, stage)
+            raise
+        if record is None:
+            return None
+    return record
+
+
+class FusedMapStages:
+    """Map-updating value SMTs (and an optional topic router after them) run as one function.
+
+    Calling it gives what running `stages` (then `router`) one by one gives.
+    """
+
+    __slots__ = ("stages", "router", "function", "source")
+
+    def __init__(self, stages: tuple[Any, ...], router: Any = None) -> None:
+        self.stages = stages
+        self.router = router
+        everything = (*stages, router) if router is not None else stages
+        code = MapCode()
+        for stage in stages:
+            write = getattr(stage, "map_code", None)
+            if write is None:
+                code.call(stage.map_update)
+            else:
+                write(code)
+        slow = code.const(lambda r: _run_one_by_one(everything, r))
+        topic = f"{code.const(router.route_topic)}(r)" if router is not None else "r[0]"
+        body = "\n".join("        " + line for line in code.lines)
+        self.source = (
+            "def fused(r):\n"
+            "    v = r[2]\n"
+            "    if r[6] is not None or type(v) is not dict:\n"
+            f"        return {slow}(r)\n"
+            "    try:\n"
+            "        u = dict(v)\n"
+            f"{body}\n"
+            f"        topic = {topic}\n"
+            "    except Exception:\n"
+            f"        return {slow}(r)\n"
+            "    return NEW(RECORD, (topic, r[1], u, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))\n"
+        )
+        namespace: dict[str, Any] = {**code.names, "NEW": tuple.__new__, "RECORD": Record}
+        exec(compile(self.source, f"<fused {self!r}>", "exec"), namespace)  # noqa: S102 - our own generated code
+        self.function: Callable[[Record], Record | None] = namespace["fused"]
+
+    def __call__(self, record: Record) -> Record | None:
+        return self.function(record)
+
+    def __repr__(self) -> str:
+        parts = [repr(s) for s in self.stages] + ([repr(self.router)] if self.router is not None else [])
+        return "fused(" + ", ".join(parts) + ")"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FusedMapStages, (self.stages, self.router))
