@@ -71,6 +71,35 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "cpu": time.process_time
 """
 
 
+COUNT = """
+import json
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+c = Consumer({{"bootstrap.servers": "{bootstrap}", "group.id": "bench-count", "enable.partition.eof": True,
+              "enable.auto.commit": False}})
+meta = c.list_topics("{topic}", timeout=30).topics["{topic}"]
+c.assign([TopicPartition("{topic}", p, 0) for p in meta.partitions])
+count, open_parts, first = 0, set(meta.partitions), None
+while open_parts:
+    for m in c.consume(10000, 5):
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                open_parts.discard(m.partition())
+            continue
+        count += 1
+        first = first or m.value().decode()
+c.close()
+print(json.dumps({{"count": count, "first": first}}))
+"""
+
+
+def check_output(bootstrap: str, topic: str, expected: int) -> dict[str, object]:
+    """Every record of every run arrived on `topic` (and the first one, for a look)."""
+    result = run_child(COUNT.format(bootstrap=bootstrap, topic=topic))
+    if result["count"] != expected:
+        raise SystemExit(f"{topic}: {result['count']:,} records, expected {expected:,}")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
@@ -94,6 +123,10 @@ def main() -> None:
                       file=sys.stderr)
                 if tag not in results or r["rate"] > results[tag]["rate"]:
                     results[tag] = r
+        check_output(bs, "bench-in-plain", args.records * args.repeat)
+        # TimestampRouter: all benchmark timestamps fall on 2023-11-14 (UTC)
+        routed = check_output(bs, "bench-in-20231114", args.records * args.repeat)
+        print(f"first transformed record: {routed['first']}", file=sys.stderr)
     plain, chained = results["plain"]["rate"], results["chain"]["rate"]
     cpu = {tag: r["cpu"] / args.records * 1e6 for tag, r in results.items()}
     print(table([("flow", "records/s", "CPU µs/record", "peak RSS MB"),

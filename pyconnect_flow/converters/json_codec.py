@@ -660,21 +660,54 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
 
 
 def _struct_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> Decoder:
-    fields = tuple((f.name, _field_decoder(f.name, f.schema, cfg)) for f in schema.fields or ())
-    new = Struct.__new__
+    """A decoder of one struct schema, compiled into one function.
 
-    def decode_struct(n: Any) -> Any:
-        if type(n) is not dict:
-            if n is None or n is MISSING:
-                return null()
-            raise DataException(f"Structs should be encoded as JSON objects, but found {node_type(n)}")
-        get = n.get
-        s = new(Struct)
-        s.schema = schema
+    Each field's usual node (an int in range, a float, a str, a bool) is taken as it is by an
+    inline type check; anything else goes to the field's own decoder, which gives Jackson's
+    conversions, defaults and errors.
+    """
+    names: dict[str, Any] = {"NEW": Struct.__new__, "STRUCT": Struct, "SCHEMA": schema, "NULL": null,
+                             "MISSING": MISSING, "DataException": DataException, "node_type": node_type}
+    lines: list[str] = []
+    items: list[str] = []
+    for i, f in enumerate(schema.fields or ()):
+        names[f"k{i}"], names[f"d{i}"] = f.name, _field_decoder(f.name, f.schema, cfg)
+        lines.append(f"    x{i} = get(k{i})")
+        check = None if f.schema.name is not None else _INLINE_CHECKS.get(f.schema.type)
+        if check is None:
+            lines.append(f"    x{i} = d{i}(x{i})")
+        else:
+            lines.append(f"    if not ({check.format(x=f'x{i}')}): x{i} = d{i}(x{i})")
+        items.append(f"k{i}: x{i}")
+    source = (
+        "def decode_struct(n):\n"
+        "    if type(n) is not dict:\n"
+        "        if n is None or n is MISSING:\n"
+        "            return NULL()\n"
+        "        raise DataException(f'Structs should be encoded as JSON objects, but found {node_type(n)}')\n"
+        "    get = n.get\n"
+        + "".join(line + "\n" for line in lines)
+        + "    s = NEW(STRUCT)\n"
+        "    s.schema = SCHEMA\n"
         # Values are built from the schema, so Struct.put's validation is not needed again.
-        s._values = {name: dec(get(name)) for name, dec in fields}
-        return s
-    return decode_struct
+        f"    s._values = {{{', '.join(items)}}}\n"
+        "    return s\n"
+    )
+    exec(compile(source, f"<struct decoder {schema.name or 'struct'}>", "exec"), names)  # noqa: S102 - generated here
+    return names["decode_struct"]  # type: ignore[no-any-return]
+
+
+# The nodes a field decoder returns unchanged (so the call can be skipped), per plain type.
+_INLINE_CHECKS = {
+    Type.INT8: "type({x}) is int and -128 <= {x} <= 127",
+    Type.INT16: "type({x}) is int and -32768 <= {x} <= 32767",
+    Type.INT32: "type({x}) is int and -2147483648 <= {x} <= 2147483647",
+    Type.INT64: "type({x}) is int and -9223372036854775808 <= {x} <= 9223372036854775807",
+    Type.FLOAT64: "type({x}) is float",
+    Type.FLOAT32: "type({x}) is float",
+    Type.STRING: "type({x}) is str",
+    Type.BOOLEAN: "type({x}) is bool",
+}
 
 
 def _field_decoder(name: str, schema: Schema, cfg: CodecConfig) -> Decoder:
