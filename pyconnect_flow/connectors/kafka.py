@@ -40,6 +40,7 @@ from pyconnect_flow.connectors.kafka_clients import (
     describe,
     ensure_topics,
     list_topics,
+    with_read_ahead,
 )
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
@@ -74,8 +75,7 @@ class KafkaReader(SourceReader):
         conf = dict(conf)
         conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
                      "enable.partition.eof": stop_at_end})
-        # librdkafka prefetches up to 64 MiB per partition by default; a few MiB keep it busy.
-        conf.setdefault("queued.max.messages.kbytes", 8192)
+        conf = with_read_ahead(conf)
         reset = str(conf.get("auto.offset.reset", "earliest")).lower()
         conf["auto.offset.reset"] = "latest" if reset == "latest" else "earliest"
         self._consumer = Consumer(conf)

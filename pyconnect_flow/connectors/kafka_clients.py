@@ -56,6 +56,45 @@ def client_config(worker: Mapping[str, str], role: str, overrides: Mapping[str, 
     return conf
 
 
+READ_AHEAD_BYTES = 256 * 1024
+"""Compressed bytes one fetch brings per source partition (each has its own consumer)."""
+
+_READ_AHEAD: dict[str, Any] = {
+    "queued.max.messages.kbytes": 1024,
+    "queued.min.messages": 20000,
+    "fetch.queue.backoff.ms": 10,
+}
+
+
+def with_read_ahead(conf: Mapping[str, Any]) -> dict[str, Any]:
+    """A consumer config whose read-ahead is bounded, so memory does not depend on the data's compression.
+
+    librdkafka fetches while its queue holds less than `queued.min.messages` and
+    `queued.max.messages.kbytes`, and decompresses each fetch (up to `fetch.max.bytes` of
+    compressed batches; brokers like Tansu ignore `max.partition.fetch.bytes`) at once. With
+    librdkafka's defaults (64 MiB, or the 8 MiB set before), lz4 batches of JSON envelopes
+    decompressed to well over 100 MB per partition: a 1M-record flow peaked at 450 MB, and the
+    large buffers left the allocator's high-water mark growing with the input. A 256 KiB fetch
+    holds about 5 MB decoded. `fetch.queue.backoff.ms` (librdkafka's default 1 s) is how long
+    a partition waits once its queue is full: short, or it idles after draining a small fetch.
+    `consumer.*` keys override each setting.
+    """
+    out = {**_READ_AHEAD, **conf}
+    try:
+        fetch = int(conf.get("fetch.max.bytes", 0))
+        request_limit = int(conf.get("message.max.bytes", 0))
+    except (TypeError, ValueError):
+        return out  # librdkafka reports the bad value
+    # librdkafka refuses fetch.max.bytes < message.max.bytes, the size limit of requests (a consumer
+    # sends only small ones): one follows the other unless both are set.
+    if not fetch:
+        out["fetch.max.bytes"] = fetch = max(READ_AHEAD_BYTES, request_limit)
+        out.setdefault("max.partition.fetch.bytes", fetch)
+    if not request_limit:
+        out["message.max.bytes"] = min(fetch, 1_000_000)
+    return out
+
+
 def describe(conf: Mapping[str, Any]) -> str:
     """The bootstrap servers of a client config, for messages (never credentials)."""
     return str(conf.get("bootstrap.servers"))
