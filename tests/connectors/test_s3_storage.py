@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
@@ -98,3 +99,25 @@ def test_a_new_writer_aborts_uploads_left_by_a_crash(s3, unique_name: str) -> No
     make_sink(s3, unique_name).open("orders-0", None)
     left = [u["Key"] for u in client.list_multipart_uploads(Bucket=unique_name).get("Uploads", [])]
     assert left == ["topics/orders/partition=1/orders+1+0000000040.json"]
+
+
+def test_uneven_writes_are_cut_into_whole_parts(s3, unique_name: str) -> None:
+    s3.client().create_bucket(Bucket=unique_name)
+    part = 5 * 1024 * 1024
+    storage = S3Storage(settings_for(s3, unique_name, **{"s3.part.size": part}))
+    stream = storage.open("data.bin")
+    rng = random.Random(7)
+    written = bytearray()
+    while len(written) < 2 * part + part // 3:
+        chunk = rng.randbytes(rng.choice([1, 1000, 300_000, part + 17]))
+        stream.write(rng.choice([bytes, bytearray, memoryview])(chunk))
+        written += chunk
+    stream.commit()
+    storage.close()
+    got = s3.client().get_object(Bucket=unique_name, Key="data.bin")
+    assert got["Body"].read() == written
+    parts = len(written) // part + 1
+    assert got["ETag"].strip('"').endswith(f"-{parts}")
+    for number in range(1, parts):
+        head = s3.client().head_object(Bucket=unique_name, Key="data.bin", PartNumber=number)
+        assert head["ContentLength"] == part

@@ -243,14 +243,28 @@ class S3OutputStream:
         return False
 
     def _cut_parts(self) -> None:
-        data = b"".join(self._chunks)
-        start = 0
-        while len(data) - start >= self.part_size:
-            self._upload_part(data[start:start + self.part_size])
-            start += self.part_size
-        rest = data[start:]
-        self._chunks = [rest] if rest else []
-        self._buffered = len(rest)
+        # Each part is copied once, from the buffered chunks; only the tail of the chunk it ends in is copied
+        # again (a joined buffer sliced into parts held three copies of a part at once).
+        chunks, part = self._chunks, self.part_size
+        while self._buffered >= part:
+            pieces: list[bytes | memoryview] = []
+            need = part
+            taken = 0
+            while need:
+                chunk = chunks[taken]
+                if len(chunk) <= need:
+                    pieces.append(chunk)
+                    need -= len(chunk)
+                    taken += 1
+                else:
+                    pieces.append(memoryview(chunk)[:need])
+                    chunks[taken] = chunk[need:]
+                    need = 0
+            del chunks[:taken]
+            self._buffered -= part
+            body = b"".join(pieces)
+            del pieces
+            self._upload_part(body)
 
     def _upload_part(self, body: bytes) -> None:
         storage = self.storage
