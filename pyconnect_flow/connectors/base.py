@@ -26,6 +26,7 @@ from bytewax.inputs import FixedPartitionedSource, StatefulSourcePartition
 from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 
 from pyconnect_flow.record import Record
+from pyconnect_flow.runtime.gc_policy import tune_for_streaming
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
         return self.source.partitions()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SourcePartition:
+        tune_for_streaming()  # the pipeline starts running in this process
         return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight)
 
 
