@@ -123,6 +123,11 @@ class RecordSink(ABC):
     """True when writers keep records across epochs on purpose (an S3 file not yet rolled): the runtime
     then never stores a source position past the writer's `durable_position()`, so a crash re-reads them."""
 
+    reports_late: ClassVar[bool] = True
+    """True when writers may report a failed record (`ConnectorContext.report`) after `write` returned
+    (answers to asynchronous requests), until `flush`: the runtime then keeps the original of every record
+    written in the epoch. Sinks that report only inside `write` set False, and nothing is kept."""
+
     def preflight(self) -> None:
         """Check, before any data moves, that the output can be written; raise a clear error if not."""
 

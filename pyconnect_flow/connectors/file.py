@@ -273,6 +273,8 @@ class FileWriter(SinkWriter):
 class FileSink(RecordSink):
     """Writes each record's value as a line of `path` (None: stdout)."""
 
+    reports_late = False
+
     def __init__(self, path: str | None) -> None:
         self.path = path
 

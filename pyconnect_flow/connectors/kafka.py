@@ -402,6 +402,7 @@ class KafkaSink(RecordSink):
     """
 
     raw = True
+    reports_late = False  # produce failures go to the error reporter, never to ConnectorContext.report
 
     def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = True,
                  create_topics: bool = True, connector: str = "kafka-sink",

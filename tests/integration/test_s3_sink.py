@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from tests.integration.kafka_helpers import group_offsets, produce, run_cli, worker_file
-from tests.integration.s3_sink_helpers import bucket_contents, produce_orders, s3_connector_file
+from tests.integration.kafka_helpers import group_offsets, produce, read_topic, run_cli, worker_file
+from tests.integration.s3_sink_helpers import bucket_contents, order_envelope, produce_orders, s3_connector_file
 
 
 def test_kafka_to_s3_parquet_hourly_by_record_time(kafka, s3, tmp_path: Path, unique_name: str) -> None:
@@ -72,3 +72,26 @@ def test_missing_bucket_fails_before_data_moves(tansu_kafka, s3, tmp_path: Path,
     assert done.returncode != 0
     assert f"S3 bucket 'no-such-bucket-{unique_name}' does not exist" in done.stderr
     assert "testing" not in done.stderr.replace("tests/", "")
+
+
+def test_a_record_the_format_rejects_goes_to_the_dead_letter_queue_as_read(tansu_kafka, s3, tmp_path: Path,
+                                                                          unique_name: str) -> None:
+    kafka = tansu_kafka
+    kafka.create_topic(unique_name, partitions=1)
+    s3.client().create_bucket(Bucket=unique_name)
+    # spaced as no converter would write it: the dead letter must carry the bytes as read
+    not_a_struct = b'{"schema": {"type": "string", "optional": false}, "payload": "not an order"}'
+    produce(kafka.bootstrap_servers, unique_name,
+            [{"value": order_envelope(i)} for i in range(10)] + [{"value": not_a_struct}]
+            + [{"value": order_envelope(i)} for i in range(10, 20)])
+    worker = worker_file(tmp_path, kafka.bootstrap_servers)
+    conn = s3_connector_file(tmp_path / "s3.properties", s3, unique_name, unique_name, unique_name, **{
+        "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat", "flush.size": 1000,
+        "errors.tolerance": "all", "errors.deadletterqueue.topic.name": f"{unique_name}-dlq"})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 0, done.stderr
+    rows = [row for data in bucket_contents(s3.client(), unique_name).values()
+            for row in pq.read_table(io.BytesIO(data)).to_pylist()]
+    assert sorted(r["id"] for r in rows) == list(range(20))
+    dead = read_topic(kafka.bootstrap_servers, f"{unique_name}-dlq", expected=1)
+    assert [m.value for m in dead] == [not_a_struct]
