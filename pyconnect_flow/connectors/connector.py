@@ -92,10 +92,10 @@ class Connector:
     @classmethod
     def short_names(cls) -> list[str]:
         """Kafka Connect's aliases: the simple class name, and without a `Connector` suffix."""
-        names: list[str] = []
+        names: dict[str, None] = {}  # ordered, without repeats (two packages may use one simple name)
         for full in cls.CLASS_NAMES:
             simple = full.rsplit(".", 1)[-1]
-            names.append(simple)
+            names[simple] = None
             if simple.endswith("Connector") and len(simple) > len("Connector"):
-                names.append(simple[: -len("Connector")])
-        return names
+                names[simple[: -len("Connector")]] = None
+        return list(names)
