@@ -31,13 +31,13 @@ import datetime as dt
 import decimal
 import math
 import re
-import struct
 from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.dateformat import SimpleDateFormat
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
 from pyconnect_flow.data.schema import (
     BOOLEAN_SCHEMA,
     FLOAT32_SCHEMA,
@@ -76,56 +76,11 @@ _LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
 
 # number and temporal text -------------------------------------------------
 
-def _shortest_digits(x: float, single: bool) -> tuple[str, int]:
-    """Shortest decimal digits (no leading zeros) and exponent that read back as `x`."""
-    if single:
-        target = _f32(x)
-        for precision in range(1, 10):
-            text = f"{target:.{precision - 1}e}"
-            if _f32(float(text)) == target:
-                break
-    else:
-        text = repr(x)
-    if len(decimal.Decimal(text).normalize().as_tuple().digits) == 1:
-        # Java (JDK 19+) prints at least two digits, choosing the two-digit decimal closest to
-        # the value: 4.9E-324 for Double.MIN_VALUE where the shortest would be 5E-324.
-        text = f"{_f32(x) if single else x:.1e}"
-    sign, digits, exponent = decimal.Decimal(text).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    return "".join(map(str, digits)), exponent + len(digits) - 1
+java_double_to_string = java_double_str
+"""Java's `Double.toString`: `42.0`, `1.0E10`, `1.0E-5`, `NaN`, `Infinity`."""
 
-
-def _f32(x: float) -> float:
-    return struct.unpack("f", struct.pack("f", x))[0]
-
-
-def _java_floating(x: float, single: bool) -> str:
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
-    sign = "-" if x < 0 else ""
-    digits, exp10 = _shortest_digits(abs(x), single)
-    if -3 <= exp10 < 7:
-        if exp10 >= 0:
-            whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
-            frac = digits[exp10 + 1:] or "0"
-        else:
-            whole, frac = "0", "0" * (-exp10 - 1) + digits
-        return f"{sign}{whole}.{frac}"
-    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exp10}"
-
-
-def java_double_to_string(x: float) -> str:
-    """Java's `Double.toString`: `42.0`, `1.0E10`, `1.0E-5`, `NaN`, `Infinity`."""
-    return _java_floating(x, False)
-
-
-def java_float_to_string(x: float) -> str:
-    """Java's `Float.toString` of `x` rounded to single precision: `1.1`, `3.4028235E38`."""
-    return _java_floating(x, True)
+java_float_to_string = java_float_str
+"""Java's `Float.toString` of `x` rounded to single precision: `1.1`, `3.4028235E38`."""
 
 
 def _java_decimal_to_string(value: decimal.Decimal) -> str:
@@ -188,7 +143,7 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
         out.append(str(value))
     elif isinstance(value, float):
         single = schema is not None and schema.type is Type.FLOAT32
-        out.append(_java_floating(value, single))
+        out.append(java_float_str(value) if single else java_double_str(value))
     elif isinstance(value, decimal.Decimal):
         out.append(_java_decimal_to_string(value))
     elif isinstance(value, (bytes, bytearray, memoryview)):

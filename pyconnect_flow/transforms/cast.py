@@ -26,6 +26,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
+from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -119,74 +120,8 @@ def _check_spec(value: Any) -> str | None:
 
 # Java's toString of numbers and dates ------------------------------------------
 
-def _java_fp(digits: str, exponent: int, negative: bool) -> str:
-    """Digits d1d2... of d1.d2... x 10**exponent in Java's `Double.toString` layout."""
-    sign = "-" if negative else ""
-    if -3 <= exponent < 7:
-        if exponent >= 0:
-            whole = digits[: exponent + 1].ljust(exponent + 1, "0")
-            return f"{sign}{whole}.{digits[exponent + 1:] or '0'}"
-        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
-    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
-
-
-def _special(x: float) -> str | None:
-    if x != x:
-        return "NaN"
-    if math.isinf(x):
-        return "Infinity" if x > 0 else "-Infinity"
-    if x == 0:
-        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
-    return None
-
-
-def _digits_of(text: str) -> tuple[str, int]:
-    d = decimal.Decimal(text)
-    digits = "".join(map(str, d.as_tuple().digits)).rstrip("0") or "0"
-    return digits, d.adjusted()
-
-
-def _two_digits(x: float, digits: str, exponent: int, same: Any) -> tuple[str, int]:
-    """Java picks among decimals of at least two digits: the closest one, if it still reads back as `x`.
-
-    (So `Double.MIN_VALUE` is `4.9E-324`, not `5.0E-324`; trailing zeros are dropped again.)
-    """
-    if len(digits) == 1:
-        two = f"{x:.1e}"
-        if same(float(two)):
-            digits, exponent = _digits_of(two)
-    return digits, exponent
-
-
-def java_double_string(x: float) -> str:
-    """Java's `Double.toString(x)`: shortest round-trip digits, `1.0E10` / `0.001` layout."""
-    special = _special(x)
-    if special is not None:
-        return special
-    magnitude = abs(x)
-    digits, exponent = _digits_of(repr(magnitude))
-    digits, exponent = _two_digits(magnitude, digits, exponent, magnitude.__eq__)
-    return _java_fp(digits, exponent, x < 0)
-
-
-def java_float_string(x: float) -> str:
-    """Java's `Float.toString((float) x)`."""
-    x = to_float32(x)
-    special = _special(x)
-    if special is not None:
-        return special
-    magnitude = abs(x)
-
-    def same(y: float) -> bool:
-        return to_float32(y) == magnitude
-
-    for precision in range(9):
-        text = f"{magnitude:.{precision}e}"
-        if same(float(text)):
-            break
-    digits, exponent = _digits_of(text)
-    digits, exponent = _two_digits(magnitude, digits, exponent, same)
-    return _java_fp(digits, exponent, x < 0)
+java_double_string = java_double_str  # Java's `Double.toString(x)`
+java_float_string = java_float_str  # Java's `Float.toString((float) x)`
 
 
 def _civil_from_days(days: int) -> tuple[int, int, int]:

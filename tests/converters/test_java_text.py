@@ -101,3 +101,16 @@ def test_to_string_of_values() -> None:
 def test_class_names() -> None:
     assert java_class_name(1) == "class int"
     assert java_class_name(decimal.Decimal(1)) == "class decimal.Decimal"
+
+
+def test_float_negative_zero_is_not_confused_with_zero_by_the_cache() -> None:
+    # The shortest-digits cache holds 0.0 and -0.0 as one key: zeros are answered before it.
+    assert [java_float_str(0.0), java_float_str(-0.0), java_float_str(0.0)] == ["0.0", "-0.0", "0.0"]
+
+
+def test_one_implementation_prints_java_numbers_everywhere() -> None:
+    from pyconnect_flow.data import java_numbers, text
+    from pyconnect_flow.transforms import cast
+
+    assert text.java_double_to_string is cast.java_double_string is java_numbers.java_double_str is java_double_str
+    assert text.java_float_to_string is cast.java_float_string is java_numbers.java_float_str is java_float_str

@@ -1,0 +1,149 @@
+"""How Java prints floating-point and decimal numbers: the one implementation every part uses.
+
+- `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString` (JDK 19+,
+  shortest-uniquely-identifying digits): `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `NaN`.
+  Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
+- `java_bigdecimal_str`: `BigDecimal.toString` (keeps the scale: `1.5600`, `1E+3`).
+- `to_float32`: Java's `(float) x`.
+
+Converters write these into JSON and strings, `data.text` (Kafka's `Values`) and the Cast SMT print
+them; one implementation keeps them the same.
+"""
+
+from __future__ import annotations
+
+import decimal
+import math
+import struct
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["java_bigdecimal_str", "java_double_str", "java_float_str", "to_float32"]
+
+_F32 = struct.Struct("<f")
+_U32 = struct.Struct("<I")
+_MIN_NORMAL_DOUBLE = 2.2250738585072014e-308
+_FLT_MAX = 3.4028234663852886e38
+
+
+def _format(negative: bool, digits: str, exponent: int) -> str:
+    """Java's layout of a decimal `0.d1d2... × 10^(exponent+1)` (digits without trailing zeros)."""
+    sign = "-" if negative else ""
+    if -3 <= exponent < 7:
+        if exponent >= 0:
+            whole = digits[: exponent + 1].ljust(exponent + 1, "0")
+            frac = digits[exponent + 1:] or "0"
+            return f"{sign}{whole}.{frac}"
+        return f"{sign}0.{'0' * (-exponent - 1)}{digits}"
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exponent}"
+
+
+def _special(x: float) -> str | None:
+    if x != x:
+        return "NaN"
+    if x == math.inf:
+        return "Infinity"
+    if x == -math.inf:
+        return "-Infinity"
+    if x == 0.0:
+        return "-0.0" if math.copysign(1.0, x) < 0 else "0.0"
+    return None
+
+
+def java_double_str(x: float) -> str:
+    """`Double.toString(x)`: `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `4.9E-324`."""
+    if 1e-3 <= x < 1e7 or -1e7 < x <= -1e-3:
+        # Python's repr is plain notation with the same shortest digits in this range.
+        return repr(x)
+    special = _special(x)
+    if special is not None:
+        return special
+    sign, digit_tuple, exp = decimal.Decimal(repr(x)).as_tuple()
+    digits = "".join(map(str, digit_tuple)).rstrip("0")
+    exponent = exp + len(digit_tuple) - 1  # type: ignore[operator]
+    if len(digits) == 1 and abs(x) < _MIN_NORMAL_DOUBLE:
+        # Java picks the closest among 1- and 2-digit decimals (Double.MIN_VALUE is 4.9E-324).
+        two = f"{x:.1e}"
+        if float(two) == x:
+            mantissa, _, e = two.lstrip("-").partition("e")
+            digits = mantissa.replace(".", "").rstrip("0")
+            exponent = int(e)
+    return _format(bool(sign), digits, exponent)
+
+
+def to_float32(x: float) -> float:
+    """`(float) x` in Java: round to the nearest float32 (overflow gives ±Infinity)."""
+    try:
+        return _F32.unpack(_F32.pack(x))[0]
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def java_float_str(x: float) -> str:
+    """`Float.toString((float) x)`: `12.34` for the float nearest to 12.34, `1.0E10`, `1.4E-45`."""
+    f = to_float32(x)
+    special = _special(f)
+    if special is not None:
+        return special  # before the cache: it holds 0.0 and -0.0 as one key
+    return _finite_float32_str(f)
+
+
+@lru_cache(maxsize=4096)
+def _finite_float32_str(f: float) -> str:
+    digits, exponent = _shortest_float32(abs(f))
+    return _format(f < 0, digits, exponent)
+
+
+def _shortest_float32(f: float) -> tuple[str, int]:
+    """Shortest decimal digits that round to the float32 `f` (> 0), closest to it; Java's rules."""
+    bits = _U32.unpack(_F32.pack(f))[0]
+    e_bits, m_bits = bits >> 23, bits & 0x7FFFFF
+    if e_bits == 0:
+        m, e = m_bits, -149
+    else:
+        m, e = m_bits | (1 << 23), e_bits - 150
+    value = Fraction(m) * Fraction(2) ** e
+    ulp = Fraction(2) ** e
+    below = ulp / 2 if (m == 1 << 23 and e_bits > 1) else ulp
+    lo, hi = value - below / 2, value + ulp / 2
+    inclusive = m % 2 == 0
+
+    def rounds_to_f(d: Fraction) -> bool:
+        return lo < d < hi or (inclusive and (d == lo or d == hi))
+
+    k = math.floor(math.log10(f))
+    while Fraction(10) ** k > value:
+        k -= 1
+    while Fraction(10) ** (k + 1) <= value:
+        k += 1
+    for p in range(1, 11):
+        if p == 1:
+            # When one digit suffices Java still chooses among 1- and 2-digit decimals.
+            if not _candidates(value, k, 1, rounds_to_f):
+                continue
+            p = 2
+        found = _candidates(value, k, p, rounds_to_f)
+        if found:
+            q = k - p + 1
+            unit = Fraction(10) ** q
+            best = min(found, key=lambda c: (abs(c * unit - value), c % 2))
+            text = str(best)
+            return text.rstrip("0"), q + len(text) - 1
+    raise AssertionError("no float32 decimal found")  # pragma: no cover
+
+
+def _candidates(value: Fraction, k: int, p: int, ok: Any) -> list[int]:
+    unit = Fraction(10) ** (k - p + 1)
+    c = math.floor(value / unit)
+    cands = [c] if c * unit == value else [c, c + 1]
+    return [c for c in cands if ok(c * unit)]
+
+
+def java_bigdecimal_str(value: decimal.Decimal) -> str:
+    """`BigDecimal.toString()`: scale kept, scientific when the exponent is small (`1E+3`, `1E-7`)."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite decimal")
+    if value.is_zero() and value.is_signed():
+        value = value.copy_abs()
+    return str(value)
