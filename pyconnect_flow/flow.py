@@ -63,22 +63,68 @@ class SinkBatch(list):  # type: ignore[type-arg]
         """When set, the records are `batch.records()`, left unbuilt (only a Kafka sink gets these)."""
 
 
+class _Originals(dict):  # type: ignore[type-arg]
+    """`ConnectorContext.originals`: id(record) → the record as read from Kafka, for dead letters.
+
+    Holds the records of sinks that report late (`RecordSink.reports_late`) until their flush;
+    for the others only the batch being written (`current`) is looked at, indexed on the first
+    report of that batch.
+    """
+
+    __slots__ = ("_current", "_index")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._current: tuple[list[Record], list[Record]] | None = None
+        self._index: dict[int, Record] | None = None
+
+    @property
+    def current(self) -> tuple[list[Record], list[Record]] | None:
+        return self._current
+
+    @current.setter
+    def current(self, batch: tuple[list[Record], list[Record]] | None) -> None:
+        self._current, self._index = batch, None
+
+    def get(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
+        found = super().get(key)
+        if found is not None or self._current is None:
+            return default if found is None else found
+        if self._index is None:
+            records, originals = self._current
+            self._index = {id(r): o for r, o in zip(records, originals)}
+        return self._index.get(key, default)
+
+
 class _ReportingWriter(SinkWriter):
     """Lets a sink report single failed records (`ConnectorContext.report`) with their original bytes,
     and makes the dead letters durable together with the sink's own writes."""
 
-    def __init__(self, inner: SinkWriter, ctx: Any) -> None:
+    def __init__(self, inner: SinkWriter, ctx: Any, reports_late: bool = True) -> None:
         self.inner = inner
         self.ctx = ctx
+        self.reports_late = reports_late
+        if not isinstance(ctx.originals, _Originals):
+            ctx.originals = _Originals()
         self._ids: list[int] = []
 
     def write(self, records: list[Record]) -> None:
         originals = getattr(records, "originals", None)
-        if originals is not None:
+        if originals is None:
+            self.inner.write(records)
+        elif self.reports_late:
+            # Kept until the flush: holds an epoch's records when epochs are long (see RecordSink.reports_late).
             ids = [id(r) for r in records]
             self.ctx.originals.update(zip(ids, originals))
             self._ids.extend(ids)
-        self.inner.write(records)
+            self.inner.write(records)
+        else:
+            table = self.ctx.originals
+            table.current = (records, originals)
+            try:
+                self.inner.write(records)
+            finally:
+                table.current = None
 
     def flush(self) -> Any:
         state = self.inner.flush()
@@ -102,12 +148,13 @@ class _ReportingSink(RecordSink):
         self.ctx = ctx
         self.raw = inner.raw  # type: ignore[misc]
         self.holds_records = inner.holds_records  # type: ignore[misc]
+        self.reports_late = inner.reports_late  # type: ignore[misc]
 
     def preflight(self) -> None:
         self.inner.preflight()
 
     def open(self, partition: str, state: Any | None) -> SinkWriter:
-        return _ReportingWriter(self.inner.open(partition, state), self.ctx)
+        return _ReportingWriter(self.inner.open(partition, state), self.ctx, self.reports_late)
 
 
 def step_name(connector_name: str) -> str:
