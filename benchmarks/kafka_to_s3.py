@@ -6,11 +6,12 @@ For each format it prints MB/s (object bytes written) and records/s for
 2. a bare boto3 upload of the very same objects (same keys, sizes and part size): the limit,
 3. the same Kafka records into FileStreamSink (decode + a local file): a reference for the rest of the pipeline (its peak RSS: the framework and read-ahead),
 and pyconnect-flow's peak RSS, whose S3 part (beyond the FileStreamSink run's) must stay near part size x
-open files (x 3 with the parts in flight), whatever the file size.
+open files (x 3 with the parts in flight), whatever the file size. Every pyconnect-flow path also runs on a
+topic of a fifth of the records (`--small-records`): bounded memory means both runs peak alike.
 
-    python benchmarks/kafka_to_s3.py [--records 1000000] [--part-mb 5] [--flush-size 200000]
+    python benchmarks/kafka_to_s3.py [--records 1000000] [--small-records 200000] [--part-mb 5] [--flush-size 200000]
 
-Target (issue): pyconnect-flow ≥ 0.8x the bare upload's MB/s.
+Targets (issue): pyconnect-flow ≥ 0.8x the bare upload's MB/s; peak RSS bounded (not growing with the input).
 """
 
 from __future__ import annotations
@@ -101,21 +102,25 @@ def produce(bootstrap: str, topic: str, records: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--small-records", type=int, default=None,
+                        help="records of the second topic, to show memory does not grow (default: a fifth)")
     parser.add_argument("--part-mb", type=int, default=5)
     parser.add_argument("--flush-size", type=int, default=200_000)
     parser.add_argument("--tasks", type=int, default=1, help="tasks.max: processes sharing the partitions")
     args = parser.parse_args()
+    small = args.small_records if args.small_records is not None else args.records // 5
     from pyconnect_flow.embedded import EmbeddedKafka, MotoS3
 
     part = args.part_mb * 1024 * 1024
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="bench-k2s3-") as tmp_dir, EmbeddedKafka() as kafka, MotoS3() as s3:
         tmp = Path(tmp_dir)
-        topic = "bench-orders"
-        kafka.create_topic(topic, partitions=PARTITIONS)
-        t0 = time.perf_counter()
-        produce(kafka.bootstrap_servers, topic, args.records)
-        print(f"produced {args.records:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        topic, small_topic = "bench-orders", "bench-orders-small"
+        for name, count in ((topic, args.records), (small_topic, small)):
+            kafka.create_topic(name, partitions=PARTITIONS)
+            t0 = time.perf_counter()
+            produce(kafka.bootstrap_servers, name, count)
+            print(f"produced {count:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         client = s3.client()
         for fmt, cls in (("parquet", "io.confluent.connect.s3.format.parquet.ParquetFormat"),
                          ("json", "io.confluent.connect.s3.format.json.JsonFormat")):
@@ -128,6 +133,10 @@ def main() -> None:
                          "tasks.max": args.tasks}
             ours = run_child(PYCONNECT.format(tmp=str(tmp), tag=fmt, bootstrap=kafka.bootstrap_servers,
                                               connector=connector))
+            client.create_bucket(Bucket=f"{bucket}-small")
+            ours_small = run_child(PYCONNECT.format(tmp=str(tmp), tag=f"{fmt}-small", bootstrap=kafka.bootstrap_servers,
+                                                    connector={**connector, "name": f"bench-{fmt}-small",
+                                                               "topics": small_topic, "s3.bucket.name": f"{bucket}-small"}))
             objects, total = [], 0
             for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
                 for o in page.get("Contents", []):
@@ -140,13 +149,14 @@ def main() -> None:
             client.create_bucket(Bucket=f"{bucket}-bare")
             bare = run_child(BARE.format(manifest=str(manifest), url=s3.endpoint_url, part=part,
                                          bucket=f"{bucket}-bare", partitions=PARTITIONS))
-            results[fmt] = {"ours": ours, "bare": bare, "bytes": total, "objects": len(objects)}
+            results[fmt] = {"ours": ours, "small": ours_small, "bare": bare, "bytes": total, "objects": len(objects)}
             print(f"{fmt}: {len(objects)} objects, {total / 1e6:.1f} MB; pyconnect-flow {ours['seconds']:.1f} s, "
                   f"bare upload {bare['seconds']:.1f} s", file=sys.stderr)
 
-        baseline = run_child(PYCONNECT.format(tmp=str(tmp), tag="file", bootstrap=kafka.bootstrap_servers, connector={
-            "name": "bench-file", "connector.class": "FileStreamSink", "topics": topic, "file": str(tmp / "out.txt"),
-            "tasks.max": args.tasks}))
+        baseline, baseline_small = (run_child(PYCONNECT.format(
+            tmp=str(tmp), tag=f"file{n}", bootstrap=kafka.bootstrap_servers, connector={
+                "name": f"bench-file{n}", "connector.class": "FileStreamSink", "topics": name,
+                "file": str(tmp / f"out{n}.txt"), "tasks.max": args.tasks})) for n, name in enumerate((topic, small_topic)))
 
     rows = [("format", "path", "MB/s", "records/s", "seconds", "peak RSS MB", "vs bare upload")]
     for fmt, r in results.items():
@@ -156,13 +166,22 @@ def main() -> None:
             rows.append((fmt, label, f"{mb / m['seconds']:.1f}", f"{args.records / m['seconds']:,.0f}",
                          f"{m['seconds']:.1f}", f"{m['rss']:.0f}",
                          f"{r['bare']['seconds'] / m['seconds']:.2f}×" if tag == "ours" else "1.00×"))
+        m = r["small"]
+        rows.append((fmt, f"pyconnect-flow Kafka → S3, {small:,} records", "-", f"{small / m['seconds']:,.0f}",
+                     f"{m['seconds']:.1f}", f"{m['rss']:.0f}", "-"))
     rows.append(("text", "same records → FileStreamSink (reference)", "-",
                  f"{args.records / baseline['seconds']:,.0f}", f"{baseline['seconds']:.1f}", f"{baseline['rss']:.0f}", "-"))
+    rows.append(("text", f"FileStreamSink, {small:,} records", "-", f"{small / baseline_small['seconds']:,.0f}",
+                 f"{baseline_small['seconds']:.1f}", f"{baseline_small['rss']:.0f}", "-"))
     print(table(rows))
     print(f"\nobjects: parquet {results['parquet']['objects']} ({results['parquet']['bytes'] / 1e6:.1f} MB), "
           f"json {results['json']['objects']} ({results['json']['bytes'] / 1e6:.1f} MB); "
           f"part size {args.part_mb} MiB, flush.size {args.flush_size:,}, {PARTITIONS} partitions, "
           f"tasks.max {args.tasks}")
+    growth = {fmt: r["ours"]["rss"] / r["small"]["rss"] - 1 for fmt, r in results.items()}
+    growth["text"] = baseline["rss"] / baseline_small["rss"] - 1
+    print("peak RSS, " + f"{args.records:,} vs {small:,} records: "
+          + ", ".join(f"{fmt} {g:+.0%}" for fmt, g in growth.items()))
     print("peak RSS of the parent of a multi-process run (tasks.max > 1) is not the workers'; use --tasks 1 for memory")
 
 
