@@ -16,6 +16,7 @@ versions and runs.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -106,18 +107,19 @@ class _ReportingWriter(SinkWriter):
         self.reports_late = reports_late
         if not isinstance(ctx.originals, _Originals):
             ctx.originals = _Originals()
-        self._ids: list[int] = []
+        self._ids: deque[int] = deque()  # of the records whose originals are kept, oldest first
 
     def write(self, records: list[Record]) -> None:
         originals = getattr(records, "originals", None)
         if originals is None:
             self.inner.write(records)
         elif self.reports_late:
-            # Kept until the flush: holds an epoch's records when epochs are long (see RecordSink.reports_late).
+            # Kept until the writer settles them (`SinkWriter.unsettled`), at the latest until the flush.
             ids = [id(r) for r in records]
             self.ctx.originals.update(zip(ids, originals))
             self._ids.extend(ids)
             self.inner.write(records)
+            self._forget_settled()
         else:
             table = self.ctx.originals
             table.current = (records, originals)
@@ -125,6 +127,14 @@ class _ReportingWriter(SinkWriter):
                 self.inner.write(records)
             finally:
                 table.current = None
+
+    def _forget_settled(self) -> None:
+        unsettled = self.inner.unsettled()
+        if unsettled is None:
+            return
+        pop, oldest = self.ctx.originals.pop, self._ids.popleft
+        for _ in range(len(self._ids) - unsettled):
+            pop(oldest(), None)
 
     def flush(self) -> Any:
         state = self.inner.flush()

@@ -89,6 +89,12 @@ class SinkWriter(ABC):
         """Make everything written so far durable; return the partition's state (picklable) or None."""
         return None
 
+    def unsettled(self) -> int | None:
+        """For sinks that report late: how many of the records written last (counting every record handed
+        to `write`, in order) may still be reported through `ConnectorContext.report`; the originals kept
+        for the others are dropped. None: any record written since the last flush may be."""
+        return None
+
     def durable_position(self) -> int | None:
         """For sinks with `holds_records`: the Kafka offset below which every record received is durable
         (e.g. the first offset of the oldest file still open), or None when nothing was received yet."""

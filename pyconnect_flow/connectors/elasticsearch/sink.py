@@ -117,10 +117,12 @@ class _Shared:
 class _Request:
     """One bulk request on its way: its items, its future and (upsert mode) the ids it touches."""
 
-    __slots__ = ("items", "future", "ids")
+    __slots__ = ("items", "future", "ids", "first")
 
-    def __init__(self, items: list[BulkItem], future: Future[list[ItemFailure]], ids: frozenset[str]) -> None:
+    def __init__(self, items: list[BulkItem], future: Future[list[ItemFailure]], ids: frozenset[str],
+                 first: int) -> None:
         self.items, self.future, self.ids = items, future, ids
+        self.first = first  # the write position of its oldest record (see `unsettled`)
 
 
 class ElasticsearchWriter(SinkWriter):
@@ -137,6 +139,8 @@ class ElasticsearchWriter(SinkWriter):
         self.pending_since = 0.0
         self.in_flight: list[_Request] = []
         self.written = 0
+        self.received = 0  # records handed to write(), ever
+        self.pending_first = 0  # the write position of the oldest pending record
 
     # writing -----------------------------------------------------------------------------
 
@@ -147,7 +151,10 @@ class ElasticsearchWriter(SinkWriter):
         batch_size, max_bytes = settings.batch_size, settings.bulk_size_bytes
         ready = self.shared.ready
         index_for = self.builder.index_for
+        position = self.received
+        self.received += len(records)
         for record in records:
+            position += 1
             try:
                 index = index_for(record.topic)
                 if index not in ready and record.value is not None:
@@ -162,6 +169,7 @@ class ElasticsearchWriter(SinkWriter):
                 continue
             if not self.pending:
                 self.pending_since = time.monotonic()
+                self.pending_first = position
             self.pending.append(item)
             self.pending_bytes += len(item.data)
             if len(self.pending) >= batch_size or (max_bytes > 0 and self.pending_bytes >= max_bytes):
@@ -200,7 +208,7 @@ class ElasticsearchWriter(SinkWriter):
         except BaseException:
             self.shared.slots.release()
             raise
-        self.in_flight.append(_Request(items, future, ids))
+        self.in_flight.append(_Request(items, future, ids, self.pending_first))
 
     def _run(self, items: list[BulkItem]) -> list[ItemFailure]:
         try:
@@ -259,6 +267,11 @@ class ElasticsearchWriter(SinkWriter):
         self.ctx.report(record, exc, TASK_CLASS)
         raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': indexing record {where} failed: "
                                      f"{failure.message()}")
+
+    def unsettled(self) -> int | None:
+        """Records from the oldest one still in a pending or unanswered bulk request to the last written."""
+        oldest = [r.first for r in self.in_flight[:1]] + ([self.pending_first] if self.pending else [])
+        return self.received - min(oldest) + 1 if oldest else 0
 
     def flush(self) -> None:
         """Send what is pending and wait until Elasticsearch acknowledged every request."""

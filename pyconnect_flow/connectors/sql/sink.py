@@ -251,6 +251,11 @@ class SqlSinkWriter(SinkWriter):
         self._commit()
         return {"hwm": self._hwm} if self.settings.uses_offsets_table else None
 
+    def unsettled(self) -> int | None:
+        # Written records are [settled][chunk in flight][pending], in order (records skipped below the
+        # high-water mark come before any of these).
+        return len(self._pending) + (len(self._inflight[1]) if self._inflight is not None else 0)
+
     def close(self) -> None:
         self._abort()
         self._pending.clear()
