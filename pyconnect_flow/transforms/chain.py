@@ -22,7 +22,7 @@ from typing import Any
 
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import PredicateFn, TransformFn, tag_failure
-from pyconnect_flow.transforms.fused import FusedMapStages, fusable, routes_topic
+from pyconnect_flow.transforms.fused import FusedMapStages, fusable, routes_topic, run_stages
 
 __all__ = ["Chain", "Conditional", "apply_batch", "chain", "tag_failure", "when"]
 
@@ -101,15 +101,7 @@ class Chain:
         self._run = _fuse(self.stages)
 
     def __call__(self, record: Record) -> Record | None:
-        for stage in self._run:
-            try:
-                record = stage(record)  # type: ignore[assignment]
-            except Exception as exc:
-                tag_failure(exc, stage)
-                raise
-            if record is None:
-                return None
-        return record
+        return run_stages(self._run, record)
 
     def record_function(self) -> TransformFn:
         """The fastest callable doing what calling the chain does (for mapping over many records)."""

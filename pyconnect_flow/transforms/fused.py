@@ -21,7 +21,7 @@ from typing import Any
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import tag_failure
 
-__all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic"]
+__all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic", "run_stages"]
 
 
 def fusable(stage: Any) -> bool:
@@ -59,7 +59,8 @@ class MapCode:
         self.line(f"u = {self.const(map_update)}(r, u)")
 
 
-def _run_one_by_one(stages: tuple[Any, ...], record: Record) -> Record | None:
+def run_stages(stages: tuple[Any, ...], record: Record) -> Record | None:
+    """`record` through `stages` in order, stopping at the first None; a failure is tagged with its stage."""
     for stage in stages:
         try:
             record = stage(record)
@@ -90,7 +91,7 @@ class FusedMapStages:
                 code.call(stage.map_update)
             else:
                 write(code)
-        slow = code.const(lambda r: _run_one_by_one(everything, r))
+        slow = code.const(lambda r: run_stages(everything, r))
         topic = f"{code.const(router.route_topic)}(r)" if router is not None else "r[0]"
         body = "\n".join("        " + line for line in code.lines)
         self.source = (
