@@ -24,14 +24,22 @@ from pyconnect_flow.transforms.base import tag_failure
 __all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic", "run_stages"]
 
 
+def _same_class(stage: Any, *names: str) -> bool:
+    """True when `names` all come from one class of `stage`'s MRO: a subclass that overrides one of them
+    (say `__call__` or `map_update`) must not be replaced by the others."""
+    owners = {next((c for c in type(stage).__mro__ if name in c.__dict__), None) for name in names}
+    return len(owners) == 1 and None not in owners
+
+
 def fusable(stage: Any) -> bool:
     """True when `stage` is a value SMT that can update a schemaless map in place (`map_update`)."""
-    return getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
+    return (getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
+            and _same_class(stage, "map_update", "__call__"))
 
 
 def routes_topic(stage: Any) -> bool:
     """True when `stage` only changes the topic, and says which one with `route_topic(record)`."""
-    return callable(getattr(stage, "route_topic", None))
+    return callable(getattr(stage, "route_topic", None)) and _same_class(stage, "route_topic", "__call__")
 
 
 class MapCode:
@@ -86,7 +94,7 @@ class FusedMapStages:
         everything = (*stages, router) if router is not None else stages
         code = MapCode()
         for stage in stages:
-            write = getattr(stage, "map_code", None)
+            write = getattr(stage, "map_code", None) if _same_class(stage, "map_code", "map_update") else None
             if write is None:
                 code.call(stage.map_update)
             else:

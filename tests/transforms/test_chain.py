@@ -292,3 +292,28 @@ def test_fusion_compiles_the_bench_chain_without_calls() -> None:
     assert fused.source.count("dict(v)") == 1
     assert "(r, u)" not in fused.source
     assert pipeline.record_function() is fused.function
+
+
+def test_subclasses_overriding_the_work_are_not_bypassed_by_fusion() -> None:
+    from pyconnect_flow.record import Record
+    from pyconnect_flow.transforms import InsertField, ReplaceField, TimestampRouter, chain
+    from pyconnect_flow.transforms.insert_field import InsertFieldValue
+
+    class Shouting(InsertFieldValue):
+        def map_update(self, record, updated):
+            updated = super().map_update(record, updated)
+            return {k: v.upper() if isinstance(v, str) else v for k, v in updated.items()}
+
+    class Loud(InsertFieldValue):
+        def __call__(self, record):
+            return super().__call__(record)._replace(topic="loud")
+
+    class Fixed(TimestampRouter):
+        def __call__(self, record):
+            return record._replace(topic="fixed")
+
+    record = Record("t", value={"a": "x"}, timestamp=0)
+    drop = ReplaceField.value(exclude=["none"])
+    assert chain(Shouting(static_field="s", static_value="v"), drop)(record).value == {"a": "X", "s": "V"}
+    assert chain(drop, Loud(static_field="s", static_value="v"))(record).topic == "loud"
+    assert chain(InsertField.value(static_field="s", static_value="v"), Fixed())(record).topic == "fixed"
