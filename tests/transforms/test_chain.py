@@ -317,3 +317,67 @@ def test_subclasses_overriding_the_work_are_not_bypassed_by_fusion() -> None:
     assert chain(Shouting(static_field="s", static_value="v"), drop)(record).value == {"a": "X", "s": "V"}
     assert chain(drop, Loud(static_field="s", static_value="v"))(record).topic == "loud"
     assert chain(InsertField.value(static_field="s", static_value="v"), Fixed())(record).topic == "fixed"
+
+
+def test_random_fused_chains_match_the_stages_one_by_one() -> None:
+    import random
+
+    from pyconnect_flow.record import Record
+    from pyconnect_flow.transforms import (
+        Cast,
+        InsertField,
+        MaskField,
+        RegexRouter,
+        ReplaceField,
+        TimestampRouter,
+        chain,
+    )
+
+    rng = random.Random(11)
+    pool = [
+        lambda: InsertField.value(static_field=rng.choice("abq"), static_value="s"),
+        lambda: InsertField.value(topic_field="t", partition_field="p", timestamp_field="ts"),
+        lambda: InsertField.value(offset_field="o"),
+        lambda: ReplaceField.value(exclude=rng.sample("abcq", 2)),
+        lambda: ReplaceField.value(include=rng.sample("abcq", 3)),
+        lambda: ReplaceField.value(renames={"a": "b", "q": "z"}),
+        lambda: Cast.value(spec=f"{rng.choice('abq')}:{rng.choice(['int8', 'int32', 'int64', 'float32', 'float64'])}"),
+        lambda: Cast.value(spec=f"{rng.choice('abq')}:{rng.choice(['string', 'boolean', 'int16'])}"),
+        lambda: MaskField.value(fields=rng.sample("abq", 2)),
+        lambda: MaskField.value(fields=["a"], replacement="0"),
+    ]
+    routers = [lambda: TimestampRouter(), lambda: RegexRouter(regex="(.*)", replacement="$1-x"), lambda: None]
+    values = [None, 0, 1, -1, 300, 2**40, 1.5, -0.0, "7", "2.5", " 3 ", "x", "١", True, False, "", [1], {"k": 1}]
+
+    def one_by_one(stages):
+        def run(record):
+            for s in stages:
+                try:
+                    record = s(record)
+                except Exception as exc:
+                    exc.transform = s
+                    raise
+                if record is None:
+                    return None
+            return record
+        return run
+
+    from pyconnect_flow.transforms.fused import FusedMapStages
+
+    compiled = 0
+    for _ in range(300):
+        stages = [rng.choice(pool)() for _ in range(rng.randint(1, 4))]
+        router = rng.choice(routers)()
+        if router is not None:
+            stages.append(router)
+        fused = chain(*stages)
+        compiled += any(isinstance(s, FusedMapStages) for s in fused._run)
+        plain = one_by_one(stages)
+        for _ in range(10):
+            value = {k: rng.choice(values) for k in "abcq" if rng.random() < 0.7}
+            record = Record("orders", key="k", value=value, partition=rng.choice([None, 0, 3]),
+                            offset=rng.choice([None, 5]), timestamp=rng.choice([None, 0, 1_700_000_000_000]))
+            expected = _outcome(plain, record)
+            assert _outcome(fused, record) == expected, (stages, record)
+            assert _outcome(fused.record_function(), record) == expected, (stages, record)
+    assert compiled > 150  # most chains took the compiled path
