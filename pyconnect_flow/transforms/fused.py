@@ -60,6 +60,7 @@ class MapCode:
         return name
 
     def line(self, text: str) -> None:
+        """Add one line of the function body (a statement on `r`, `u`, `x`, `t` and the constants)."""
         self.lines.append(text)
 
     def call(self, map_update: Callable[[Record, dict[str, Any]], dict[str, Any]]) -> None:
