@@ -41,11 +41,13 @@ from pyconnect_flow.converters.json_codec import (
     dump_each,
     dumps,
     flat_maps_writable_as_is,
+    has_long_digit_run,
     loads_strict,
     parse,
 )
 from pyconnect_flow.converters.json_schema import has_decimal, schema_to_tree, tree_to_schema
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_hashmap import java_ordered, java_ordered_flat_maps
 from pyconnect_flow.data.schema import Schema, Type
 
 ENVELOPE_ERROR = (
@@ -346,6 +348,14 @@ class JsonConverter(Converter):
             return None  # None, empty or lenient JSON somewhere: item by item
         if set(map(type, nodes)) <= _SCALAR_NODES:
             return list(zip(repeat(None), nodes))
+        joined = b"\n".join(datas)  # type: ignore[arg-type]
+        if not has_long_digit_run(joined):
+            # No integer beyond int64 anywhere: the trees only need their maps in Kafka's order.
+            if joined.count(b"{") == len(nodes) and b"[" not in joined:
+                same = java_ordered_flat_maps(nodes)  # one `{` each: flat maps, usually of one shape
+                if same is not None:
+                    return list(zip(repeat(None), same))
+            return list(zip(repeat(None), map(java_ordered, nodes)))
         return list(zip(repeat(None), map(decode_schemaless_from, nodes, datas, repeat(False))))  # type: ignore[arg-type]
 
     def _read_same_schema_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue] | None:

@@ -31,6 +31,7 @@ import orjson
 from pyconnect_flow.converters.java_text import java_bigdecimal_str, java_class_name, java_double_str, java_float_str
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_hashmap import java_ordered
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
 
@@ -631,7 +632,7 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
     if schema.key_schema is None or schema.key_schema.type is Type.STRING:
         def decode_object(n: Any) -> Any:
             if type(n) is dict:
-                return {k: val_dec(x) for k, x in n.items()}
+                return java_ordered({k: val_dec(x) for k, x in n.items()})
             if n is None or n is MISSING:
                 return null()
             raise DataException(f"Maps with string fields should be encoded as JSON objects, but found {node_type(n)}")
@@ -787,7 +788,7 @@ def decode_schemaless(n: Any) -> Any:
     if t is int:
         return n if _INT64_MIN <= n <= _INT64_MAX else _wrap(n, 64)
     if t is dict:
-        return {k: decode_schemaless(x) for k, x in n.items()}
+        return java_ordered({k: decode_schemaless(x) for k, x in n.items()})
     if t is list:
         return [decode_schemaless(x) for x in n]
     if t is decimal.Decimal:
@@ -800,6 +801,11 @@ def decode_schemaless(n: Any) -> Any:
 _LONG_DIGIT_RUN = re.compile(rb"\d{19}")
 
 
+def has_long_digit_run(data: bytes) -> bool:
+    """True if `data` holds 19 digits in a row: the only way JSON text can hold an integer beyond int64."""
+    return _LONG_DIGIT_RUN.search(data) is not None
+
+
 def decode_schemaless_from(n: Any, data: bytes, exact: bool) -> Any:
     """`decode_schemaless`, skipping the walk of a parsed tree that is already final.
 
@@ -808,5 +814,5 @@ def decode_schemaless_from(n: Any, data: bytes, exact: bool) -> Any:
     """
     t = type(n)
     if (t is dict or t is list) and not exact and _LONG_DIGIT_RUN.search(data) is None:
-        return n
+        return java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
     return decode_schemaless(n)
