@@ -230,3 +230,16 @@ def test_standalone_kafka_to_elasticsearch_with_a_router(tansu_kafka, elasticsea
     docs = documents(elasticsearch.url, f"copy-{unique_name}")
     # Keys k0..k39 on two partitions: the last value per key wins; k0 was deleted by the tombstone.
     assert docs == {f"k{k}": {"i": max(i for i in range(100) if i % 40 == k)} for k in range(1, 40)}
+
+
+def test_an_index_and_a_delete_of_one_key_never_race(elasticsearch, unique_name: str) -> None:
+    # One action per bulk request and five requests in flight: each delete must wait for the request that
+    # indexes the same document, or it may run first and the index re-create the document.
+    url = elasticsearch.url
+    sink = make_sink(unique_name, {"connection.url": url, "behavior.on.null.values": "delete", "batch.size": 1,
+                                   "max.in.flight.requests": 5, "max.buffered.records": 20})
+    records = []
+    for i in range(40):
+        records += [rec(unique_name, f"k{i}", user(i), 2 * i), rec(unique_name, f"k{i}", None, 2 * i + 1)]
+    write_all(sink, records)
+    assert documents(url, unique_name) == {}

@@ -193,7 +193,10 @@ class ElasticsearchWriter(SinkWriter):
 
     def _send(self) -> None:
         items, self.pending, self.pending_bytes = self.pending, [], 0
-        ids = frozenset(i.doc_id for i in items if i.doc_id is not None) if self.settings.upsert else frozenset()
+        # A request waits for earlier ones touching the same documents, so operations on one document
+        # apply in record order: an index and a later delete of one key must not race (external versions
+        # would settle it only while the index still remembers the deleted version).
+        ids = frozenset(i.doc_id for i in items if i.doc_id is not None)
         if ids:
             for request in list(self.in_flight):
                 if not request.future.done() and not request.ids.isdisjoint(ids):
