@@ -22,7 +22,6 @@ from typing import Any
 __all__ = ["java_map_order", "java_ordered", "java_ordered_flat_maps", "java_string_hash"]
 
 _HASHES: dict[str, int] = {}
-_ORDERS: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
 _CACHE_LIMIT = 8192
 _TREEIFY_AT = 8  # entries already in a bucket when the next one makes Java treeify it (or grow the table)
 _MIN_TREEIFY_CAPACITY = 64
@@ -51,16 +50,6 @@ def java_map_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
 
     None when the order is not modelled (a tree bin), or keys are not all strings.
     """
-    if keys in _ORDERS:
-        return _ORDERS[keys]
-    order = _simulate(keys)
-    if len(_ORDERS) >= _CACHE_LIMIT:
-        _ORDERS.clear()
-    _ORDERS[keys] = order
-    return order
-
-
-def _simulate(keys: tuple[str, ...]) -> tuple[str, ...] | None:
     if not all(type(k) is str for k in keys):
         return None
     hashes = [java_string_hash(k) for k in keys]

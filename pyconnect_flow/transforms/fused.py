@@ -16,6 +16,7 @@ which gives the same result or raises the same error tagged with the failing sta
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pyconnect_flow.record import Record
@@ -100,7 +101,7 @@ class FusedMapStages:
                 code.call(stage.map_update)
             else:
                 write(code)
-        slow = code.const(lambda r: run_stages(everything, r))
+        slow = code.const(partial(run_stages, everything))
         topic = f"{code.const(router.route_topic)}(r)" if router is not None else "r[0]"
         body = "\n".join("        " + line for line in code.lines)
         self.source = (

@@ -206,6 +206,21 @@ def _outcome(fn, record):
         return ("error", type(exc), str(exc), getattr(exc, "transform", None))
 
 
+def _one_by_one(stages):
+    """The stages run one at a time, a failure tagged with its stage: what a fused chain must equal."""
+    def run(record):
+        for s in stages:
+            try:
+                record = s(record)
+            except Exception as exc:
+                exc.transform = s
+                raise
+            if record is None:
+                return None
+        return record
+    return run
+
+
 def _records_for_fusion():
     from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
     from pyconnect_flow.record import Record
@@ -237,19 +252,6 @@ def test_fused_stages_with_a_router_give_what_the_stages_give_one_by_one() -> No
     )
     from pyconnect_flow.transforms.fused import FusedMapStages
 
-    def one_by_one(stages):
-        def run(record):
-            for s in stages:
-                try:
-                    record = s(record)
-                except Exception as exc:
-                    exc.transform = s
-                    raise
-                if record is None:
-                    return None
-            return record
-        return run
-
     variants = [
         [InsertField.value(static_field="source", static_value="bench", topic_field="t", partition_field="p",
                            timestamp_field="ts"),
@@ -266,7 +268,7 @@ def test_fused_stages_with_a_router_give_what_the_stages_give_one_by_one() -> No
         assert isinstance(fused._run[0], FusedMapStages)
         fn = fused.record_function()
         for record in _records_for_fusion():
-            expected = _outcome(one_by_one(stages), record)
+            expected = _outcome(_one_by_one(stages), record)
             assert _outcome(fused, record) == expected, (stages, record)
             assert _outcome(fn, record) == expected, (stages, record)
             assert _outcome(pickle.loads(pickle.dumps(fused)), record)[:3] == expected[:3]
@@ -349,19 +351,6 @@ def test_random_fused_chains_match_the_stages_one_by_one() -> None:
     routers = [lambda: TimestampRouter(), lambda: RegexRouter(regex="(.*)", replacement="$1-x"), lambda: None]
     values = [None, 0, 1, -1, 300, 2**40, 1.5, -0.0, "7", "2.5", " 3 ", "x", "١", True, False, "", [1], {"k": 1}]
 
-    def one_by_one(stages):
-        def run(record):
-            for s in stages:
-                try:
-                    record = s(record)
-                except Exception as exc:
-                    exc.transform = s
-                    raise
-                if record is None:
-                    return None
-            return record
-        return run
-
     from pyconnect_flow.transforms.fused import FusedMapStages
 
     compiled = 0
@@ -372,7 +361,7 @@ def test_random_fused_chains_match_the_stages_one_by_one() -> None:
             stages.append(router)
         fused = chain(*stages)
         compiled += any(isinstance(s, FusedMapStages) for s in fused._run)
-        plain = one_by_one(stages)
+        plain = _one_by_one(stages)
         for _ in range(10):
             value = {k: rng.choice(values) for k in "abcq" if rng.random() < 0.7}
             record = Record("orders", key="k", value=value, partition=rng.choice([None, 0, 3]),

@@ -115,7 +115,7 @@ class _Shared:
 
 
 class _Request:
-    """One bulk request on its way: its items, its future and (upsert mode) the ids it touches."""
+    """One bulk request on its way: its items, its future, the document ids it touches and its oldest record."""
 
     __slots__ = ("items", "future", "ids", "first")
 
