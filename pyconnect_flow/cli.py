@@ -18,11 +18,10 @@ from collections.abc import Sequence
 def _standalone(args: argparse.Namespace) -> int:
     from pyconnect_flow.runtime.runner import RunOptions, run_connectors
 
-    run_connectors(RunOptions(
+    return run_connectors(RunOptions(
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
     ))
-    return 0
 
 
 def _validate(args: argparse.Namespace) -> int:

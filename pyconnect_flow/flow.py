@@ -28,6 +28,8 @@ from pyconnect_flow.connectors.base import (
     Batch,
     BytewaxSink,
     BytewaxSource,
+    DeadLetterBatch,
+    Deliveries,
     InFlight,
     PositionHolds,
     RecordSink,
@@ -42,10 +44,6 @@ from pyconnect_flow.stages import Chunk, Decoder, Encoder, Transformer
 
 FLOW_ID = "pyconnect"
 TransformFn = Callable[[Record], "Record | None"]
-
-
-class _DeadLetters(list):  # type: ignore[type-arg]
-    """Marks a batch of dead letter records among ordinary batches."""
 
 
 class SinkBatch(list):  # type: ignore[type-arg]
@@ -221,22 +219,18 @@ def add_pipeline(
 
     holds = PositionHolds() if sink.holds_records else None
     inflight = InFlight()
-    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight))
+    deliveries = Deliveries()
+    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
     dlq_encode = encoder.encode_one if encoder is not None else None
     policy = errors.policy
-    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight))
-    routed = op.branch(f"{prefix}_split", items, _is_sink_item)
-    partitions = source.partitions
-    op.output(f"{prefix}_sink", routed.trues, BytewaxSink(sink, partitions, holds, inflight))
-    if dead_letter_sink is not None and policy.dlq_topic:
-        op.output(f"{prefix}_dead_letters", routed.falses, BytewaxSink(dead_letter_sink, partitions))
-
-
-def _is_sink_item(item: tuple[str, list[Record]]) -> bool:
-    return not isinstance(item[1], _DeadLetters)
+    dlq = dead_letter_sink if policy.dlq_topic else None
+    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight, dlq is not None))
+    # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
+    # both durable before the source position is published (`connectors.base.Deliveries`).
+    op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq))
 
 
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:
@@ -251,7 +245,7 @@ def _each(stage: Callable[[Chunk], Chunk]) -> Callable[[list[Chunk]], list[Chunk
 
 
 def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
-            inflight: InFlight) -> Callable[[list[Chunk]], list[Any]]:
+            inflight: InFlight, dead_letters: bool) -> Callable[[list[Chunk]], list[Any]]:
     def route(chunks: list[Chunk]) -> list[Any]:
         out: list[Any] = []
         for c in chunks:
@@ -259,6 +253,8 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
             sent = len(c.batch) if c.batch is not None and c._records is None else len(c.records)
             if c.read_count != sent:
                 inflight.taken(c.key, c.read_count - sent)
+            if c.failed and dead_letters:
+                out.append((c.key, DeadLetterBatch(dead_letter_record(f, policy, encode) for f in c.failed)))
             if c.batch is not None and c._records is None and c.encoded is not None:
                 out.append((c.key, SinkBatch([], None, c.encoded, c.batch)))  # records stay unbuilt
             elif c.records:
@@ -266,8 +262,10 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
                     out.append((c.key, c.records))
                 else:
                     out.append((c.key, SinkBatch(c.records, c.originals, c.encoded)))
-            if c.failed and policy.dlq_topic:
-                out.append((c.key, _DeadLetters(dead_letter_record(f, policy, encode) for f in c.failed)))
+            elif not c.failed or not dead_letters:
+                # Nothing of this batch reaches the sink: an empty batch still wakes the sink partition,
+                # whose flush then publishes the source position past these records.
+                out.append((c.key, []))
         return out
 
     return route
@@ -322,7 +320,8 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
         source = connector.source()
         topic = spec.config.get("topic")
         sink = KafkaSink(producer_conf, create_topics=create, connector=spec.name, errors=reporter,
-                         preflight_topics=[topic] if isinstance(topic, str) and topic else [])
+                         preflight_topics=[topic] if isinstance(topic, str) and topic else [],
+                         dead_letters=ctx.dead_letters)
     else:
         consumer_conf = client_config(spec.worker, "consumer", spec.config.with_prefix("consumer.override."))
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,

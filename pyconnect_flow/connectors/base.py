@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -53,11 +54,14 @@ class SourceReader(ABC):
         """When to call `read` again after an empty read (None: soon)."""
         return None
 
-    def stored(self, position: Any) -> None:
-        """The runtime stored `position`, lower than `position()` said (a sink holds records back)."""
+    def delivered(self, position: Any) -> None:
+        """Everything read before `position` (a value `position()` returned at an epoch boundary, possibly
+        capped by a sink that holds records back) is durable in the sink and its dead letter queue: publish
+        it where others look for progress (a Kafka source commits it to its consumer group). Never called
+        for a position whose records are not durable; may be called after the last `read`."""
 
     def close(self) -> None:
-        """Release resources."""
+        """Release resources. Called after the last `delivered`, even when the partition ended first."""
 
 
 class RecordSource(ABC):
@@ -207,21 +211,110 @@ class InFlight:
         return key in self._attached and self._count.get(key, 0) >= self.limit
 
 
+class DeadLetterBatch(list):  # type: ignore[type-arg]
+    """Dead letter records (bytes, addressed to the DLQ topic) among the batches of a sink partition.
+
+    They travel with the ordinary batches of their source partition, so the sink partition makes them
+    durable in the same flush, before the position that follows them is published."""
+
+
+class Deliveries:
+    """Publishes each source partition's stored position once its sink partition has made it durable.
+
+    Bytewax snapshots a source partition at the end of an epoch, then the sink partitions that received
+    data in that epoch (after their last write of it), and reads nothing of the next epoch before every
+    output has finished the previous one. So when a sink partition has flushed, the position its source
+    partition stored last is exactly the end of what the sink has made durable: that position, and no
+    other, is handed to `SourceReader.delivered`. Readers are closed only once their sink partition is done
+    too (a source partition that reaches its end closes before the last epoch is flushed).
+    """
+
+    def __init__(self) -> None:
+        self._readers: dict[str, SourceReader] = {}
+        self._stored: dict[str, Any] = {}
+        self._source_done: set[str] = set()
+        self._sink_done: set[str] = set()
+
+    def opened(self, key: str, reader: SourceReader) -> None:
+        self._readers[key] = reader
+        self._stored.pop(key, None)
+        self._source_done.discard(key)
+        self._sink_done.discard(key)
+
+    def stored(self, key: str, position: Any) -> None:
+        """The source partition `key` stored `position` in its snapshot."""
+        self._stored[key] = position
+
+    def flushed(self, key: str) -> None:
+        """The sink partition `key` made everything it received durable."""
+        reader = self._readers.get(key)
+        position = self._stored.get(key)
+        if reader is None or position is None:
+            return
+        reader.delivered(position)
+        if key in self._source_done:
+            self._close(key)
+
+    def source_closed(self, key: str) -> None:
+        if key in self._sink_done or key not in self._readers:
+            self._close(key)
+        else:
+            self._source_done.add(key)
+
+    def sink_closed(self, key: str) -> None:
+        if key in self._source_done:
+            self._close(key)
+        else:
+            self._sink_done.add(key)
+
+    def _close(self, key: str) -> None:
+        reader = self._readers.pop(key, None)
+        self._stored.pop(key, None)
+        self._source_done.discard(key)
+        self._sink_done.discard(key)
+        if reader is not None:
+            reader.close()
+
+
 _PAUSE = dt.timedelta(milliseconds=2)
+
+
+_STOP = threading.Event()
+
+
+def request_stop() -> None:
+    """Stop every running pipeline of this process cleanly, as Kafka Connect's shutdown does: each source
+    partition ends, the sinks make what they received durable and the positions are stored (a last epoch),
+    so a restart re-sends nothing. Safe to call from a signal handler."""
+    _STOP.set()
+
+
+def stop_requested() -> bool:
+    return _STOP.is_set()
+
+
+def reset_stop() -> None:
+    """Forget an earlier `request_stop` (before running another dataflow in the same process)."""
+    _STOP.clear()
 
 
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None) -> None:
         self._key = key
         self._reader = reader
         self._holds = holds
         self._inflight = inflight
+        self._deliveries = deliveries
         self._paused = False
         if holds is not None:
             holds.opened(key, reader.position())
+        if deliveries is not None:
+            deliveries.opened(key, reader)
 
     def next_batch(self) -> list[Batch]:
+        if _STOP.is_set():
+            raise StopIteration()
         inflight = self._inflight
         if inflight is not None and inflight.full(self._key):
             self._paused = True
@@ -238,38 +331,45 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         return [(self._key, records)]
 
     def next_awake(self) -> dt.datetime | None:
+        if _STOP.is_set():
+            return None
         if self._paused:
             return dt.datetime.now(dt.timezone.utc) + _PAUSE
         return self._reader.wake_at()
 
     def snapshot(self) -> Any:
         position = self._reader.position()
-        if self._holds is None:
-            return position
-        capped = self._holds.cap(self._key, position)
-        if capped != position:
-            self._reader.stored(capped)
-        return capped
+        if self._holds is not None:
+            position = self._holds.cap(self._key, position)
+        if self._deliveries is not None:
+            self._deliveries.stored(self._key, position)
+        return position
 
     def close(self) -> None:
-        self._reader.close()
+        if self._deliveries is not None:
+            self._deliveries.source_closed(self._key)
+        else:
+            self._reader.close()
 
 
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
-    """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given)."""
+    """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given;
+    published through `deliveries` once the sink made them durable)."""
 
     def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None) -> None:
         self.source = source
         self.holds = holds
         self.inflight = inflight
+        self.deliveries = deliveries
 
     def list_parts(self) -> list[str]:
         return self.source.partitions()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SourcePartition:
         tune_for_streaming()  # the pipeline starts running in this process
-        return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight)
+        return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight,
+                                self.deliveries)
 
 
 def batch_size(records: list[Record]) -> int:
@@ -279,51 +379,85 @@ def batch_size(records: list[Record]) -> int:
 
 
 class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
+    """One sink partition: the sink's writer, and a writer of the partition's dead letters (opened on the
+    first one), made durable together at each epoch boundary before the source position is published."""
+
     def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None,
+                 dead_letter_sink: RecordSink | None = None) -> None:
         self._writer = writer
         self._failed = False
         self._key = key
         self._holds = holds
         self._inflight = inflight
+        self._deliveries = deliveries
+        self._dead_letter_sink = dead_letter_sink
+        self._dead_letter_writer: SinkWriter | None = None
         if inflight is not None:
             inflight.attach(key)
 
     def write_batch(self, values: list[list[Record]]) -> None:
         write = self._writer.write
+        taken = 0
         try:
             for records in values:
-                write(records)
+                if isinstance(records, DeadLetterBatch):
+                    self._write_dead_letters(records)
+                    continue
+                n = batch_size(records)
+                if n:
+                    write(records)
+                    taken += n
         except BaseException:
             self._failed = True
             raise
-        if self._inflight is not None:
-            self._inflight.taken(self._key, sum(map(batch_size, values)))
+        if self._inflight is not None and taken:
+            self._inflight.taken(self._key, taken)
+
+    def _write_dead_letters(self, records: DeadLetterBatch) -> None:
+        if self._dead_letter_sink is None:
+            return  # no dead letter queue: the router never makes these
+        if self._dead_letter_writer is None:
+            self._dead_letter_writer = self._dead_letter_sink.open(self._key, None)
+        self._dead_letter_writer.write(records)
 
     def snapshot(self) -> Any:
         try:
             state = self._writer.flush()
+            if self._dead_letter_writer is not None:
+                self._dead_letter_writer.flush()
         except BaseException:
             self._failed = True
             raise
         if self._holds is not None:
             self._holds.flushed(self._key, self._writer.durable_position())
+        if self._deliveries is not None:
+            self._deliveries.flushed(self._key)
         return state
 
     def close(self) -> None:
         # Durability never depends on close(): at a graceful end Bytewax closes the last epoch
         # (snapshot → flush) first. Bytewax also calls close() while unwinding from a failure in any
         # partition; an exception raised there aborts the process (a panic inside a panic) and hides
-        # the first error, so close() only tries a last flush and never raises.
+        # the first error, so close() only tries a last flush and never raises. Positions are published
+        # only by `snapshot`: records written after the last one belong to an epoch not yet stored.
+        writers = [w for w in (self._writer, self._dead_letter_writer) if w is not None]
         if not self._failed:
+            for writer in writers:
+                try:
+                    writer.flush()
+                except Exception as exc:  # noqa: BLE001 - see above
+                    log.debug("flush at close failed: %s", exc)
+        for writer in writers:
             try:
-                self._writer.flush()
+                writer.close()
             except Exception as exc:  # noqa: BLE001 - see above
-                log.debug("flush at close failed: %s", exc)
-        try:
-            self._writer.close()
-        except Exception as exc:  # noqa: BLE001 - see above
-            log.debug("close failed: %s", exc)
+                log.debug("close failed: %s", exc)
+        if self._deliveries is not None:
+            try:
+                self._deliveries.sink_closed(self._key)
+            except Exception as exc:  # noqa: BLE001 - see above
+                log.debug("closing the source reader failed: %s", exc)
 
 
 class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
@@ -332,15 +466,19 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
     `partitions` returns the partition keys of the source feeding this sink;
     mirroring them makes Bytewax place each sink partition on the worker that
     reads the matching source partition, so records never cross processes.
+    `DeadLetterBatch` items go to `dead_letter_sink`, in the same partition.
     """
 
     def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None,
+                 dead_letter_sink: RecordSink | None = None) -> None:
         self.sink = sink
         self._partitions = partitions
         self._index: dict[str, int] | None = None
         self.holds = holds
         self.inflight = inflight
+        self.deliveries = deliveries
+        self.dead_letter_sink = dead_letter_sink
 
     def list_parts(self) -> list[str]:
         return list(self._sorted_index())
@@ -354,4 +492,5 @@ class BytewaxSink(FixedPartitionedSink[list[Record], Any]):
         return self._sorted_index()[item_key]
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
-        return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight)
+        return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight,
+                              self.deliveries, self.dead_letter_sink)

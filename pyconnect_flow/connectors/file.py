@@ -29,10 +29,10 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, 
 from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
 from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.converters.java_text import java_to_string
-from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.data.schema import STRING_SCHEMA
-from pyconnect_flow.errors import ErrorReporter, Stage
-from pyconnect_flow.record import Record, new_record
+from pyconnect_flow.errors import ErrorReporter
+from pyconnect_flow.record import Record
 
 log = logging.getLogger(__name__)
 
@@ -145,32 +145,17 @@ class FileReader(SourceReader):
         ends = list(accumulate(map(add, map(len, lines), seps), initial=start))
         del ends[0]
         self._pos = ends[-1]
+        # Lines hold no newline byte, and no UTF-8 sequence contains one: decoding the joined lines once
+        # and splitting again gives each line's text. Bytes that are not UTF-8 become U+FFFD, as Kafka
+        # Connect's FileStreamSourceTask (an InputStreamReader) decodes them: no line is ever dropped.
+        data = b"\n".join(lines)
         try:
-            # Lines hold no newline byte, and no UTF-8 sequence contains one: decoding the joined
-            # lines once and splitting again gives each line's text.
-            texts = b"\n".join(lines).decode("utf-8").split("\n")
-        except UnicodeDecodeError:
-            return self._decode_each(lines, ends, start)
-        return ValueBatch(self.topic, texts, STRING_SCHEMA, self._source_partition, "position", ends)
-
-    def _decode_each(self, lines: list[bytes], ends: list[int], start: int) -> list[Record]:
-        """Decode line by line, reporting the lines that are not UTF-8 (names file and byte offset)."""
-        records: list[Record] = []
-        topic, sp = self.topic, self._source_partition
-        line_start = start
-        for line, end in zip(lines, ends):
-            try:
-                text = line.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad = Record(topic, None, line, source_partition=sp, source_offset={"position": end})
-                self.errors.failed(Stage.TASK_POLL, bad, DataException(
-                    f"Invalid UTF-8 in file {self.path!r} at byte offset {line_start + exc.start}"),
-                    "FileStreamSourceTask")
-            else:
-                records.append(new_record((topic, None, text, None, None, None, STRING_SCHEMA, (), None, sp,
-                                           {"position": end})))
-            line_start = end
-        return records
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            log.warning("File %r: bytes that are not UTF-8 at offset %d (and maybe later in this batch of lines) "
+                        "are read as U+FFFD, as Kafka Connect does", self.path, start + exc.start)
+            text = data.decode("utf-8", "replace")
+        return ValueBatch(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends)
 
     def position(self) -> int:
         return self._pos

@@ -2,10 +2,12 @@
 
 `KafkaSource` gives one source partition per topic-partition; its position is
 the next offset, kept in Bytewax recovery snapshots. It also commits that
-position to the consumer group `connect-<connector name>` one epoch later, as
-Kafka Connect's sink tasks do, so lag tools see progress; with no stored
-position it starts from the group's committed offset, else from
-`auto.offset.reset` (earliest, as Kafka Connect sets for sink tasks).
+position to the consumer group `connect-<connector name>` once the sink has
+made everything before it durable (`SourceReader.delivered`), as Kafka
+Connect's sink tasks do, so lag tools see progress and a restart without a
+recovery store loses nothing; with no stored position it starts from the
+group's committed offset, else from `auto.offset.reset` (earliest, as Kafka
+Connect sets for sink tasks).
 
 `KafkaSink` produces with librdkafka's own batching: it never flushes per
 batch. Deliveries are made durable at each epoch boundary (`flush`) and at
@@ -55,6 +57,10 @@ class KafkaConsumeError(ConnectException):
     """The consumer reported an error that is not retriable."""
 
 
+class KafkaProduceError(ConnectException):
+    """The producer or the broker refused a record (too large, invalid topic, authorization, ...)."""
+
+
 def partition_key(topic: str, partition: int) -> str:
     """The source partition key of a topic-partition (stable: part of the recovery contract)."""
     return f"{topic}-{partition}"
@@ -91,7 +97,7 @@ class KafkaReader(SourceReader):
             start = OFFSET_END if reset == "latest" else 0
         self._consumer.assign([TopicPartition(topic, partition, start)])
         self._next: int | None = start if start >= 0 else None
-        self._last_snapshot: int | None = None
+        self._delivered: int | None = None
         self._at_eof = False
         self._idle = False
 
@@ -135,27 +141,29 @@ class KafkaReader(SourceReader):
         return records
 
     def position(self) -> int | None:
-        if self._commit and self._last_snapshot is not None and self._last_snapshot >= 0:
-            try:
-                self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._last_snapshot)],
-                                      asynchronous=True)
-            except Exception as exc:  # group offsets are for visibility only
-                log.debug("Offset commit failed: %s", exc)
-        self._last_snapshot = self._next
         return self._next
 
-    def stored(self, position: Any) -> None:
-        # The sink holds records back (open S3 files): commit the group only up to what was stored.
-        self._last_snapshot = position
+    def delivered(self, position: Any) -> None:
+        # Only positions whose records are durable in the sink come here (never the read-ahead one).
+        if not self._commit or not isinstance(position, int) or position < 0 or position == self._delivered:
+            return
+        self._delivered = position
+        try:
+            self._consumer.commit(offsets=[self._tp(self.topic, self.partition, position)], asynchronous=True)
+        except Exception as exc:  # noqa: BLE001 - the group offset is published again at the next epoch
+            log.debug("Offset commit failed: %s", exc)
 
     def wake_at(self) -> dt.datetime | None:
         return dt.datetime.now(dt.timezone.utc) + _IDLE_WAIT if self._idle else None
 
     def close(self) -> None:
-        if self._commit and self._next is not None:
+        # The last delivered position once more, synchronously, so it reaches the group before we leave;
+        # never the position read up to (records after it may not be durable, or may have failed).
+        if self._commit and self._delivered is not None:
             try:
-                self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._next)], asynchronous=False)
-            except Exception as exc:
+                self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._delivered)],
+                                      asynchronous=False)
+            except Exception as exc:  # noqa: BLE001 - close must not raise
                 log.debug("Final offset commit failed: %s", exc)
         self._consumer.close()
 
@@ -244,6 +252,9 @@ class _SharedProducer:
         self.key = key
         self.connector = connector
         self.failures: list[str] = []
+        self._refused: list[tuple[Any, Any]] = []  # (error, message) from delivery reports, not yet handled
+        self.errors: ErrorReporter | None = None
+        self.dead_letters: Any = None
         self.users = 0
         conf = dict(conf)
         conf.setdefault("partitioner", "murmur2_random")  # the Java client's default partitioner
@@ -259,17 +270,25 @@ class _SharedProducer:
         self.known_topics: set[str] = set()
 
     def _on_delivery(self, err: Any, msg: Any) -> None:
+        # Runs inside poll/flush: only note the failure; `check` applies errors.tolerance afterwards
+        # (producing a dead letter from inside a delivery callback would re-enter the producer).
         if err is not None:
-            self.failures.append(
-                f"delivery to topic {msg.topic()!r} partition {msg.partition()} failed: {err.str()}")
+            self._refused.append((err, msg))
 
     @classmethod
-    def acquire(cls, conf: Mapping[str, Any], connector: str) -> _SharedProducer:
+    def acquire(cls, conf: Mapping[str, Any], connector: str, errors: ErrorReporter | None = None,
+                dead_letters: Any = None) -> _SharedProducer:
+        """The connector's producer for `conf`; `errors` and `dead_letters` (given by the connector's own
+        sink, not by its dead letter queue) decide what a refused record does."""
         key = (connector, tuple(sorted((k, repr(v)) for k, v in conf.items() if k != "logger")))
         with cls._lock:
             shared = cls._producers.get(key)
             if shared is None or shared.failures:
                 shared = cls._producers[key] = cls(key, conf, connector)
+            if errors is not None:
+                shared.errors = errors
+            if dead_letters is not None:
+                shared.dead_letters = dead_letters
             shared.users += 1
             return shared
 
@@ -284,18 +303,44 @@ class _SharedProducer:
         self.producer.flush(1.0)
         self.producer.purge()
 
-    def check(self) -> None:
+    def _handle_refused(self) -> bool:
+        """Apply errors.tolerance to records the broker refused; True when dead letters were queued."""
+        queued = False
+        while self._refused:
+            err, msg = self._refused.pop(0)
+            where = f"delivery to topic {msg.topic()!r} partition {msg.partition()} failed: {err.str()}"
+            dead_letters, errors = self.dead_letters, self.errors
+            if errors is None or not errors.policy.tolerate_all:
+                self.failures.append(where)
+                continue
+            if msg.topic() == errors.policy.dlq_topic:
+                # As Kafka Connect's DeadLetterQueueReporter: logged, never retried into the DLQ again.
+                log.error("Connector '%s': could not write a dead letter record to %r: %s", self.connector,
+                          msg.topic(), err.str())
+                continue
+            record = Record(msg.topic(), msg.key(), msg.value(), msg.partition(), msg.offset(), None, None,
+                            tuple(msg.headers() or ()), _timestamp(msg))
+            failed = errors.failed(Stage.KAFKA_PRODUCE, record, KafkaProduceError(where), "KafkaProducer")
+            if failed is not None and dead_letters is not None:
+                dead_letters.send(failed)
+                queued = True
+        return queued
+
+    def check(self) -> bool:
+        """Raise for deliveries that failed (errors.tolerance=none); True when dead letters were queued."""
+        queued = self._handle_refused() if self._refused else False
         if self.failures:
             first = self.failures[0]
             more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
             raise ConnectException(f"Connector '{self.connector}': Kafka {first}{more}")
+        return queued
 
     def flush(self) -> None:
         deadline = time.monotonic() + self.timeout_s
         while True:
             remaining = self.producer.flush(1.0)
-            self.check()
-            if remaining == 0:
+            queued = self.check()
+            if remaining == 0 and not queued:
                 return
             if time.monotonic() > deadline:
                 raise ConnectException(
@@ -307,12 +352,21 @@ class KafkaWriter(SinkWriter):
     """Produces encoded records; durable at `flush`."""
 
     def __init__(self, shared: _SharedProducer, topic: str | None, keep_partition: bool, create_topics: bool,
-                 errors: ErrorReporter) -> None:
+                 errors: ErrorReporter, dead_letters: Any = None) -> None:
         self._shared = shared
         self._topic = topic
         self._keep_partition = keep_partition
         self._create_topics = create_topics
         self._errors = errors
+        self._dead_letters = dead_letters
+
+    def _refused(self, record: Record, key: Any, value: Any, exc: BaseException) -> None:
+        """The producer refused a record at once (too large, ...): errors.tolerance, and the DLQ with the
+        bytes that were to be written."""
+        original = record._replace(key=key, value=value)
+        failed = self._errors.failed(Stage.KAFKA_PRODUCE, record, exc, "KafkaProducer", original=original)
+        if failed is not None and self._dead_letters is not None:
+            self._dead_letters.send(failed)
 
     def _ensure(self, topic: str) -> None:
         ensure_topics(self._shared.conf, [topic], create=self._create_topics)
@@ -343,7 +397,7 @@ class KafkaWriter(SinkWriter):
             except BufferError:
                 self._produce_when_room(topic, r, key, value)
             except Exception as exc:
-                self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+                self._refused(r, key, value, exc)
         shared.producer.poll(0)
         shared.check()
 
@@ -364,7 +418,7 @@ class KafkaWriter(SinkWriter):
                 self._produce_when_room(topic, batch.record(i), None, values[i])
                 i += 1
             except Exception as exc:
-                self._errors.failed(Stage.KAFKA_PRODUCE, batch.record(i), exc, "KafkaProducer")
+                self._refused(batch.record(i), None, values[i], exc)
                 i += 1
         shared.check()  # delivery reports are served when the queue fills and at flush
 
@@ -382,11 +436,13 @@ class KafkaWriter(SinkWriter):
             except BufferError:
                 continue
             except Exception as exc:
-                self._errors.failed(Stage.KAFKA_PRODUCE, r, exc, "KafkaProducer")
+                self._refused(r, key, value, exc)
                 return
 
     def flush(self) -> None:
         self._shared.flush()
+        if self._dead_letters is not None:
+            self._dead_letters.flush()
         return None
 
     def close(self) -> None:
@@ -406,13 +462,17 @@ class KafkaSink(RecordSink):
 
     def __init__(self, conf: Mapping[str, Any], *, topic: str | None = None, keep_partition: bool = True,
                  create_topics: bool = True, connector: str = "kafka-sink",
-                 errors: ErrorReporter | None = None, preflight_topics: list[str] | None = None) -> None:
+                 errors: ErrorReporter | None = None, preflight_topics: list[str] | None = None,
+                 dead_letters: Any = None) -> None:
         self.conf = dict(conf)
+        self.dead_letters = dead_letters
+        """`dead_letters.DeadLetterQueue` for records the producer or broker refuses (errors.tolerance=all)."""
         self.topic = topic
         self.keep_partition = keep_partition
         self.create_topics = create_topics
         self.connector = connector
         self.errors = errors or ErrorReporter(connector, ErrorPolicy())
+        self._policy_given = errors is not None
         self.preflight_topics = preflight_topics if preflight_topics is not None else ([topic] if topic else [])
 
     def preflight(self) -> None:
@@ -422,8 +482,10 @@ class KafkaSink(RecordSink):
             list_topics(self.conf)
 
     def open(self, partition: str, state: Any | None) -> KafkaWriter:
-        shared = _SharedProducer.acquire(self.conf, self.connector)
-        return KafkaWriter(shared, self.topic, self.keep_partition, self.create_topics, self.errors)
+        shared = _SharedProducer.acquire(self.conf, self.connector, self.errors if self._policy_given else None,
+                                         self.dead_letters)
+        return KafkaWriter(shared, self.topic, self.keep_partition, self.create_topics, self.errors,
+                           self.dead_letters)
 
 
 # connector ------------------------------------------------------------------
@@ -464,7 +526,7 @@ class KafkaSinkConnector(Connector):
                              bootstrap_servers=c.get("target.bootstrap.servers"))
         return KafkaSink(conf, topic=c.get("target.topic"), keep_partition=c["target.partition.preserve"],
                          create_topics=_topic_creation(self.ctx.worker), connector=self.ctx.name,
-                         errors=self.ctx.reporter)
+                         errors=self.ctx.reporter, dead_letters=self.ctx.dead_letters)
 
 
 def _topic_creation(worker: Mapping[str, str]) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.runtime.shutdown import die_with_parent, stop_on_signals, watch_parent
 
 
 @dataclass
@@ -97,8 +98,9 @@ def _free_ports(n: int) -> list[int]:
             s.close()
 
 
-def run_connectors(options: RunOptions) -> None:
-    """Validate, preflight and run the connectors until they end (stop-at-end) or fail."""
+def run_connectors(options: RunOptions) -> int:
+    """Validate, preflight and run the connectors until they end (stop-at-end), fail, or are stopped by
+    SIGINT/SIGTERM (cleanly: see `runtime.shutdown`). Returns the exit status: 0, or 130 after SIGINT."""
     from pyconnect_flow.runtime.recovery import prepare_recovery_dir
 
     loaded = load(options)
@@ -106,10 +108,11 @@ def run_connectors(options: RunOptions) -> None:
         prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
     flow = build(loaded, options.stop_at_end, preflight=True)
     if loaded.processes <= 1:
-        _run_in_process(flow, loaded)
-        return
+        with stop_on_signals() as stop:
+            _run_in_process(flow, loaded)
+        return stop.exit_status
     del flow
-    _run_cluster(options, loaded)
+    return _run_cluster(options, loaded)
 
 
 def _recovery_config(loaded: Loaded) -> Any:
@@ -126,37 +129,48 @@ def _run_in_process(flow: Any, loaded: Loaded) -> None:
     run_main(flow, epoch_interval=loaded.epoch, recovery_config=_recovery_config(loaded))
 
 
-def _run_cluster(options: RunOptions, loaded: Loaded) -> None:
+_STOP_GRACE_S = 60.0
+"""How long worker processes get to finish their last epoch after a stop, before they are killed."""
+
+
+def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
     addresses = [f"127.0.0.1:{p}" for p in _free_ports(loaded.processes)]
-    payload = json.dumps({"options": asdict(options), "addresses": addresses})
+    payload = json.dumps({"options": asdict(options), "addresses": addresses, "parent": os.getpid()})
     children: list[subprocess.Popen[bytes]] = []
     env = dict(os.environ, PYCONNECT_FLOW_CLUSTER=payload)
     env.setdefault("RUST_BACKTRACE", "0")
-    try:
-        for i in range(loaded.processes):
-            children.append(subprocess.Popen([sys.executable, "-m", "pyconnect_flow.runtime.cluster_worker", str(i)],
-                                             env=env))
-        failed: int | None = None
-        while True:
-            codes = [c.poll() for c in children]
-            bad = [c for c in codes if c not in (None, 0)]
-            if bad:
-                failed = bad[0]
-                break
-            if all(c == 0 for c in codes):
-                return
-            time.sleep(0.1)
-        raise ConnectException(f"A worker process exited with status {failed}; all workers were stopped")
-    finally:
+
+    def forward(signum: int) -> None:
         for c in children:
             if c.poll() is None:
                 c.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for c in children:
-            try:
-                c.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                c.kill()
+
+    with stop_on_signals(forward) as stop:
+        try:
+            for i in range(loaded.processes):
+                children.append(subprocess.Popen(
+                    [sys.executable, "-m", "pyconnect_flow.runtime.cluster_worker", str(i)], env=env))
+            failed: int | None = None
+            while True:
+                codes = [c.poll() for c in children]
+                bad = [c for c in codes if c not in (None, 0)]
+                if bad:
+                    failed = bad[0]
+                    break
+                if all(c == 0 for c in codes):
+                    return stop.exit_status
+                time.sleep(0.1)
+            raise ConnectException(f"A worker process exited with status {failed}; all workers were stopped")
+        finally:
+            for c in children:
+                if c.poll() is None:
+                    c.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + _STOP_GRACE_S
+            for c in children:
+                try:
+                    c.wait(max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    c.kill()
 
 
 def cluster_worker_main(argv: Sequence[str]) -> int:
@@ -168,11 +182,19 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     process_id = int(argv[0])
     payload = json.loads(os.environ["PYCONNECT_FLOW_CLUSTER"])
     options = RunOptions(**payload["options"])
+    parent = int(payload["parent"])
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before this process asked to be told
+        return 1
+    watch_parent(parent)
     try:
-        loaded = load(options)
-        flow = build(loaded, options.stop_at_end, preflight=False)
-        cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
-                     recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
+        with stop_on_signals():
+            loaded = load(options)
+            flow = build(loaded, options.stop_at_end, preflight=False)
+            cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
+                         recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:  # noqa: BLE001 - reported, then non-zero exit
         print(f"pyconnect-flow worker {process_id}: {explain(exc)}", file=sys.stderr)
         return 1

@@ -10,7 +10,7 @@ import pytest
 from pyconnect_flow.connectors.base import EndOfInput
 from pyconnect_flow.connectors.file import FileReader, FileSource, FileSourceError
 from pyconnect_flow.data.schema import STRING_SCHEMA
-from pyconnect_flow.errors import ConnectorTaskError, ErrorPolicy, ErrorReporter
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 
 
 def read_all(reader: FileReader, limit: int = 1000) -> list:
@@ -94,19 +94,13 @@ def test_multibyte_utf8_is_decoded_and_positions_count_bytes(tmp_path: Path) -> 
     assert records[-1].source_offset["position"] == len("héllo\n日本\n".encode())
 
 
-def test_invalid_utf8_stops_with_file_and_byte_offset(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tolerance", ["none", "all"])
+def test_invalid_utf8_is_read_as_replacement_characters_as_kafka_connect_does(tmp_path: Path, tolerance: str) -> None:
     f = tmp_path / "bad.txt"
-    f.write_bytes(b"ok\nb\xffd\nfine\n")
-    with pytest.raises(ConnectorTaskError) as info:
-        read_all(reader(f))
-    message = str(info.value)
-    assert "bad.txt" in message and "byte offset 4" in message and "file-test" in message
-
-
-def test_invalid_utf8_is_skipped_with_tolerance_all(tmp_path: Path) -> None:
-    f = tmp_path / "bad.txt"
-    f.write_bytes(b"ok\nb\xffd\nfine\n")
-    assert [r.value for r in read_all(reader(f, tolerance="all"))] == ["ok", "fine"]
+    f.write_bytes(b"ok\nb\xffd\n\xed\xa0\x80\nfine\n")
+    records = read_all(reader(f, tolerance=tolerance))
+    assert [r.value for r in records] == ["ok", "b\ufffdd", "\ufffd\ufffd\ufffd", "fine"]  # no line vanishes
+    assert records[-1].source_offset["position"] == f.stat().st_size
 
 
 def test_missing_file_is_a_clear_error_at_stop_at_end(tmp_path: Path) -> None:

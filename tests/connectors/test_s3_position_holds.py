@@ -7,6 +7,7 @@ from typing import Any
 from pyconnect_flow.connectors.base import (
     BytewaxSink,
     BytewaxSource,
+    Deliveries,
     PositionHolds,
     RecordSink,
     RecordSource,
@@ -33,7 +34,7 @@ def test_cap_is_the_start_until_the_sink_flushes_then_its_durable_offset() -> No
 class _Reader(SourceReader):
     def __init__(self) -> None:
         self.next = 10
-        self.stored_at: Any = None
+        self.delivered_at: Any = None
 
     def read(self) -> list[Record]:
         records = [Record("t", None, {"n": i}, 0, i) for i in range(self.next, self.next + 5)]
@@ -43,8 +44,8 @@ class _Reader(SourceReader):
     def position(self) -> int:
         return self.next
 
-    def stored(self, position: Any) -> None:
-        self.stored_at = position
+    def delivered(self, position: Any) -> None:
+        self.delivered_at = position
 
 
 class _Source(RecordSource):
@@ -80,16 +81,19 @@ class _Sink(RecordSink):
         return self.writer
 
 
-def test_adapters_store_the_capped_position_and_tell_the_reader() -> None:
-    holds, reader, writer = PositionHolds(), _Reader(), _Writer()
-    source = BytewaxSource(_Source(reader), holds).build_part("s", "t-0", 10)
-    sink = BytewaxSink(_Sink(writer), lambda: ["t-0"], holds).build_part("k", "t-0", None)
+def test_adapters_store_the_capped_position_and_publish_it_once_durable() -> None:
+    holds, deliveries, reader, writer = PositionHolds(), Deliveries(), _Reader(), _Writer()
+    source = BytewaxSource(_Source(reader), holds, deliveries=deliveries).build_part("s", "t-0", 10)
+    sink = BytewaxSink(_Sink(writer), lambda: ["t-0"], holds, deliveries=deliveries).build_part("k", "t-0", None)
     batch = source.next_batch()
-    assert source.snapshot() == 10 and reader.stored_at == 10  # nothing durable yet: stay at the start
+    assert source.snapshot() == 10 and reader.delivered_at is None  # nothing durable yet: stay at the start
     sink.write_batch([records for _key, records in batch])
     sink.snapshot()  # the sink keeps offsets 10.. open
+    assert reader.delivered_at == 10
     source.next_batch()
     assert source.snapshot() == 10
     writer.open_from = 20  # the file rolled; everything below 20 is in S3
     sink.snapshot()
     assert source.snapshot() == 20 and reader.position() == 20
+    sink.snapshot()
+    assert reader.delivered_at == 20
