@@ -79,19 +79,21 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from pyconnect_flow.runtime.engine_output import engine_panics_filtered
     from pyconnect_flow.runtime.errors import explain
 
     # Rust backtraces of Bytewax's runtime say nothing to a connector user; errors are explained below.
     os.environ["RUST_BACKTRACE"] = os.environ.get("PYCONNECT_FLOW_RUST_BACKTRACE", "0")
     args = parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return int(args.func(args))
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear message
-        print(f"pyconnect-flow: {explain(exc)}", file=sys.stderr)
-        return 1
+    with engine_panics_filtered():
+        try:
+            return int(args.func(args))
+        except KeyboardInterrupt:
+            return 130
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one clear message
+            print(f"pyconnect-flow: {explain(exc)}", file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":

@@ -25,6 +25,18 @@ Encoder = Callable[[Record], Record]
 """Turns a record holding Connect data into one holding bytes (for failures before encoding)."""
 
 
+MAX_MESSAGE_BYTES = 1_000_000_000
+"""librdkafka's largest `message.max.bytes`: dead letter producers never refuse a record for its size."""
+
+
+def dead_letter_producer_config(conf: Mapping[str, Any]) -> dict[str, Any]:
+    """The producer settings for a dead letter queue: the connector's, without a client-side size limit.
+
+    A record the connector's producer refused as too large must still reach the DLQ with its original
+    bytes; whether it fits is the broker's (and the DLQ topic's `max.message.bytes`) to say."""
+    return {**conf, "message.max.bytes": MAX_MESSAGE_BYTES}
+
+
 def _b(text: object) -> bytes:
     return str(text).encode("utf-8")
 
@@ -83,7 +95,7 @@ class DeadLetterQueue:
 
     def __init__(self, producer_conf: Mapping[str, Any], policy: ErrorPolicy, connector: str,
                  encode: Encoder | None = None, create_topics: bool = True) -> None:
-        self.producer_conf = dict(producer_conf)
+        self.producer_conf = dead_letter_producer_config(producer_conf)
         self.policy = policy
         self.connector = connector
         self.encode = encode
@@ -95,9 +107,13 @@ class DeadLetterQueue:
         with self._lock:
             if self._writer is None:
                 from pyconnect_flow.connectors.kafka import KafkaSink
+                from pyconnect_flow.errors import ErrorReporter
 
+                # With the connector's policy, a dead letter the broker refuses is logged (tolerance all),
+                # as Kafka Connect's DeadLetterQueueReporter does, or stops the connector (none).
                 sink = KafkaSink(self.producer_conf, topic=self.policy.dlq_topic, keep_partition=False,
-                                 create_topics=self.create_topics, connector=self.connector)
+                                 create_topics=self.create_topics, connector=self.connector,
+                                 errors=ErrorReporter(self.connector, self.policy))
                 self._writer = sink.open("dead-letters", None)
             return self._writer
 

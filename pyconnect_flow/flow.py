@@ -37,7 +37,7 @@ from pyconnect_flow.connectors.base import (
     SinkWriter,
 )
 from pyconnect_flow.converters.base import Converter
-from pyconnect_flow.dead_letters import dead_letter_record
+from pyconnect_flow.dead_letters import dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.record import Record
 from pyconnect_flow.stages import Chunk, Decoder, Encoder, Transformer
@@ -341,7 +341,8 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
         transform = from_config(spec.raw)
     dlq_sink = None
     if policy.dlq_topic:
-        dlq_sink = KafkaSink(producer_conf, topic=policy.dlq_topic, keep_partition=False, create_topics=create,
+        dlq_sink = KafkaSink(dead_letter_producer_config(producer_conf), topic=policy.dlq_topic,
+                             keep_partition=False, create_topics=create,
                              connector=spec.name, errors=reporter, preflight_topics=[policy.dlq_topic])
     if preflight:
         source.preflight()
