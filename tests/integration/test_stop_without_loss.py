@@ -152,3 +152,54 @@ def test_a_record_the_producer_refuses_reaches_the_dead_letter_queue(kafka, tmp_
     headers = dict(dead[0].headers)
     assert headers["__connect.errors.stage"] == b"KAFKA_PRODUCE"
     assert headers["__connect.errors.connector.name"] == topic.encode()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["kill-9", "SIGTERM"])
+def test_worker_processes_never_outlive_their_parent(tansu_kafka, tmp_path: Path, unique_name: str,
+                                                     signum: int) -> None:
+    topic = unique_name
+    tansu_kafka.create_topic(topic, partitions=2)
+    files = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    for i, f in enumerate(files):
+        f.write_text(f"file {i}\n")
+    conn = write_properties(tmp_path / "c.properties", {
+        "name": topic, "connector.class": "FileStreamSource", "files": ",".join(map(str, files)),
+        "topic": topic, "tasks.max": "2"})
+    proc = start_cli(["standalone", str(worker_file(tmp_path, tansu_kafka.bootstrap_servers)), str(conn)])
+    try:
+        assert len(read_topic(tansu_kafka.bootstrap_servers, topic, expected=2, timeout=60)) == 2
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        proc.send_signal(signum)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 20
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(_alive, workers)), "a worker process outlived its parent"
+        if signum == signal.SIGTERM:
+            assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
