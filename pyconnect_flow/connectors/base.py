@@ -225,35 +225,40 @@ class Deliveries:
     data in that epoch (after their last write of it), and reads nothing of the next epoch before every
     output has finished the previous one. So when a sink partition has flushed, the position its source
     partition stored last is exactly the end of what the sink has made durable: that position, and no
-    other, is handed to `SourceReader.delivered`. Readers are closed only once their sink partition is done
-    too (a source partition that reaches its end closes before the last epoch is flushed).
+    other, is handed to `SourceReader.delivered`. Readers are closed only once their sink partition has
+    closed too (a source partition that reaches its end closes before the last epoch is flushed, and a sink
+    that holds records back commits them at close).
     """
 
     def __init__(self) -> None:
         self._readers: dict[str, SourceReader] = {}
-        self._stored: dict[str, Any] = {}
+        self._stored: dict[str, tuple[Any, Any]] = {}
+        self._covered: dict[str, Any] = {}
+        self._published: dict[str, Any] = {}
         self._source_done: set[str] = set()
         self._sink_done: set[str] = set()
 
     def opened(self, key: str, reader: SourceReader) -> None:
         self._readers[key] = reader
         self._stored.pop(key, None)
+        self._covered.pop(key, None)
+        self._published.pop(key, None)
         self._source_done.discard(key)
         self._sink_done.discard(key)
 
-    def stored(self, key: str, position: Any) -> None:
-        """The source partition `key` stored `position` in its snapshot."""
-        self._stored[key] = position
+    def stored(self, key: str, position: Any, read: Any = None) -> None:
+        """The source partition `key` stored `position` in its snapshot; `read` is how far it had read when
+        that is further (a sink holding records back capped the stored position)."""
+        self._stored[key] = (position, position if read is None else read)
 
     def flushed(self, key: str) -> None:
         """The sink partition `key` made everything it received durable."""
         reader = self._readers.get(key)
-        position = self._stored.get(key)
-        if reader is None or position is None:
+        stored = self._stored.get(key)
+        if reader is None or stored is None:
             return
-        reader.delivered(position)
-        if key in self._source_done:
-            self._close(key)
+        position, self._covered[key] = stored
+        self._publish(key, reader, position)
 
     def source_closed(self, key: str) -> None:
         if key in self._sink_done or key not in self._readers:
@@ -261,15 +266,28 @@ class Deliveries:
         else:
             self._source_done.add(key)
 
-    def sink_closed(self, key: str) -> None:
+    def sink_closed(self, key: str, everything_durable: bool = False) -> None:
+        """The sink partition `key` closed; `everything_durable`: its writer made all it received durable
+        (records it held back included), so the read position its last flush covered is delivered too."""
+        reader = self._readers.get(key)
+        covered = self._covered.get(key)
+        if everything_durable and reader is not None:
+            self._publish(key, reader, covered)
         if key in self._source_done:
             self._close(key)
         else:
             self._sink_done.add(key)
 
+    def _publish(self, key: str, reader: SourceReader, position: Any) -> None:
+        if position is not None and self._published.get(key) != position:
+            self._published[key] = position
+            reader.delivered(position)
+
     def _close(self, key: str) -> None:
         reader = self._readers.pop(key, None)
         self._stored.pop(key, None)
+        self._covered.pop(key, None)
+        self._published.pop(key, None)
         self._source_done.discard(key)
         self._sink_done.discard(key)
         if reader is not None:
@@ -338,11 +356,10 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         return self._reader.wake_at()
 
     def snapshot(self) -> Any:
-        position = self._reader.position()
-        if self._holds is not None:
-            position = self._holds.cap(self._key, position)
+        read = self._reader.position()
+        position = read if self._holds is None else self._holds.cap(self._key, read)
         if self._deliveries is not None:
-            self._deliveries.stored(self._key, position)
+            self._deliveries.stored(self._key, position, read)
         return position
 
     def close(self) -> None:
@@ -441,21 +458,26 @@ class _SinkPartition(StatefulSinkPartition[list[Record], Any]):
         # partition; an exception raised there aborts the process (a panic inside a panic) and hides
         # the first error, so close() only tries a last flush and never raises. Positions are published
         # only by `snapshot`: records written after the last one belong to an epoch not yet stored.
+        # A writer that holds records back (S3's open files) commits them at close; when that and the flush
+        # succeed, the read position the last flush covered is delivered too.
         writers = [w for w in (self._writer, self._dead_letter_writer) if w is not None]
-        if not self._failed:
+        clean = not self._failed
+        if clean:
             for writer in writers:
                 try:
                     writer.flush()
                 except Exception as exc:  # noqa: BLE001 - see above
+                    clean = False
                     log.debug("flush at close failed: %s", exc)
         for writer in writers:
             try:
                 writer.close()
             except Exception as exc:  # noqa: BLE001 - see above
+                clean = False
                 log.debug("close failed: %s", exc)
         if self._deliveries is not None:
             try:
-                self._deliveries.sink_closed(self._key)
+                self._deliveries.sink_closed(self._key, everything_durable=clean)
             except Exception as exc:  # noqa: BLE001 - see above
                 log.debug("closing the source reader failed: %s", exc)
 

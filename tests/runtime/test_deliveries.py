@@ -116,6 +116,8 @@ def test_a_source_that_ended_stays_open_until_its_last_epoch_is_flushed() -> Non
     source.close()  # Bytewax drops a partition at its end, before the sink's last snapshot
     assert not reader.closed
     sink.snapshot()
+    assert reader.delivered_at == [3] and not reader.closed
+    sink.close()
     assert reader.delivered_at == [3] and reader.closed
 
 
@@ -128,3 +130,34 @@ def test_dead_letters_are_flushed_with_the_sink_before_the_position_is_published
     sink.snapshot()
     assert [r.value for r in dlq.durable] == [b"v"] and len(writer.durable) == 1
     assert reader.delivered_at == [3]
+
+
+class _Holding(_Writer):
+    close_fails = False
+
+    def durable_position(self) -> int | None:
+        return 0  # holds everything in open files until close
+
+    def close(self) -> None:
+        if self.close_fails:
+            raise RuntimeError("cannot commit the open files")
+
+
+@pytest.mark.parametrize("close_fails", [False, True])
+def test_a_clean_close_delivers_what_a_holding_sink_committed_at_close_a_failed_one_does_not(
+        close_fails: bool) -> None:
+    from pyconnect_flow.connectors.base import PositionHolds
+
+    deliveries, holds, reader = Deliveries(), PositionHolds(), _Reader()
+    source = BytewaxSource(_Source(reader), holds, deliveries=deliveries).build_part("s", "t-0", 0)
+    writer = _Holding()
+    writer.close_fails = close_fails
+    sink = BytewaxSink(_Sink(writer), lambda: ["t-0"], holds, deliveries=deliveries).build_part(
+        "k", "t-0", None)
+    sink.write_batch([b for _k, b in source.next_batch()])
+    assert source.snapshot() == 0  # capped: the sink holds offsets 0..2
+    sink.snapshot()
+    source.next_batch()  # read, never written: a clean close must not deliver it
+    source.close()
+    sink.close()
+    assert reader.delivered_at == ([0] if close_fails else [0, 3]) and reader.closed
