@@ -57,7 +57,7 @@ def test_sink_topics_rules_match_kafka_connect() -> None:
 def test_unknown_connector_class_is_one_of_the_issues() -> None:
     issues = issues_of({"name": "x", "connector.class": "com.example.Nope", "tasks.max": "0"})
     assert "unknown connector class 'com.example.Nope'" in issues["connector.class"]
-    assert "FileStreamSourceConnector" in issues["connector.class"]
+    assert "one of FileStreamSource, FileStreamSink," in issues["connector.class"]
     assert "tasks.max" in issues
 
 
@@ -101,3 +101,31 @@ def test_unknown_converter_class_is_reported_with_the_available_ones() -> None:
     assert "value.converter" in " ".join(issues)
     message = " ".join(issues.values())
     assert "org.example.NoSuchConverter" in message and "JsonConverter" in message
+
+
+@pytest.mark.parametrize(("line", "problem"), [("connector.class=", "must not be empty"),
+                                               ("connector.class=  \t", "must not be empty"),
+                                               ("", "missing required key")])
+def test_empty_or_missing_connector_class_says_what_is_allowed(tmp_path: Path, line: str, problem: str) -> None:
+    (tmp_path / "w.properties").write_text("bootstrap.servers=127.0.0.1:1\n")
+    (tmp_path / "c.properties").write_text(f"name=x\n{line}\nfile=a.txt\ntopic=t\n")
+    done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "validate", str(tmp_path / "w.properties"),
+                           str(tmp_path / "c.properties")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "AssertionError" not in done.stderr
+    assert done.stderr.splitlines() == [
+        "pyconnect-flow: Invalid configuration for connector 'x' (1 problem):",
+        f"  - connector.class: {problem}; name the connector to run: one of FileStreamSource, FileStreamSink, "
+        "KafkaSink, JdbcSink, JdbcSource, ElasticsearchSink, S3Sink (or their Kafka Connect class names, which "
+        "`pyconnect-flow connectors` lists), or package.module:Class for your own"]
+
+
+def test_blank_connector_class_in_json_is_reported_with_the_other_issues() -> None:
+    issues = issues_of({"name": "x", "connector.class": " \t ", "tasks.max": "0"})
+    assert issues["connector.class"].startswith("must not be empty; name the connector to run: one of ")
+    assert "tasks.max" in issues
+
+
+def test_unknown_connector_class_suggests_the_closest_name() -> None:
+    issues = issues_of({"name": "x", "connector.class": "FileSource"})
+    assert issues["connector.class"].startswith("unknown connector class 'FileSource' (did you mean "
+                                                "'FileStreamSource'?); name the connector to run: one of ")
