@@ -50,6 +50,17 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main([] if args.file is None else ["--file", args.file])
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
     p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"))
@@ -60,8 +71,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("connectors", nargs="+", help="connector configs (.properties or REST API JSON)")
     s.add_argument("--stop-at-end", action="store_true", help="exit 0 once all existing input has been delivered")
     s.add_argument("--recovery-dir", help="recovery store directory (default: offset.storage.file.filename)")
-    s.add_argument("--processes", type=int, help="number of Bytewax processes (default: the largest tasks.max)")
-    s.add_argument("--epoch-interval-ms", type=int, help="epoch length (default: offset.flush.interval.ms)")
+    s.add_argument("--processes", type=_at_least_one,
+                   help="number of Bytewax processes, at least 1 (default: the largest tasks.max)")
+    s.add_argument("--epoch-interval-ms", type=_at_least_one,
+                   help="epoch length, at least 1 (default: offset.flush.interval.ms)")
     s.set_defaults(func=_standalone)
 
     v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")

@@ -52,6 +52,10 @@ def load(options: RunOptions) -> Loaded:
     from pyconnect_flow.config.definition import ConfigException, ConfigIssue
     from pyconnect_flow.runtime.spec import check_connector, validate_worker
 
+    for option, value in (("processes", options.processes), ("epoch_interval_ms", options.epoch_interval_ms)):
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise ConnectException(f"{option} ({flag}) must be at least 1, not {value}")
     worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
     worker, worker_values = validate_worker(worker_raw)
     specs = []
