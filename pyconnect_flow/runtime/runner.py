@@ -50,20 +50,22 @@ def load(options: RunOptions) -> Loaded:
     """Parse and validate the worker file and every connector file (ConfigException lists every bad key)."""
     from pyconnect_flow.config import load_connector_config, load_worker_config
     from pyconnect_flow.config.definition import ConfigException, ConfigIssue
-    from pyconnect_flow.runtime.spec import check_connector, validate_worker
+    from pyconnect_flow.runtime.spec import check_connector, validate_worker, worker_file_issues
 
     for option, value in (("processes", options.processes), ("epoch_interval_ms", options.epoch_interval_ms)):
         if value is not None and value < 1:
             flag = "--" + option.replace("_", "-")
             raise ConnectException(f"{option} ({flag}) must be at least 1, not {value}")
     worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
-    worker, worker_values = validate_worker(worker_raw)
+    worker, worker_values = validate_worker(worker_raw, options.worker_file)
     specs = []
     problems: list[ConfigException] = []
     names: dict[str, str] = {}
+    uses_kafka = False
     for path in options.connector_files:
         raw = load_connector_config(path)
         spec, issues = check_connector(raw, worker)
+        uses_kafka = uses_kafka or spec is None or spec.connector.USES_KAFKA  # an invalid one: assume it does
         name = str(raw.get("name") or path)
         if name in names:
             issues = [*issues, ConfigIssue("name", f"duplicate connector name (also in {names[name]})")]
@@ -72,6 +74,9 @@ def load(options: RunOptions) -> Loaded:
             problems.append(ConfigException(name, issues))
         else:
             specs.append(spec)
+    worker_issues = worker_file_issues(worker, uses_kafka)
+    if worker_issues:
+        problems.insert(0, ConfigException(options.worker_file, worker_issues, what="worker"))
     if problems:
         if len(problems) == 1:
             raise problems[0]

@@ -112,16 +112,33 @@ def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
 
 
-def validate_worker(raw: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Resolved worker keys and typed values of the keys we use; ConfigException on bad ones."""
+def validate_worker(raw: Mapping[str, str], name: str = "worker") -> tuple[dict[str, str], dict[str, Any]]:
+    """Resolved worker keys and typed values of the keys we use; ConfigException (naming `name`) on bad ones."""
     from pyconnect_flow.config.providers import resolve_config
 
     resolved = resolve_config(raw, raw)
     values, issues = WORKER_CONFIG.check(resolved, ignore_unknown=True)
     issues = list(resolved.issues) + issues
     if issues:
-        raise ConfigException("worker", issues, what="worker")
+        raise ConfigException(name, issues, what="worker")
     return dict(resolved), values
+
+
+def worker_file_issues(worker: Mapping[str, str], uses_kafka: bool) -> list[ConfigIssue]:
+    """What a worker *file* must say beyond `validate_worker`: where Kafka is, when a connector uses it.
+
+    Kafka Connect's worker defaults `bootstrap.servers` to localhost:9092; a worker file read by
+    `pyconnect-flow` must set it, so a wrong or garbled file (every line of which is a key with an
+    empty value to a `.properties` reader) is refused instead of silently talking to localhost.
+    Configs built in code (`connector_flow`) keep the default.
+    """
+    value = worker.get("bootstrap.servers")
+    if not uses_kafka or (value is not None and java_trim(value)):
+        return []
+    problem = "missing required key" if value is None else "must not be empty"
+    return [ConfigIssue("bootstrap.servers", f"{problem}; the connectors read from or write to Kafka: give its "
+                                             "brokers as host:port[,host:port...] (a worker file must set it, "
+                                             "localhost:9092 is not assumed)")]
 
 
 def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[ConnectorSpec | None, list[ConfigIssue]]:
