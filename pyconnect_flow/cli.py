@@ -13,16 +13,44 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyconnect_flow.runtime.runner import RunOptions
 
 
 def _standalone(args: argparse.Namespace) -> int:
     from pyconnect_flow.runtime.runner import RunOptions, run_connectors
 
-    run_connectors(RunOptions(
+    options = RunOptions(
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
-    ))
+    )
+    try:
+        run_connectors(options)
+    except Exception as exc:
+        _raise_located_store_failure(options, exc)
+        raise
     return 0
+
+
+def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
+    """When `exc` is the recovery store failing mid-run, raise it again as a RecoveryStoreError naming the store."""
+    from pyconnect_flow.runtime.errors import root_cause
+    from pyconnect_flow.runtime.recovery import RecoveryStoreError, store_failure
+    from pyconnect_flow.runtime.runner import load
+
+    problem = store_failure(root_cause(exc))
+    if problem is None:
+        return
+    try:
+        loaded = load(options)  # checks the store again: a damage it can see now is described precisely
+    except RecoveryStoreError as located:
+        raise located from exc
+    except Exception:  # noqa: BLE001 - the configs changed meanwhile: explain() reports the store unnamed
+        return
+    if loaded.recovery_dir is not None:
+        raise RecoveryStoreError(loaded.recovery_dir, loaded.recovery_setting, problem) from exc
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -44,10 +44,16 @@ class Loaded:
     recovery_dir: Path | None
     epoch: dt.timedelta
     processes: int
+    recovery_setting: str = "offset.storage.file.filename"
+    """What named `recovery_dir`: the worker key, or `--recovery-dir`."""
 
 
-def load(options: RunOptions) -> Loaded:
-    """Parse and validate the worker file and every connector file (ConfigException lists every bad key)."""
+def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
+    """Parse and validate the worker file and every connector file (ConfigException lists every bad key).
+
+    With `check_store`, an existing recovery store is opened and checked too (`RecoveryStoreError`);
+    the processes of a cluster run skip that, as their parent checked it and the others may be writing.
+    """
     from pyconnect_flow.config import load_connector_config, load_worker_config
     from pyconnect_flow.config.definition import ConfigException, ConfigIssue
     from pyconnect_flow.runtime.spec import check_connector, validate_worker, worker_file_issues
@@ -82,9 +88,15 @@ def load(options: RunOptions) -> Loaded:
             raise problems[0]
         raise ConnectException("\n".join(str(p) for p in problems))
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
+    setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
+    if recovery and check_store:
+        from pyconnect_flow.runtime.recovery import check_recovery_store
+
+        check_recovery_store(recovery, setting)
     epoch_ms = options.epoch_interval_ms or worker_values["offset.flush.interval.ms"]
     processes = options.processes or max([s.config["tasks.max"] for s in specs] or [1])
-    return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes)
+    return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes,
+                  setting)
 
 
 def build(loaded: Loaded, stop_at_end: bool, preflight: bool) -> Any:
@@ -178,7 +190,7 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     payload = json.loads(os.environ["PYCONNECT_FLOW_CLUSTER"])
     options = RunOptions(**payload["options"])
     try:
-        loaded = load(options)
+        loaded = load(options, check_store=False)
         flow = build(loaded, options.stop_at_end, preflight=False)
         cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
                      recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
