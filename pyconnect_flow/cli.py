@@ -13,15 +13,43 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pyconnect_flow.runtime.runner import RunOptions
 
 
 def _standalone(args: argparse.Namespace) -> int:
     from pyconnect_flow.runtime.runner import RunOptions, run_connectors
 
-    return run_connectors(RunOptions(
+    options = RunOptions(
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
-    ))
+    )
+    try:
+        return run_connectors(options)
+    except Exception as exc:
+        _raise_located_store_failure(options, exc)
+        raise
+
+
+def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
+    """When `exc` is the recovery store failing mid-run, raise it again as a RecoveryStoreError naming the store."""
+    from pyconnect_flow.runtime.errors import root_cause
+    from pyconnect_flow.runtime.recovery import RecoveryStoreError, store_failure
+    from pyconnect_flow.runtime.runner import load
+
+    problem = store_failure(root_cause(exc))
+    if problem is None:
+        return
+    try:
+        loaded = load(options)  # checks the store again: a damage it can see now is described precisely
+    except RecoveryStoreError as located:
+        raise located from exc
+    except Exception:  # noqa: BLE001 - the configs changed meanwhile: explain() reports the store unnamed
+        return
+    if loaded.recovery_dir is not None:
+        raise RecoveryStoreError(loaded.recovery_dir, loaded.recovery_setting, problem) from exc
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -49,6 +77,17 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main([] if args.file is None else ["--file", args.file])
 
 
+def _at_least_one(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
     p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"))
@@ -59,8 +98,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("connectors", nargs="+", help="connector configs (.properties or REST API JSON)")
     s.add_argument("--stop-at-end", action="store_true", help="exit 0 once all existing input has been delivered")
     s.add_argument("--recovery-dir", help="recovery store directory (default: offset.storage.file.filename)")
-    s.add_argument("--processes", type=int, help="number of Bytewax processes (default: the largest tasks.max)")
-    s.add_argument("--epoch-interval-ms", type=int, help="epoch length (default: offset.flush.interval.ms)")
+    s.add_argument("--processes", type=_at_least_one,
+                   help="number of Bytewax processes, at least 1 (default: the largest tasks.max)")
+    s.add_argument("--epoch-interval-ms", type=_at_least_one,
+                   help="epoch length, at least 1 (default: offset.flush.interval.ms)")
     s.set_defaults(func=_standalone)
 
     v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")

@@ -17,12 +17,19 @@ ISO-8859-1, but people write these files as UTF-8 (and Java 9+ reads resource bu
 UTF-8). `load_properties` decodes UTF-8 and falls back to ISO-8859-1 only when the bytes are
 not valid UTF-8, which reads both kinds of file as their author meant. A UTF-8 byte order
 mark is dropped (Java would make it part of the first key).
+
+Size: a config file is read up to `MAX_CONFIG_BYTES` (1 MiB) and refused beyond, so a wrong path
+such as `/dev/zero` or a FIFO fails with a message naming the file instead of filling memory or
+waiting forever (Java would read on without bound).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import select
+import stat
+import time
 from collections.abc import Iterator
 
 from pyconnect_flow.data.exceptions import ConnectException
@@ -32,6 +39,12 @@ _EOL = "\r\n"
 _ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 _HEX = frozenset("0123456789abcdefABCDEF")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+MAX_CONFIG_BYTES = 1 << 20
+"""Largest config file (worker, connector, `${file:…}` properties) and config provider value, in bytes: 1 MiB."""
+
+DEVICE_READ_SECONDS = 10.0
+"""How long a config path that is not a regular file (a FIFO, `/dev/stdin`) may take to deliver its content."""
 
 
 class PropertiesSyntaxError(ValueError):
@@ -86,13 +99,66 @@ def load_properties(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def read_config_text(path: str | os.PathLike[str], what: str) -> str:
-    """The decoded text of a config file (see `decode_properties`); ConfigFileError naming it when unreadable."""
+    """The decoded text of a config file (see `decode_properties`); ConfigFileError naming it when unreadable
+    or larger than `MAX_CONFIG_BYTES`."""
+    return decode_properties(read_config_bytes(path, what))
+
+
+def read_config_bytes(path: str | os.PathLike[str], what: str, limit: int = MAX_CONFIG_BYTES) -> bytes:
+    """The bytes of the config file at `path`, at most `limit`; ConfigFileError naming it otherwise.
+
+    At most `limit + 1` bytes are ever read. A path that is not a regular file (a FIFO, a device,
+    `/dev/stdin`) is opened without blocking and must deliver its content within
+    `DEVICE_READ_SECONDS`, so neither `/dev/zero` nor a FIFO nobody writes to can hang the run.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        fd = os.open(path, flags)
     except OSError as exc:
         raise ConfigFileError(path, f"cannot read {what} file: {exc.strerror or exc}") from None
-    return decode_properties(data)
+    try:
+        regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        deadline = None if regular or not hasattr(os, "O_NONBLOCK") else time.monotonic() + DEVICE_READ_SECONDS
+        data = _read_at_most(fd, limit + 1, deadline)
+    except TimeoutError:
+        raise ConfigFileError(path, f"cannot read {what} file: no end of data within {DEVICE_READ_SECONDS:g} s "
+                                    "(a FIFO or device that nothing writes to?)") from None
+    except OSError as exc:
+        raise ConfigFileError(path, f"cannot read {what} file: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise ConfigFileError(path, f"{what} file is larger than {size_text(limit)}, the limit for config files "
+                                    "(is it the right file?)")
+    return data
+
+
+def size_text(n: int) -> str:
+    """`n` bytes as people write it: "1 MiB", "512 KiB", "100 bytes"."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size and n % size == 0:
+            return f"{n // size} {unit}"
+    return f"{n} bytes"
+
+
+def _read_at_most(fd: int, n: int, deadline: float | None) -> bytes:
+    """Up to `n` bytes of `fd` (fewer at end of file); with a deadline, `fd` is non-blocking and waited on."""
+    chunks: list[bytes] = []
+    remaining = n
+    while remaining > 0:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        try:
+            chunk = os.read(fd, min(remaining, 1 << 16))
+        except BlockingIOError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def parse_properties_file_text(path: str | os.PathLike[str], text: str) -> dict[str, str]:

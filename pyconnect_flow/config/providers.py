@@ -21,7 +21,9 @@ Only Kafka's three provider classes can run here; a reference to another class, 
 undeclared provider, to a variable, file or key that does not exist, is a `ConfigIssue`
 on the key holding it (every one is reported, and the reference is left as written).
 Kafka would leave such a reference unresolved silently; failing loudly is kinder. Resolved
-values are not scanned again, and messages never contain a resolved value.
+values are not scanned again, and messages never contain a resolved value. Files are read, and
+values kept, up to `MAX_CONFIG_BYTES` (1 MiB): beyond it the reference is an issue too, so
+`${file:/dev/zero:k}` fails at once naming the key and the file.
 
 `ResolvedConfig.display()` is the config safe to print: provider values shown as their
 `${…}` reference, and secret keys (`is_secret_key`'s name rule, plus any the caller names)
@@ -36,7 +38,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from pyconnect_flow.config.definition import HIDDEN, ConfigException, ConfigIssue
-from pyconnect_flow.config.properties import ConfigFileError, load_properties
+from pyconnect_flow.config.properties import (
+    MAX_CONFIG_BYTES,
+    ConfigFileError,
+    load_properties,
+    read_config_bytes,
+    size_text,
+)
 
 REFERENCE = re.compile(r"\$\{([^}]*?):(?:([^}]*?):)?([^}]*?)\}")
 """A reference, exactly Kafka's `ConfigTransformer.DEFAULT_PATTERN`: groups provider, path (or None), key."""
@@ -108,6 +116,9 @@ class EnvVarConfigProvider(ConfigProvider):
         value = self._environ.get(key)
         if value is None:
             raise ProviderError(f"environment variable {key} is not set")
+        if _too_large(value):
+            raise ProviderError(f"environment variable {key} is larger than {size_text(MAX_CONFIG_BYTES)}, "
+                                "the limit for config values")
         return value
 
 
@@ -181,9 +192,9 @@ class DirectoryConfigProvider(_PathProvider):
         if not file.is_file():
             raise ProviderError(f"no file {key} in directory {path}")
         try:
-            return file.read_bytes().decode("utf-8", errors="replace")
-        except OSError as exc:
-            raise ProviderError(f"cannot read file {key} in directory {path}: {exc.strerror or exc}") from None
+            return read_config_bytes(file, "secret").decode("utf-8", errors="replace")
+        except ConfigFileError as exc:
+            raise ProviderError(str(exc)) from None
 
 
 PROVIDER_CLASSES: dict[str, type[ConfigProvider]] = {
@@ -285,6 +296,7 @@ def _resolve_value(key: str, value: str, providers: _Providers, issues: list[Con
     parts: list[str] = []
     resolved_any = False
     end = 0
+    size = 0
     for match in REFERENCE.finditer(value):
         parts.append(value[end:match.start()])
         end = match.end()
@@ -295,8 +307,22 @@ def _resolve_value(key: str, value: str, providers: _Providers, issues: list[Con
         except ProviderError as exc:
             issues.append(ConfigIssue(key, f"cannot resolve {match.group(0)}: {exc}"))
             parts.append(match.group(0))
-    parts.append(value[end:])
-    return "".join(parts), resolved_any
+        size += len(parts[-2]) + len(parts[-1])
+        if size > MAX_CONFIG_BYTES:  # stop early: many references to one large value
+            break
+    else:
+        parts.append(value[end:])
+        result = "".join(parts)
+        if not _too_large(result):
+            return result, resolved_any
+    issues.append(ConfigIssue(key, f"the value with its references resolved is larger than "
+                                   f"{size_text(MAX_CONFIG_BYTES)}, the limit for config values"))
+    return value, False
+
+
+def _too_large(value: str) -> bool:
+    """True when `value`, as UTF-8, is larger than `MAX_CONFIG_BYTES`."""
+    return len(value) > MAX_CONFIG_BYTES or len(value.encode("utf-8", "surrogatepass")) > MAX_CONFIG_BYTES
 
 
 def _only_references(text: str) -> bool:

@@ -73,6 +73,10 @@ class Connector:
     ALLOWED_PREFIXES: ClassVar[tuple[str, ...]] = ()
     """Key prefixes passed through unchecked (e.g. client settings)."""
 
+    USES_KAFKA: ClassVar[bool] = True
+    """Whether the connector reads from or writes to the worker's Kafka cluster (every built-in one does: a
+    source produces to it, a sink consumes from it). A worker file must then set `bootstrap.servers`."""
+
     def __init__(self, ctx: ConnectorContext) -> None:
         self.ctx = ctx
 

@@ -52,6 +52,13 @@ def available_names() -> list[str]:
     return sorted(n for cls in builtin_connectors() for n in cls.CLASS_NAMES)
 
 
+def connector_class_hint() -> str:
+    """What `connector.class` may be, for messages: the built-in connectors' short names, or an own class."""
+    short = [min(cls.short_names()[:2], key=len) for cls in builtin_connectors()]
+    return (f"name the connector to run: one of {', '.join(short)} (or their Kafka Connect class names, "
+            "which `pyconnect-flow connectors` lists), or package.module:Class for your own")
+
+
 def connector_class(name: str) -> type[Connector]:
     """The connector class for a `connector.class` value: a Kafka Connect name, an alias or `pkg.mod:Class`."""
     name = name.strip()
@@ -68,6 +75,5 @@ def connector_class(name: str) -> type[Connector]:
             raise UnknownConnectorClass(f"{name!r} is not a pyconnect_flow Connector subclass")
         return cls
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise UnknownConnectorClass(
-        f"unknown connector class {name!r}{hint} Available: {', '.join(available_names())}")
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    raise UnknownConnectorClass(f"unknown connector class {name!r}{hint}; {connector_class_hint()}")

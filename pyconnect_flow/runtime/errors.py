@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pyconnect_flow.data.exceptions import ConnectException
 
 
@@ -19,9 +21,20 @@ def root_cause(exc: BaseException) -> BaseException:
     return last
 
 
-def explain(exc: BaseException) -> str:
-    """One readable message for an exception raised while running a flow."""
+def explain(exc: BaseException, store: tuple[str | Path, str] | None = None) -> str:
+    """One readable message for an exception raised while running a flow.
+
+    A failure of the Bytewax recovery store (a Rust panic on a SQLite error) becomes a
+    `RecoveryStoreError` message: the store's path and setting when `store` gives them, and how
+    to start again.
+    """
+    from pyconnect_flow.runtime.recovery import RecoveryStoreError, store_failure
+
     cause = root_cause(exc)
     if isinstance(cause, ConnectException):
         return str(cause)
+    problem = store_failure(cause)
+    if problem is not None:
+        path, setting = store if store is not None else (None, None)
+        return str(RecoveryStoreError(path, setting, problem))
     return f"{type(cause).__name__}: {cause}"

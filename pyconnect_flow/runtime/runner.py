@@ -45,22 +45,34 @@ class Loaded:
     recovery_dir: Path | None
     epoch: dt.timedelta
     processes: int
+    recovery_setting: str = "offset.storage.file.filename"
+    """What named `recovery_dir`: the worker key, or `--recovery-dir`."""
 
 
-def load(options: RunOptions) -> Loaded:
-    """Parse and validate the worker file and every connector file (ConfigException lists every bad key)."""
+def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
+    """Parse and validate the worker file and every connector file (ConfigException lists every bad key).
+
+    With `check_store`, an existing recovery store is opened and checked too (`RecoveryStoreError`);
+    the processes of a cluster run skip that, as their parent checked it and the others may be writing.
+    """
     from pyconnect_flow.config import load_connector_config, load_worker_config
     from pyconnect_flow.config.definition import ConfigException, ConfigIssue
-    from pyconnect_flow.runtime.spec import check_connector, validate_worker
+    from pyconnect_flow.runtime.spec import check_connector, validate_worker, worker_file_issues
 
+    for option, value in (("processes", options.processes), ("epoch_interval_ms", options.epoch_interval_ms)):
+        if value is not None and value < 1:
+            flag = "--" + option.replace("_", "-")
+            raise ConnectException(f"{option} ({flag}) must be at least 1, not {value}")
     worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
-    worker, worker_values = validate_worker(worker_raw)
+    worker, worker_values = validate_worker(worker_raw, options.worker_file)
     specs = []
     problems: list[ConfigException] = []
     names: dict[str, str] = {}
+    uses_kafka = False
     for path in options.connector_files:
         raw = load_connector_config(path)
         spec, issues = check_connector(raw, worker)
+        uses_kafka = uses_kafka or spec is None or spec.connector.USES_KAFKA  # an invalid one: assume it does
         name = str(raw.get("name") or path)
         if name in names:
             issues = [*issues, ConfigIssue("name", f"duplicate connector name (also in {names[name]})")]
@@ -69,14 +81,23 @@ def load(options: RunOptions) -> Loaded:
             problems.append(ConfigException(name, issues))
         else:
             specs.append(spec)
+    worker_issues = worker_file_issues(worker, uses_kafka)
+    if worker_issues:
+        problems.insert(0, ConfigException(options.worker_file, worker_issues, what="worker"))
     if problems:
         if len(problems) == 1:
             raise problems[0]
         raise ConnectException("\n".join(str(p) for p in problems))
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
+    setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
+    if recovery and check_store:
+        from pyconnect_flow.runtime.recovery import check_recovery_store
+
+        check_recovery_store(recovery, setting)
     epoch_ms = options.epoch_interval_ms or worker_values["offset.flush.interval.ms"]
     processes = options.processes or max([s.config["tasks.max"] for s in specs] or [1])
-    return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes)
+    return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes,
+                  setting)
 
 
 def build(loaded: Loaded, stop_at_end: bool, preflight: bool) -> Any:
@@ -189,7 +210,7 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     watch_parent(parent)
     try:
         with stop_on_signals():
-            loaded = load(options)
+            loaded = load(options, check_store=False)
             flow = build(loaded, options.stop_at_end, preflight=False)
             cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
                          recovery_config=_recovery_config(loaded), worker_count_per_proc=1)

@@ -21,12 +21,13 @@ from pyconnect_flow.config.definition import (
     ConfigType,
     ParsedConfig,
     at_least,
+    java_trim,
     non_empty_string_without_control_chars,
     one_of,
     valid_regex,
 )
 from pyconnect_flow.connectors.connector import Connector
-from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class
+from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class, connector_class_hint
 from pyconnect_flow.errors import ERRORS_CONFIG
 
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
@@ -34,7 +35,8 @@ JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 COMMON_CONFIG = ConfigDef([
     ConfigKey("name", ConfigType.STRING, doc="Globally unique name to use for this connector.",
               validator=non_empty_string_without_control_chars),
-    ConfigKey("connector.class", ConfigType.STRING, doc="Name or alias of the connector class."),
+    ConfigKey("connector.class", ConfigType.STRING,
+              doc="The connector to run: a Kafka Connect class name or alias (see `pyconnect-flow connectors`)."),
     ConfigKey("tasks.max", ConfigType.INT, 1, "Maximum number of tasks (Bytewax processes) for this connector.",
               validator=at_least(1)),
     ConfigKey("tasks.max.enforce", ConfigType.BOOLEAN, True, "(Deprecated) Fail when more tasks than tasks.max."),
@@ -110,16 +112,33 @@ def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
 
 
-def validate_worker(raw: Mapping[str, str]) -> tuple[dict[str, str], dict[str, Any]]:
-    """Resolved worker keys and typed values of the keys we use; ConfigException on bad ones."""
+def validate_worker(raw: Mapping[str, str], name: str = "worker") -> tuple[dict[str, str], dict[str, Any]]:
+    """Resolved worker keys and typed values of the keys we use; ConfigException (naming `name`) on bad ones."""
     from pyconnect_flow.config.providers import resolve_config
 
     resolved = resolve_config(raw, raw)
     values, issues = WORKER_CONFIG.check(resolved, ignore_unknown=True)
     issues = list(resolved.issues) + issues
     if issues:
-        raise ConfigException("worker", issues, what="worker")
+        raise ConfigException(name, issues, what="worker")
     return dict(resolved), values
+
+
+def worker_file_issues(worker: Mapping[str, str], uses_kafka: bool) -> list[ConfigIssue]:
+    """What a worker *file* must say beyond `validate_worker`: where Kafka is, when a connector uses it.
+
+    Kafka Connect's worker defaults `bootstrap.servers` to localhost:9092; a worker file read by
+    `pyconnect-flow` must set it, so a wrong or garbled file (every line of which is a key with an
+    empty value to a `.properties` reader) is refused instead of silently talking to localhost.
+    Configs built in code (`connector_flow`) keep the default.
+    """
+    value = worker.get("bootstrap.servers")
+    if not uses_kafka or (value is not None and java_trim(value)):
+        return []
+    problem = "missing required key" if value is None else "must not be empty"
+    return [ConfigIssue("bootstrap.servers", f"{problem}; the connectors read from or write to Kafka: give its "
+                                             "brokers as host:port[,host:port...] (a worker file must set it, "
+                                             "localhost:9092 is not assumed)")]
 
 
 def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[ConnectorSpec | None, list[ConfigIssue]]:
@@ -129,13 +148,9 @@ def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[
     resolved = resolve_config(raw, worker)
     config = dict(resolved)
     issues: list[ConfigIssue] = list(resolved.issues)
-    cls: type[Connector] | None = None
-    class_name = config.get("connector.class")
-    if class_name:
-        try:
-            cls = connector_class(class_name)
-        except UnknownConnectorClass as exc:
-            issues.append(ConfigIssue("connector.class", str(exc)))
+    cls, class_issue = _find_connector(config)
+    if class_issue is not None:
+        issues.append(class_issue)
     definition = COMMON_CONFIG
     prefixes = PASS_THROUGH_PREFIXES
     if cls is not None:
@@ -143,7 +158,7 @@ def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[
         definition = COMMON_CONFIG.merged(side, cls.CONFIG)
         prefixes = prefixes + cls.ALLOWED_PREFIXES + (SOURCE_PREFIXES if cls.KIND == "source" else ())
     values, own_issues = definition.check(config, allowed_prefixes=prefixes, ignore_unknown=cls is None)
-    issues += own_issues
+    issues += [i for i in own_issues if i.key != "connector.class"]  # reported by _find_connector
     if cls is not None and not own_issues:
         issues += cls.validate_values(values, config)
     if cls is not None and cls.KIND == "sink":
@@ -151,12 +166,24 @@ def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[
     issues += _check_converters(config, worker)
     issues += _check_transforms(config)
     name = str(config.get("name") or "")
-    if issues:
+    if issues or cls is None:
         return None, issues
-    assert cls is not None
     parsed = ParsedConfig(values, config, definition)
     display = resolved.display(secret_keys=[k.name for k in definition if k.is_secret])
     return ConnectorSpec(name, cls, parsed, config, dict(worker), display), []
+
+
+def _find_connector(config: Mapping[str, str]) -> tuple[type[Connector] | None, ConfigIssue | None]:
+    """The class `connector.class` names, or the issue saying why there is none (missing, blank, unknown)."""
+    value = config.get("connector.class")
+    name = java_trim(value) if isinstance(value, str) else ""
+    if not name:
+        problem = "missing required key" if value is None else "must not be empty"
+        return None, ConfigIssue("connector.class", f"{problem}; {connector_class_hint()}")
+    try:
+        return connector_class(name), None
+    except UnknownConnectorClass as exc:
+        return None, ConfigIssue("connector.class", str(exc))
 
 
 def validate_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> ConnectorSpec:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from pyconnect_flow.config import ConfigFileError, load_properties, parse_properties
-from pyconnect_flow.config.properties import PropertiesSyntaxError, decode_properties
+from pyconnect_flow.config import properties as properties_module
+from pyconnect_flow.config.properties import MAX_CONFIG_BYTES, PropertiesSyntaxError, decode_properties
 
 KAFKA_CONFIG = Path(__file__).parent.parent / "data" / "kafka-config"
 
@@ -204,3 +207,46 @@ def test_a_realistic_connector_file() -> None:
         "transforms.route.regex": "(.*)\\.v1",
         "windows.path": "C:\\data\\in",
     }
+
+
+# bounded reads ------------------------------------------------------------------------------------
+
+def test_a_config_file_up_to_the_limit_is_read_and_a_larger_one_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.properties"
+    path.write_bytes(b"a=" + b"x" * (MAX_CONFIG_BYTES - 3) + b"\n")
+    assert len(load_properties(path)["a"]) == MAX_CONFIG_BYTES - 3
+    path.write_bytes(b"a=" + b"x" * (MAX_CONFIG_BYTES - 2) + b"\n")
+    with pytest.raises(ConfigFileError) as info:
+        load_properties(path)
+    assert str(info.value) == f"{path}: properties file is larger than 1 MiB, the limit for config files " \
+                              "(is it the right file?)"
+
+
+def test_dev_zero_as_a_config_file_is_refused_at_once() -> None:
+    with pytest.raises(ConfigFileError, match=r"^/dev/zero: properties file is larger than 1 MiB"):
+        load_properties("/dev/zero")
+
+
+def test_a_fifo_nobody_writes_to_fails_after_a_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    monkeypatch.setattr(properties_module, "DEVICE_READ_SECONDS", 0.2)
+    started = time.monotonic()
+    with pytest.raises(ConfigFileError, match="no end of data within 0.2 s"):
+        load_properties(fifo)
+    assert time.monotonic() - started < 5
+
+
+def test_a_pipe_with_a_writer_is_read_like_a_file() -> None:
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"a=1\n")
+    os.close(write_end)
+    try:
+        assert load_properties(f"/proc/self/fd/{read_end}") == {"a": "1"}
+    finally:
+        os.close(read_end)
+
+
+def test_a_directory_is_not_a_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="cannot read properties file: Is a directory"):
+        load_properties(tmp_path)

@@ -8,6 +8,7 @@ import pytest
 
 from pyconnect_flow.config import ConfigException, ConfigIssue, ResolvedConfig, is_secret_key, resolve_config
 from pyconnect_flow.config import providers as providers_module
+from pyconnect_flow.config.properties import MAX_CONFIG_BYTES
 from pyconnect_flow.config.providers import REFERENCE
 
 SECRET = "s3cr3t-Value!"
@@ -377,3 +378,38 @@ def test_secret_key_names(name: str) -> None:
 )
 def test_non_secret_key_names(name: str) -> None:
     assert not is_secret_key(name)
+
+
+# size limit --------------------------------------------------------------------------------------
+
+def test_file_reference_to_dev_zero_is_an_issue_naming_the_key_the_file_and_the_limit() -> None:
+    resolved = resolve_config({"database.password": "${file:/dev/zero:k}"})
+    assert [str(i) for i in resolved.issues] == [
+        "database.password: cannot resolve ${file:/dev/zero:k}: /dev/zero: properties file is larger than 1 MiB, "
+        "the limit for config files (is it the right file?)"]
+    assert resolved["database.password"] == "${file:/dev/zero:k}"
+
+
+def test_directory_file_larger_than_the_limit_is_an_issue(secrets_dir: Path) -> None:
+    (secrets_dir / "huge").write_bytes(b"x" * (MAX_CONFIG_BYTES + 1))
+    resolved = resolve_config({"a": f"${{directory:{secrets_dir}:huge}}"})
+    assert resolved.issues[0].message == (f"cannot resolve ${{directory:{secrets_dir}:huge}}: {secrets_dir / 'huge'}: "
+                                          "secret file is larger than 1 MiB, the limit for config files "
+                                          "(is it the right file?)")
+
+
+def test_env_value_larger_than_the_limit_is_an_issue() -> None:
+    provider = providers_module.EnvVarConfigProvider({"BIG": "é" * (MAX_CONFIG_BYTES // 2 + 1)})
+    with pytest.raises(providers_module.ProviderError, match="^environment variable BIG is larger than 1 MiB, "
+                                                             "the limit for config values$"):
+        provider.get("", "BIG")
+
+
+def test_many_references_to_one_large_value_stop_at_the_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.properties"
+    path.write_text("k=" + "x" * (MAX_CONFIG_BYTES // 4) + "\n")
+    value = f"${{file:{path}:k}}" * 1000
+    resolved = resolve_config({"a": value})
+    assert [str(i) for i in resolved.issues] == [
+        "a: the value with its references resolved is larger than 1 MiB, the limit for config values"]
+    assert resolved["a"] == value

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -276,6 +278,30 @@ def test_connection_failures_are_retried_then_fail_without_showing_the_password(
     with pytest.raises(ConnectException) as pre:
         sink.preflight()
     assert "could not connect" in str(pre.value) and "Sup3rSecret" not in str(pre.value)
+
+
+@pytest.mark.parametrize("fault", ["unknown database", "wrong password"])
+def test_permanent_postgres_errors_fail_at_once_without_retries(postgres, unique_name: str, fault: str,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    # Both are refused at login (3D000, 28P01), which libpq reports without the SQLSTATE.
+    url = sa.engine.make_url(str(postgres.sqlalchemy_url))
+    if fault == "unknown database":
+        url = url.set(database=f"no_{unique_name}")
+        expected = f'database "no_{unique_name}" does not exist'
+    else:
+        url = url.set(password=f"wrong-{unique_name}")
+        expected = f'password authentication failed for user "{url.username}"'
+    sink = make_sink(url.render_as_string(hide_password=False), auto_create=True, max_retries=10,
+                     retry_backoff_ms=2000)
+    writer = sink.open(f"{unique_name}-0", None)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING), pytest.raises(ConnectException) as info:
+        writer.write([row_record(unique_name, 0, 1, "a")])
+        writer.flush()
+    assert time.monotonic() - started < 5, "a permanent error was retried"
+    assert "retrying" not in caplog.text
+    assert expected in str(info.value) and str(info.value).endswith("(a permanent error: not retried)")
+    assert str(url.password) not in str(info.value)
 
 
 def test_state_and_offsets_table_skip_replayed_offsets_in_insert_mode(db_url: str, unique_name: str) -> None:

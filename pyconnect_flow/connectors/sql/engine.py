@@ -2,13 +2,15 @@
 
 `create_engine` applies the settings every dialect needs here (SQLite: wait for locks, working
 SAVEPOINTs). `is_retriable` says whether a failure may pass when the whole batch is tried again
-(lost connection, serialization failure, deadlock, locked database); `is_row_error` whether it
+(lost connection, serialization failure, deadlock, locked database) or is permanent and must fail
+at once (unknown database or table, failed login, syntax); `is_row_error` whether it
 is caused by the data of some rows (constraint violation, bad value), so the rows are isolated
 and reported one by one. `describe_error` gives a message without SQL parameters or secrets.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyconnect_flow.connectors.sql.config import safe_url
@@ -43,24 +45,94 @@ def _orig(exc: BaseException) -> BaseException:
     return getattr(exc, "orig", None) or exc
 
 
+# SQLite primary result codes that a new attempt may get past: BUSY, LOCKED, NOMEM, IOERR, FULL,
+# PROTOCOL, SCHEMA (the schema changed under a statement). Every other code (ERROR: unknown
+# database or table, syntax; CANTOPEN: unable to open database file; READONLY, CORRUPT, NOTADB, …)
+# fails the same way again.
+_SQLITE_RETRIABLE = frozenset({5, 6, 7, 10, 13, 15, 17})
+
+# PostgreSQL SQLSTATEs: classes 08 (connection exception), 40 (transaction rollback: serialization
+# failure, deadlock), 53 (insufficient resources), 58 (system error), and a few codes of classes 57
+# (admin shutdown, crash shutdown, cannot connect now, statement cancelled, idle session timeout),
+# 55 (lock not available, object in use) and 25 (idle-in-transaction timeout) are retriable. The rest
+# (28 authentication, 3D000 unknown database, 42 syntax or undefined object, 22 data, 23 integrity, …)
+# is permanent.
+_PG_RETRIABLE_CLASSES = ("08", "40", "53", "58")
+_PG_RETRIABLE_CODES = frozenset({"57014", "57P01", "57P02", "57P03", "57P05", "55P03", "55006", "25P03"})
+_PG_PERMANENT_CODES = frozenset({"40002", "58P01", "58P02"})
+
+# libpq reports a refused login without a SQLSTATE; these are the server's words for permanent ones
+# (3D000 unknown database, 28000/28P01 unknown role or wrong password, 42501 no CONNECT privilege).
+_PG_PERMANENT_LOGIN = re.compile(r'database "[^"]*" does not exist|role "[^"]*" does not exist|'
+                                 r"authentication failed|no pg_hba\.conf entry|permission denied")
+
+
 def is_retriable(exc: BaseException) -> bool:
-    """True for failures that may pass on a new attempt (connection, serialization, deadlock, lock)."""
+    """True for failures that may pass on a new attempt, False for those that fail the same way again.
+
+    Retriable: lost or refused connections, serialization failures, deadlocks, locked databases,
+    exhausted resources, a server shutting down. Permanent: an unknown database or table, a failed
+    login, a syntax error, bad data, a constraint violation. SQLite is classified by its result code,
+    PostgreSQL by SQLSTATE (by the server's message for a refused login, which has none); other
+    databases' operational and interface errors are retried.
+    """
     import sqlalchemy as sa
 
+    orig = _orig(exc)
+    verdict = _sqlite_verdict(orig)
+    if verdict is None:
+        verdict = _postgres_verdict(orig)
+    if verdict is not None:
+        return verdict
     if isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
                         sa.exc.TimeoutError)):
         return True
-    orig = _orig(exc)
+    return isinstance(orig, (ConnectionError, TimeoutError))
+
+
+def _sqlite_verdict(orig: BaseException) -> bool | None:
+    """Retriable or not by SQLite result code; None when `orig` is no SQLite error with a code."""
+    import sqlite3
+
+    code = getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
+    if code is None:
+        return None
+    return code & 0xFF in _SQLITE_RETRIABLE
+
+
+def _postgres_verdict(orig: BaseException) -> bool | None:
+    """Retriable or not by SQLSTATE (psycopg); None when `orig` is no psycopg error."""
     try:
         import psycopg
-
-        if isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError)):
-            return True
     except ImportError:  # pragma: no cover - psycopg is optional
-        pass
-    return isinstance(orig, (ConnectionError, TimeoutError))
+        return None
+    if not isinstance(orig, psycopg.Error):
+        return None
+    state = orig.sqlstate
+    if state is None:  # raised by libpq or psycopg itself: a failed or lost connection, or misuse
+        if _PG_PERMANENT_LOGIN.search(str(orig)):
+            return False
+        return isinstance(orig, (psycopg.OperationalError, psycopg.InterfaceError))
+    if state in _PG_PERMANENT_CODES:
+        return False
+    return state.startswith(_PG_RETRIABLE_CLASSES) or state in _PG_RETRIABLE_CODES
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True for errors raised by the database or its driver (which `is_retriable` classifies)."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    if isinstance(exc, (sa.exc.DBAPIError, sqlite3.Error)):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is optional
+        return False
+    return isinstance(exc, psycopg.Error)
 
 
 def is_row_error(exc: BaseException) -> bool:

@@ -23,7 +23,8 @@ the same reason a replay is: writes are idempotent, or skipped below the high-wa
 
 So after a crash the replayed records overwrite or are skipped: exactly-once results. Lost
 connections, serialization failures, deadlocks and locked databases roll back and retry the
-batch after `retry.backoff.ms`, up to `max.retries` times, then stop the connector.
+batch after `retry.backoff.ms`, up to `max.retries` times, then stop the connector. Permanent
+errors (unknown database or table, failed login, syntax) stop it at once (`engine.is_retriable`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,13 @@ from typing import Any
 
 from pyconnect_flow.connectors.base import RecordSink, SinkWriter
 from pyconnect_flow.connectors.sql.config import safe_url, zone_info
-from pyconnect_flow.connectors.sql.engine import create_engine, describe_error, is_retriable, is_row_error
+from pyconnect_flow.connectors.sql.engine import (
+    create_engine,
+    describe_error,
+    is_database_error,
+    is_retriable,
+    is_row_error,
+)
 from pyconnect_flow.connectors.sql.rows import Planner, RowPlan, Settings
 from pyconnect_flow.connectors.sql.tables import TableId, TableInfo, TableManager, table_id
 from pyconnect_flow.connectors.sql.writers import BatchWriter, Row, writer_for
@@ -295,6 +302,7 @@ class SqlSinkWriter(SinkWriter):
                 return operation()
             except Exception as exc:
                 if not is_retriable(exc):
+                    self._fail_permanently(what, exc)
                     raise
                 attempt += 1
                 self.sink.tables.forget()
@@ -305,6 +313,13 @@ class SqlSinkWriter(SinkWriter):
                 log.warning("Connector '%s': %s failed (attempt %d of %d), retrying in %d ms: %s", s.connector,
                             what, attempt, s.max_retries + 1, s.retry_backoff_ms, self.sink.describe(exc))
                 time.sleep(s.retry_backoff_ms / 1000)
+
+    def _fail_permanently(self, what: str, exc: Exception) -> None:
+        """Raise a database error that is not worth retrying as a ConnectException (no SQL, no parameters)."""
+        if is_database_error(exc):
+            s = self.settings
+            raise ConnectException(f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)}: "
+                                   f"{self.sink.describe(exc)} (a permanent error: not retried)") from None
 
     def _pipelined(self) -> bool:
         """True on PostgreSQL: statements run in a pool thread while the flow goes on."""
@@ -368,6 +383,7 @@ class SqlSinkWriter(SinkWriter):
             raise
         except Exception as exc:
             if not is_retriable(exc):
+                self._fail_permanently("write records", exc)
                 raise
             log.warning("Connector '%s': write records failed, retrying in %d ms: %s", self.settings.connector,
                         self.settings.retry_backoff_ms, self.sink.describe(exc))
