@@ -191,10 +191,9 @@ class SimpleDateFormat:
         year, month, day = civil_from_days(days)
         out: list[str] = []
         for kind, count in self._items:
-            if kind == "literal":
-                out.append(count)  # type: ignore[arg-type]
+            if isinstance(count, str):  # a ("literal", text) item
+                out.append(count)
                 continue
-            assert isinstance(count, int)
             out.append(_format_field(kind, count, days, ms_of_day, year, month, day))
         return "".join(out)
 
@@ -224,7 +223,7 @@ class SimpleDateFormat:
             if pos >= len(text):
                 return None
             nxt = items[index + 1] if index + 1 < len(items) else None
-            abutting = nxt is not None and nxt[0] != "literal" and _is_numeric(nxt[0], nxt[1])  # type: ignore[arg-type]
+            abutting = nxt is not None and isinstance(nxt[1], int) and _is_numeric(nxt[0], nxt[1])
             parsed = _parse_field(kind, count, text, pos, abutting and _is_numeric(kind, count))
             if parsed is None:
                 return None

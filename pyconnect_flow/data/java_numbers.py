@@ -61,7 +61,8 @@ def java_double_str(x: float) -> str:
         return special
     sign, digit_tuple, exp = decimal.Decimal(repr(x)).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0")
-    exponent = exp + len(digit_tuple) - 1  # type: ignore[operator]
+    assert isinstance(exp, int)  # a finite value's exponent ("n", "N", "F" are for NaN and Infinity)
+    exponent = exp + len(digit_tuple) - 1
     if len(digits) == 1 and abs(x) < _MIN_NORMAL_DOUBLE:
         # Java picks the closest among 1- and 2-digit decimals (Double.MIN_VALUE is 4.9E-324).
         two = f"{x:.1e}"

@@ -12,6 +12,7 @@ A `Schema` is immutable. Build primitives from the module constants
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -202,7 +203,7 @@ class SchemaBuilder:
         return b
 
     @classmethod
-    def from_schema(cls, schema: Schema, *, copy_fields: bool = True) -> SchemaBuilder:
+    def from_schema(cls, schema: Schema, *, copy_fields: builtins.bool = True) -> SchemaBuilder:
         """A builder preset with everything of `schema` (like `SchemaUtil.copySchemaBasics`)."""
         b = cls(schema.type)
         b._optional = schema.optional
@@ -218,7 +219,7 @@ class SchemaBuilder:
         return b
 
     # settings -----------------------------------------------------------
-    def optional(self, optional: bool = True) -> SchemaBuilder:
+    def optional(self, optional: builtins.bool = True) -> SchemaBuilder:
         self._optional = optional
         return self
 

@@ -158,9 +158,10 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
             _append(out, item, True, item_schema)
         out.append("]")
     elif isinstance(value, Mapping):
-        is_map = schema is not None and schema.type is Type.MAP
-        key_schema = schema.key_schema if is_map else None
-        value_schema = schema.value_schema if is_map else None
+        if schema is not None and schema.type is Type.MAP:
+            key_schema, value_schema = schema.key_schema, schema.value_schema
+        else:
+            key_schema = value_schema = None
         out.append("{")
         for index, (k, v) in enumerate(value.items()):
             if index:

@@ -73,14 +73,15 @@ def validate_value(schema: Schema | None, value: Any, field_name: str | None = N
         raise DataException(
             f"Invalid Java object for schema with type {schema.type.name}: {type(value).__name__}{where}"
         )
-    if schema.type in _INT_RANGES:
+    # The isinstance checks below only narrow `value` for the type checker: the check above guarantees them.
+    if schema.type in _INT_RANGES and isinstance(value, int):
         lo, hi = _INT_RANGES[schema.type]
         if not lo <= value <= hi:
             raise DataException(f"Value {value} out of range for schema type {schema.type.name}{where}")
-    elif schema.type is Type.ARRAY:
+    elif schema.type is Type.ARRAY and isinstance(value, (list, tuple)):
         for item in value:
             validate_value(schema.value_schema, item, "element")
-    elif schema.type is Type.MAP:
+    elif schema.type is Type.MAP and isinstance(value, dict):
         for k, v in value.items():
             validate_value(schema.key_schema, k, "key")
             validate_value(schema.value_schema, v, "value")

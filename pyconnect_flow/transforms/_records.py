@@ -6,7 +6,7 @@ tuple directly in a few hundred ns. Field positions come from `Record._fields`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pyconnect_flow.record import Record
 
@@ -73,7 +73,11 @@ def with_part_and_headers(record: Record, is_key: bool, data: Any, schema: Any,
     return _new(Record, values)
 
 
-class Memo(dict):  # type: ignore[type-arg]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(dict[K, V]):
     """A small cache (for example topic -> routed topic) that empties itself when full and pickles empty."""
 
     __slots__ = ("maxsize",)
@@ -82,12 +86,12 @@ class Memo(dict):  # type: ignore[type-arg]
         super().__init__()
         self.maxsize = maxsize
 
-    def put(self, key: Any, value: Any) -> Any:
+    def put(self, key: K, value: V) -> V:
         """Store and return `value`."""
         if len(self) >= self.maxsize:
             self.clear()
         self[key] = value
         return value
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Memo[Any, Any]], tuple[int]]:
         return (Memo, (self.maxsize,))

@@ -373,10 +373,9 @@ class Cast(KeyValueTransform):
         """Cast the spec's fields of `updated`, a private copy of a schemaless map, and return it."""
         for name, target in self._field_casts.items():
             value = updated.get(name)
-            t = type(value)
-            if t is int and target in INT_BITS:  # the commonest casts, as cast_value does them
+            if type(value) is int and target in INT_BITS:  # the commonest casts, as cast_value does them
                 updated[name] = wrap_int(value, INT_BITS[target])
-            elif t is str and target is Type.FLOAT64:
+            elif type(value) is str and target is Type.FLOAT64:
                 updated[name] = _to_float(value, False)
             else:
                 updated[name] = cast_value(None, value, target)

@@ -71,7 +71,7 @@ class TopicNameMatches(ConfiguredPredicate):
 
     _pattern_text: str
     _pattern: re.Pattern[str]
-    _results: Memo  # topic -> bool
+    _results: Memo[str | None, bool]  # topic -> whether it matches
 
     def _configure(self, values: Mapping[str, Any]) -> None:
         self._pattern_text = values["pattern"]

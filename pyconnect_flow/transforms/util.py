@@ -33,7 +33,7 @@ __all__ = [
     "require_struct_or_null", "saturate_float", "to_float32", "type_name", "validated_values", "wrap_int",
 ]
 
-C = TypeVar("C", bound=Transform)
+C = TypeVar("C", bound="ConfiguredTransform")
 
 
 # requirements -------------------------------------------------------------
@@ -50,16 +50,16 @@ def require_schema(schema: Schema | None, purpose: str) -> Schema:
     return schema
 
 
-def require_map(value: Any, purpose: str) -> dict[str, Any]:
+def require_map(value: Any, purpose: str) -> Mapping[str, Any]:
     """`value` if it is a map (schemaless data), else DataException."""
     if type(value) is dict or isinstance(value, Mapping):
-        return value  # type: ignore[return-value]
+        return value
     raise DataException(
         f"Only Map objects supported in absence of schema for [{purpose}], found: {type_name(value)}"
     )
 
 
-def require_map_or_null(value: Any, purpose: str) -> dict[str, Any] | None:
+def require_map_or_null(value: Any, purpose: str) -> Mapping[str, Any] | None:
     """None for None, else `require_map`."""
     return None if value is None else require_map(value, purpose)
 
@@ -160,7 +160,7 @@ class SchemaCache:
         return (self.maxsize,)
 
     def __setstate__(self, state: tuple[int]) -> None:
-        self.__init__(state[0])  # type: ignore[misc]
+        SchemaCache.__init__(self, state[0])
 
 
 # Java string semantics -------------------------------------------------------
@@ -286,7 +286,7 @@ class ConfiguredTransform(Transform):
     @classmethod
     def _from_values(cls: type[C], values: Mapping[str, Any]) -> C:
         obj = cls.__new__(cls)
-        obj._configure(values)  # type: ignore[attr-defined]
+        obj._configure(values)
         return obj
 
     def _configure(self, values: Mapping[str, Any]) -> None:  # pragma: no cover - abstract
@@ -308,12 +308,12 @@ class KeyValueTransform(ConfiguredTransform):
     Value: ClassVar[type[KeyValueTransform]]
 
     @classmethod
-    def key(cls, **kwargs: Any) -> Any:
+    def key(cls, **kwargs: Any) -> KeyValueTransform:
         """The `$Key` variant, configured from keyword arguments."""
         return cls.Key(**kwargs)
 
     @classmethod
-    def value(cls, **kwargs: Any) -> Any:
+    def value(cls, **kwargs: Any) -> KeyValueTransform:
         """The `$Value` variant, configured from keyword arguments."""
         return cls.Value(**kwargs)
 
