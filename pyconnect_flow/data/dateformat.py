@@ -171,13 +171,6 @@ class SimpleDateFormat:
             return text
         return self._format(days, ms_of_day)
 
-    def format_datetime(self, value: dt.datetime) -> str:
-        """Format a datetime (naive = UTC), truncated to milliseconds."""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-        return self.format((delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000)
-
     def _format(self, days: int, ms_of_day: int) -> str:
         if self._template is not None and _MIN_FAST_DAYS <= days <= _MAX_FAST_DAYS:
             date = _date_from_ordinal(_EPOCH_ORDINAL + days)

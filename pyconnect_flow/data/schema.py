@@ -42,11 +42,6 @@ class Type(str, Enum):
         """True for every type but ARRAY, MAP and STRUCT."""
         return self not in (Type.ARRAY, Type.MAP, Type.STRUCT)
 
-    @property
-    def java_name(self) -> str:
-        """The enum constant name Kafka uses in messages (`INT32`, `FLOAT64`, ...)."""
-        return self.name
-
 
 @dataclass(frozen=True)
 class Field:
