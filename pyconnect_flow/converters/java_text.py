@@ -1,12 +1,10 @@
-"""How Java prints numbers and objects, for converters that must match Kafka Connect's bytes.
+"""How Java prints objects, for converters that must match Kafka Connect's bytes.
 
-- `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString` (JDK 19+,
-  shortest-uniquely-identifying digits): `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `NaN`.
-  Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
-- `java_bigdecimal_str`: `BigDecimal.toString` (keeps the scale: `1.5600`, `1E+3`).
 - `java_to_string`: `Object.toString` of the Java value a Connect value stands for
   (`true`, `[1, 2]`, `{a=1}`, `Struct{a=1}`), as Kafka's `StringConverter` writes it.
 - `java_class_name`: `class java.lang.String`-style names for error messages.
+
+Numbers and dates print through `data.java_numbers` and `data.java_dates`.
 """
 
 from __future__ import annotations
@@ -15,7 +13,8 @@ import datetime as dt
 import decimal
 from typing import Any
 
-from pyconnect_flow.data.java_numbers import java_bigdecimal_str, java_double_str, java_float_str, to_float32
+from pyconnect_flow.data.java_dates import date_to_string
+from pyconnect_flow.data.java_numbers import java_bigdecimal_str, java_double_str, java_float_str
 
 
 def java_class_name(value: Any) -> str:
@@ -23,18 +22,6 @@ def java_class_name(value: Any) -> str:
     cls = type(value)
     module = cls.__module__
     return f"class {cls.__qualname__}" if module == "builtins" else f"class {module}.{cls.__qualname__}"
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def java_date_str(value: dt.datetime) -> str:
-    """`java.util.Date.toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970`."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
-    return (f"{_DAYS[value.weekday()]} {_MONTHS[value.month - 1]} {value.day:02d} "
-            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} UTC {value.year}")
 
 
 def java_to_string(value: Any, float32: bool = False) -> str:
@@ -61,11 +48,11 @@ def java_to_string(value: Any, float32: bool = False) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{java_to_string(k)}={java_to_string(v)}" for k, v in value.items()) + "}"
     if isinstance(value, dt.datetime):
-        return java_date_str(value)
+        return date_to_string(value)
     if isinstance(value, dt.date):
-        return java_date_str(dt.datetime(value.year, value.month, value.day))
+        return date_to_string(dt.datetime(value.year, value.month, value.day))
     if isinstance(value, dt.time):
-        return java_date_str(dt.datetime.combine(dt.date(1970, 1, 1), value.replace(tzinfo=None)))
+        return date_to_string(dt.datetime.combine(dt.date(1970, 1, 1), value.replace(tzinfo=None)))
     from pyconnect_flow.data.struct import Struct
 
     if isinstance(value, Struct):
@@ -79,7 +66,4 @@ def _struct_items(value: Any) -> list[tuple[str, Any]]:
     return [(name, value.get_without_default(name)) for name in value]
 
 
-__all__ = [
-    "java_bigdecimal_str", "java_class_name", "java_date_str", "java_double_str", "java_float_str",
-    "java_to_string", "to_float32",
-]
+__all__ = ["java_class_name", "java_to_string"]

@@ -29,9 +29,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DateFormatError", "SimpleDateFormat", "civil_from_days", "days_from_civil"]
+from pyconnect_flow.data.java_dates import (
+    DATETIME_MAX_DAYS,
+    DATETIME_MIN_DAYS,
+    EPOCH_ORDINAL,
+    civil_from_days,
+    days_from_civil,
+)
+from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
-MILLIS_PER_DAY = 86_400_000
+__all__ = ["DateFormatError", "SimpleDateFormat"]
 
 _PATTERN_LETTERS = frozenset("GyMdkHmsSEDFwWahKzZYuXL")
 _NUMERIC = frozenset("yYdkHmsSDFwWhKu")  # numeric for any count (M/L numeric when count <= 2)
@@ -47,31 +54,6 @@ _OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 
 class DateFormatError(ValueError):
     """An invalid pattern (Java: IllegalArgumentException) or unparseable text (ParseException)."""
-
-
-# calendar arithmetic -----------------------------------------------------
-
-def days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (any year, month 1-12)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146_097 + doe - 719_468
-
-
-def civil_from_days(days: int) -> tuple[int, int, int]:
-    """(year, month, day) of a count of days since 1970-01-01."""
-    days += 719_468
-    era = days // 146_097
-    doe = days - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + (3 if mp < 10 else -9)
-    return yoe + era * 400 + (month <= 2), month, day
 
 
 def _dow(days: int) -> int:
@@ -172,8 +154,8 @@ class SimpleDateFormat:
         return self._format(days, ms_of_day)
 
     def _format(self, days: int, ms_of_day: int) -> str:
-        if self._template is not None and _MIN_FAST_DAYS <= days <= _MAX_FAST_DAYS:
-            date = _date_from_ordinal(_EPOCH_ORDINAL + days)
+        if self._template is not None and DATETIME_MIN_DAYS <= days <= DATETIME_MAX_DAYS:
+            date = _date_from_ordinal(EPOCH_ORDINAL + days)
             year = date.year
             seconds, milli = divmod(ms_of_day, 1000)
             minutes, second = divmod(seconds, 60)
@@ -230,9 +212,6 @@ class SimpleDateFormat:
 
 # Numeric fields of common patterns, by position in the argument list of `_template`'s format string.
 _FAST_FIELDS = {"y": 0, "M": 2, "d": 3, "H": 4, "m": 5, "s": 6, "S": 7, "h": 8, "k": 9, "K": 10}
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_MIN_FAST_DAYS = dt.date(1, 1, 1).toordinal() - _EPOCH_ORDINAL
-_MAX_FAST_DAYS = dt.date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
 _date_from_ordinal = dt.date.fromordinal
 
 

@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 import orjson
 
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
-from pyconnect_flow.converters.java_text import java_double_str
 from pyconnect_flow.converters.json_codec import CodecConfig, _number, compile_encoder, dumps, encode_schemaless
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.data.java_numbers import java_double_str
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
 from pyconnect_flow.record import Record
