@@ -38,7 +38,7 @@ from pyconnect_flow.data.java_dates import (
 )
 from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
-__all__ = ["DateFormatError", "SimpleDateFormat"]
+__all__ = ["DateFormatError", "SimpleDateFormat", "quoted_text"]
 
 _PATTERN_LETTERS = frozenset("GyMdkHmsSEDFwWahKzZYuXL")
 _NUMERIC = frozenset("yYdkHmsSDFwWhKu")  # numeric for any count (M/L numeric when count <= 2)
@@ -63,6 +63,26 @@ def _dow(days: int) -> int:
 
 # pattern compilation -------------------------------------------------------
 
+def quoted_text(pattern: str, start: int) -> tuple[str, int]:
+    """The quoted text that opens at `pattern[start]` (a quote; `''` inside stands for one quote), and the
+    index of its closing quote, or `len(pattern)` when it is not closed.
+
+    Java's SimpleDateFormat and Joda-Time's DateTimeFormat quote literal text in patterns alike.
+    """
+    text: list[str] = []
+    i, n = start + 1, len(pattern)
+    while i < n:
+        if pattern[i] == "'":
+            if i + 1 < n and pattern[i + 1] == "'":
+                text.append("'")
+                i += 2
+                continue
+            break
+        text.append(pattern[i])
+        i += 1
+    return "".join(text), i
+
+
 def _compile(pattern: str) -> tuple[tuple[str, int | str], ...]:
     """Split a pattern into ("literal", text) and (letter, count) items."""
     items: list[tuple[str, int | str]] = []
@@ -75,20 +95,10 @@ def _compile(pattern: str) -> tuple[tuple[str, int | str], ...]:
                 literal.append("'")
                 i += 2
                 continue
-            end = i + 1
-            text: list[str] = []
-            while True:
-                if end >= n:
-                    raise DateFormatError(f"Unterminated quote in pattern {pattern!r}")
-                if pattern[end] == "'":
-                    if end + 1 < n and pattern[end + 1] == "'":
-                        text.append("'")
-                        end += 2
-                        continue
-                    break
-                text.append(pattern[end])
-                end += 1
-            literal.extend(text)
+            text, end = quoted_text(pattern, i)
+            if end >= n:
+                raise DateFormatError(f"Unterminated quote in pattern {pattern!r}")
+            literal.append(text)
             i = end + 1
         elif ("a" <= c <= "z") or ("A" <= c <= "Z"):
             if c not in _PATTERN_LETTERS:
