@@ -27,16 +27,8 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
 from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
-from pyconnect_flow.data.java_numbers import (
-    INT_BITS,
-    decimal_to_long,
-    java_bigdecimal_str,
-    java_double_str,
-    java_float_str,
-    saturate_float,
-    to_float32,
-    wrap_int,
-)
+from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, saturate_float, to_float32, wrap_int
+from pyconnect_flow.data.java_text import java_to_string
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -190,23 +182,12 @@ def _to_boolean(value: Any) -> bool:
 
 
 def _to_string(value: Any, schema: Schema | None) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if schema is not None and schema.type is Type.FLOAT32:
-            return java_float_str(value)
-        return java_double_str(value)
-    if isinstance(value, decimal.Decimal):
-        return java_bigdecimal_str(value) if value.is_finite() else str(value)
+    # Kafka's castToString: Values.dateFormatFor for dates, base64 for bytes, else toString().
     if isinstance(value, (dt.date, dt.time)):
         return date_format_for(temporal_to_millis(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    return str(value)
+    return java_to_string(value, schema is not None and schema.type is Type.FLOAT32)
 
 
 def _infer_type(value: Any) -> Type | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 
-from pyconnect_flow.converters.java_text import java_class_name, java_to_string
 from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
+from pyconnect_flow.data.java_text import java_class_name, java_to_string
 
 
 def test_to_string_of_values() -> None:
