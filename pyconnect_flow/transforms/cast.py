@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
-from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
+from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical, schema_type
 from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, saturate_float, to_float32, wrap_int
 from pyconnect_flow.data.java_text import java_to_string
@@ -190,27 +190,6 @@ def _to_string(value: Any, schema: Schema | None) -> str:
     return java_to_string(value, schema is not None and schema.type is Type.FLOAT32)
 
 
-def _infer_type(value: Any) -> Type | None:
-    """The schema type Kafka's `ConnectSchema.schemaType` gives a schemaless value's class."""
-    if isinstance(value, bool):
-        return Type.BOOLEAN
-    if isinstance(value, int):
-        return Type.INT64
-    if isinstance(value, float):
-        return Type.FLOAT64
-    if isinstance(value, str):
-        return Type.STRING
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return Type.BYTES
-    if isinstance(value, (list, tuple)):
-        return Type.ARRAY
-    if isinstance(value, Mapping):
-        return Type.MAP
-    if isinstance(value, Struct):
-        return Type.STRUCT
-    return None
-
-
 def _encode_logical(schema: Schema, value: Any) -> Any:
     """Date/Time/Timestamp values as their underlying int (days or milliseconds)."""
     name = schema.name
@@ -234,7 +213,7 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
             return wrap_int(value, INT_BITS[target])
         if t is str and target is Type.FLOAT64:
             return _to_float(value, False)
-    inferred = schema.type if schema is not None else _infer_type(value)
+    inferred = schema.type if schema is not None else schema_type(value)
     if inferred is None:
         raise DataException(f"Cast transformation was passed a value of type {type_name(value)} "
                             "which is not supported by Connect's data API")
