@@ -9,7 +9,8 @@ is reported (and dead-lettered) alone while the rest go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar, cast
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.converters.base import Converter
@@ -17,6 +18,7 @@ from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, S
 from pyconnect_flow.record import Record, new_record
 
 TransformFn = Callable[[Record], "Record | None"]
+T = TypeVar("T")
 
 
 class Chunk:
@@ -36,8 +38,12 @@ class Chunk:
         self.key = key
         self.read_count = len(records)  # as read from the source (for backpressure accounting)
         # A ValueBatch stays unbuilt until a stage needs records (see `batches`).
-        self.batch: ValueBatch | None = records if isinstance(records, ValueBatch) else None
-        self._records: list[Record] | None = None if self.batch is not None else records  # type: ignore[assignment]
+        self.batch: ValueBatch | None
+        self._records: list[Record] | None
+        if isinstance(records, ValueBatch):
+            self.batch, self._records = records, None
+        else:
+            self.batch, self._records = None, records
         self.originals = originals
         self.failed = failed if failed is not None else []
         self.encoded: tuple[list[bytes | None] | None, list[bytes | None]] | None = None
@@ -58,7 +64,7 @@ class Chunk:
         return len(self.batch) if self._records is None and self.batch is not None else len(self.records)
 
 
-def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], Any]) -> Any:
+def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], T]) -> T:
     """Retry a retriable failure for up to `errors.retry.timeout`; re-raise the last failure otherwise."""
     if not isinstance(exc, RetriableError) or errors.policy.retry_timeout_ms == 0:
         raise exc
@@ -115,7 +121,7 @@ class Decoder:
                 try:
                     decoded = self._one(r)
                 except Exception as first:
-                    decoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, lambda r=r: self._one(r))
+                    decoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, partial(self._one, r))
                 out.append(decoded)
                 originals.append(r)
             except Exception as exc:
@@ -140,14 +146,16 @@ class Transformer:
     def __call__(self, chunk: Chunk) -> Chunk:
         records = chunk.records
         try:
-            out = list(map(self._map_one, records))
+            results = list(map(self._map_one, records))
         except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
             return self._one_by_one(chunk)
-        if any(t is None for t in out):
-            kept = [i for i, t in enumerate(out) if t is not None]
-            out = [out[i] for i in kept]
+        if any(t is None for t in results):
             if chunk.originals is not None:
-                chunk.originals = [chunk.originals[i] for i in kept]
+                originals = chunk.originals
+                chunk.originals = [originals[i] for i, t in enumerate(results) if t is not None]
+            out = [t for t in results if t is not None]
+        else:
+            out = cast("list[Record]", results)  # none was dropped
         chunk._records, chunk.batch = out, None
         return chunk
 
@@ -161,7 +169,7 @@ class Transformer:
                 try:
                     t = transform(r)
                 except Exception as first:
-                    t = _retry(self.errors, first, Stage.TRANSFORMATION, lambda r=r: transform(r))
+                    t = _retry(self.errors, first, Stage.TRANSFORMATION, partial(transform, r))
             except Exception as exc:
                 failed = self.errors.failed(Stage.TRANSFORMATION, r, exc, _class_name(getattr(exc, "transform", transform)),
                                             original=originals[i] if originals is not None else None)
@@ -170,8 +178,8 @@ class Transformer:
                 continue
             if t is not None:
                 out.append(t)
-                if kept is not None:
-                    kept.append(originals[i])  # type: ignore[index]
+                if kept is not None and originals is not None:
+                    kept.append(originals[i])
         chunk.records, chunk.originals = out, kept
         return chunk
 
@@ -231,11 +239,11 @@ class Encoder:
                 try:
                     encoded = self.encode_one(r)
                 except Exception as first:
-                    encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, lambda r=r: self.encode_one(r))
+                    encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, partial(self.encode_one, r))
                 out.append(encoded)
                 kept.append(r)
-                if kept_originals is not None:
-                    kept_originals.append(originals[i])  # type: ignore[index]
+                if kept_originals is not None and originals is not None:
+                    kept_originals.append(originals[i])
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
                 conv = self.key if stage is Stage.KEY_CONVERTER else self.value

@@ -54,9 +54,6 @@ class ConnectorContext:
         assert self.errors is not None
         return self.errors
 
-    def worker_value(self, key: str, default: str | None = None) -> str | None:
-        return self.worker.get(key, default)
-
 
 class Connector:
     """Base of every connector class."""

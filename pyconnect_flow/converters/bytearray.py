@@ -10,8 +10,8 @@ from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
-from pyconnect_flow.converters.java_text import java_class_name
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_text import java_class_name
 from pyconnect_flow.data.schema import OPTIONAL_BYTES_SCHEMA, Schema, Type
 
 

@@ -1,85 +1,10 @@
-"""How Java prints numbers and objects, for converters that must match Kafka Connect's bytes.
+"""Moved to `pyconnect_flow.data.java_text` (objects) and `pyconnect_flow.data.java_numbers` (numbers).
 
-- `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString` (JDK 19+,
-  shortest-uniquely-identifying digits): `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `NaN`.
-  Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
-- `java_bigdecimal_str`: `BigDecimal.toString` (keeps the scale: `1.5600`, `1E+3`).
-- `java_to_string`: `Object.toString` of the Java value a Connect value stands for
-  (`true`, `[1, 2]`, `{a=1}`, `Struct{a=1}`), as Kafka's `StringConverter` writes it.
-- `java_class_name`: `class java.lang.String`-style names for error messages.
+Kept only for the modules that still import these names from here (`connectors/file.py`,
+`converters/headers.py`, `converters/json_codec.py`); delete it once they import from `data`.
 """
 
-from __future__ import annotations
+from pyconnect_flow.data.java_numbers import java_bigdecimal_str, java_double_str, java_float_str
+from pyconnect_flow.data.java_text import java_class_name, java_to_string
 
-import datetime as dt
-import decimal
-from typing import Any
-
-from pyconnect_flow.data.java_numbers import java_bigdecimal_str, java_double_str, java_float_str, to_float32
-
-
-def java_class_name(value: Any) -> str:
-    """`class int` / `class decimal.Decimal`: the Python class, spelled as Java's `getClass()` prints."""
-    cls = type(value)
-    module = cls.__module__
-    return f"class {cls.__qualname__}" if module == "builtins" else f"class {module}.{cls.__qualname__}"
-
-
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def java_date_str(value: dt.datetime) -> str:
-    """`java.util.Date.toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970`."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc)
-    return (f"{_DAYS[value.weekday()]} {_MONTHS[value.month - 1]} {value.day:02d} "
-            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} UTC {value.year}")
-
-
-def java_to_string(value: Any, float32: bool = False) -> str:
-    """`value.toString()` of the Java object a Connect value stands for.
-
-    `float32` prints a float as `Float.toString` (for FLOAT32 schemas). Dates and times
-    print as `java.util.Date` does with the JVM in UTC. Values Java has no counterpart
-    for fall back to Python's `str`.
-    """
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return java_float_str(value) if float32 else java_double_str(value)
-    if isinstance(value, decimal.Decimal) and value.is_finite():
-        return java_bigdecimal_str(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(java_to_string(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{java_to_string(k)}={java_to_string(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, dt.datetime):
-        return java_date_str(value)
-    if isinstance(value, dt.date):
-        return java_date_str(dt.datetime(value.year, value.month, value.day))
-    if isinstance(value, dt.time):
-        return java_date_str(dt.datetime.combine(dt.date(1970, 1, 1), value.replace(tzinfo=None)))
-    from pyconnect_flow.data.struct import Struct
-
-    if isinstance(value, Struct):
-        inner = ",".join(f"{name}={java_to_string(v)}" for name, v in _struct_items(value) if v is not None)
-        return f"Struct{{{inner}}}"
-    return str(value)
-
-
-def _struct_items(value: Any) -> list[tuple[str, Any]]:
-    # Java's Struct.toString prints the values as set (no defaults) and skips nulls.
-    return [(name, value.get_without_default(name)) for name in value]
-
-
-__all__ = [
-    "java_bigdecimal_str", "java_class_name", "java_date_str", "java_double_str", "java_float_str",
-    "java_to_string", "to_float32",
-]
+__all__ = ["java_bigdecimal_str", "java_class_name", "java_double_str", "java_float_str", "java_to_string"]

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
-from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_text import java_to_string
 from pyconnect_flow.data.schema import OPTIONAL_STRING_SCHEMA, Schema, Type
 
 

@@ -33,7 +33,7 @@ from pyconnect_flow.data.schema import (
     Type,
 )
 from pyconnect_flow.data.struct import Struct
-from pyconnect_flow.data.values import infer_schema, validate_value
+from pyconnect_flow.data.values import infer_schema, schema_type, validate_value
 
 __all__ = [
     "BOOLEAN_SCHEMA", "BYTES_SCHEMA", "FLOAT32_SCHEMA", "FLOAT64_SCHEMA", "INT8_SCHEMA",
@@ -42,5 +42,5 @@ __all__ = [
     "OPTIONAL_INT8_SCHEMA", "OPTIONAL_INT16_SCHEMA", "OPTIONAL_INT32_SCHEMA",
     "OPTIONAL_INT64_SCHEMA", "OPTIONAL_STRING_SCHEMA", "STRING_SCHEMA", "ConnectException",
     "DataException", "Field", "Schema", "SchemaBuilder", "SchemaBuilderException", "Struct",
-    "Type", "infer_schema", "logical", "validate_value",
+    "Type", "infer_schema", "logical", "schema_type", "validate_value",
 ]

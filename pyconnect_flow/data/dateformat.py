@@ -29,9 +29,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DateFormatError", "SimpleDateFormat", "civil_from_days", "days_from_civil"]
+from pyconnect_flow.data.java_dates import (
+    DATETIME_MAX_DAYS,
+    DATETIME_MIN_DAYS,
+    EPOCH_ORDINAL,
+    civil_from_days,
+    days_from_civil,
+)
+from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
-MILLIS_PER_DAY = 86_400_000
+__all__ = ["DateFormatError", "SimpleDateFormat", "quoted_text"]
 
 _PATTERN_LETTERS = frozenset("GyMdkHmsSEDFwWahKzZYuXL")
 _NUMERIC = frozenset("yYdkHmsSDFwWhKu")  # numeric for any count (M/L numeric when count <= 2)
@@ -49,37 +56,32 @@ class DateFormatError(ValueError):
     """An invalid pattern (Java: IllegalArgumentException) or unparseable text (ParseException)."""
 
 
-# calendar arithmetic -----------------------------------------------------
-
-def days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (any year, month 1-12)."""
-    year -= month <= 2
-    era = year // 400
-    yoe = year - era * 400
-    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146_097 + doe - 719_468
-
-
-def civil_from_days(days: int) -> tuple[int, int, int]:
-    """(year, month, day) of a count of days since 1970-01-01."""
-    days += 719_468
-    era = days // 146_097
-    doe = days - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + (3 if mp < 10 else -9)
-    return yoe + era * 400 + (month <= 2), month, day
-
-
 def _dow(days: int) -> int:
     """Day of week, Sunday = 0 (1970-01-01 was a Thursday)."""
     return (days + 4) % 7
 
 
 # pattern compilation -------------------------------------------------------
+
+def quoted_text(pattern: str, start: int) -> tuple[str, int]:
+    """The quoted text that opens at `pattern[start]` (a quote; `''` inside stands for one quote), and the
+    index of its closing quote, or `len(pattern)` when it is not closed.
+
+    Java's SimpleDateFormat and Joda-Time's DateTimeFormat quote literal text in patterns alike.
+    """
+    text: list[str] = []
+    i, n = start + 1, len(pattern)
+    while i < n:
+        if pattern[i] == "'":
+            if i + 1 < n and pattern[i + 1] == "'":
+                text.append("'")
+                i += 2
+                continue
+            break
+        text.append(pattern[i])
+        i += 1
+    return "".join(text), i
+
 
 def _compile(pattern: str) -> tuple[tuple[str, int | str], ...]:
     """Split a pattern into ("literal", text) and (letter, count) items."""
@@ -93,20 +95,10 @@ def _compile(pattern: str) -> tuple[tuple[str, int | str], ...]:
                 literal.append("'")
                 i += 2
                 continue
-            end = i + 1
-            text: list[str] = []
-            while True:
-                if end >= n:
-                    raise DateFormatError(f"Unterminated quote in pattern {pattern!r}")
-                if pattern[end] == "'":
-                    if end + 1 < n and pattern[end + 1] == "'":
-                        text.append("'")
-                        end += 2
-                        continue
-                    break
-                text.append(pattern[end])
-                end += 1
-            literal.extend(text)
+            text, end = quoted_text(pattern, i)
+            if end >= n:
+                raise DateFormatError(f"Unterminated quote in pattern {pattern!r}")
+            literal.append(text)
             i = end + 1
         elif ("a" <= c <= "z") or ("A" <= c <= "Z"):
             if c not in _PATTERN_LETTERS:
@@ -171,16 +163,9 @@ class SimpleDateFormat:
             return text
         return self._format(days, ms_of_day)
 
-    def format_datetime(self, value: dt.datetime) -> str:
-        """Format a datetime (naive = UTC), truncated to milliseconds."""
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        delta = value - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-        return self.format((delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000)
-
     def _format(self, days: int, ms_of_day: int) -> str:
-        if self._template is not None and _MIN_FAST_DAYS <= days <= _MAX_FAST_DAYS:
-            date = _date_from_ordinal(_EPOCH_ORDINAL + days)
+        if self._template is not None and DATETIME_MIN_DAYS <= days <= DATETIME_MAX_DAYS:
+            date = _date_from_ordinal(EPOCH_ORDINAL + days)
             year = date.year
             seconds, milli = divmod(ms_of_day, 1000)
             minutes, second = divmod(seconds, 60)
@@ -191,10 +176,9 @@ class SimpleDateFormat:
         year, month, day = civil_from_days(days)
         out: list[str] = []
         for kind, count in self._items:
-            if kind == "literal":
-                out.append(count)  # type: ignore[arg-type]
+            if isinstance(count, str):  # a ("literal", text) item
+                out.append(count)
                 continue
-            assert isinstance(count, int)
             out.append(_format_field(kind, count, days, ms_of_day, year, month, day))
         return "".join(out)
 
@@ -224,7 +208,7 @@ class SimpleDateFormat:
             if pos >= len(text):
                 return None
             nxt = items[index + 1] if index + 1 < len(items) else None
-            abutting = nxt is not None and nxt[0] != "literal" and _is_numeric(nxt[0], nxt[1])  # type: ignore[arg-type]
+            abutting = nxt is not None and isinstance(nxt[1], int) and _is_numeric(nxt[0], nxt[1])
             parsed = _parse_field(kind, count, text, pos, abutting and _is_numeric(kind, count))
             if parsed is None:
                 return None
@@ -238,9 +222,6 @@ class SimpleDateFormat:
 
 # Numeric fields of common patterns, by position in the argument list of `_template`'s format string.
 _FAST_FIELDS = {"y": 0, "M": 2, "d": 3, "H": 4, "m": 5, "s": 6, "S": 7, "h": 8, "k": 9, "K": 10}
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-_MIN_FAST_DAYS = dt.date(1, 1, 1).toordinal() - _EPOCH_ORDINAL
-_MAX_FAST_DAYS = dt.date(9999, 12, 31).toordinal() - _EPOCH_ORDINAL
 _date_from_ordinal = dt.date.fromordinal
 
 

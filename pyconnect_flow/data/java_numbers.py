@@ -1,10 +1,13 @@
-"""How Java prints floating-point and decimal numbers: the one implementation every part uses.
+"""How Java prints, narrows and parses numbers: the one implementation every part uses.
 
 - `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString` (JDK 19+,
   shortest-uniquely-identifying digits): `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `NaN`.
   Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
 - `java_bigdecimal_str`: `BigDecimal.toString` (keeps the scale: `1.5600`, `1E+3`).
 - `to_float32`: Java's `(float) x`.
+- `wrap_int` (with `INT_BITS`, the width of each integer schema type): Java's narrowing of a long to
+  byte/short/int (two's complement wrap-around); `saturate_float`: Java's `(int) x` / `(long) x` of a double.
+- `parse_java_decimal`: `new BigDecimal(text)`; `decimal_to_long`: `BigDecimal.longValue()`.
 
 Converters write these into JSON and strings, `data.text` (Kafka's `Values`) and the Cast SMT print
 them; one implementation keeps them the same.
@@ -14,12 +17,18 @@ from __future__ import annotations
 
 import decimal
 import math
+import re
 import struct
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-__all__ = ["java_bigdecimal_str", "java_double_str", "java_float_str", "to_float32"]
+from pyconnect_flow.data.schema import Type
+
+__all__ = [
+    "INT_BITS", "decimal_to_long", "java_bigdecimal_str", "java_double_str", "java_float_str", "parse_java_decimal",
+    "saturate_float", "to_float32", "wrap_int",
+]
 
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
@@ -61,7 +70,8 @@ def java_double_str(x: float) -> str:
         return special
     sign, digit_tuple, exp = decimal.Decimal(repr(x)).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0")
-    exponent = exp + len(digit_tuple) - 1  # type: ignore[operator]
+    assert isinstance(exp, int)  # a finite value's exponent ("n", "N", "F" are for NaN and Infinity)
+    exponent = exp + len(digit_tuple) - 1
     if len(digits) == 1 and abs(x) < _MIN_NORMAL_DOUBLE:
         # Java picks the closest among 1- and 2-digit decimals (Double.MIN_VALUE is 4.9E-324).
         two = f"{x:.1e}"
@@ -147,3 +157,44 @@ def java_bigdecimal_str(value: decimal.Decimal) -> str:
     if value.is_zero() and value.is_signed():
         value = value.copy_abs()
     return str(value)
+
+
+# narrowing and parsing --------------------------------------------------------
+
+INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
+"""The width in bits of each integer schema type."""
+
+_JAVA_BIG_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def wrap_int(n: int, bits: int) -> int:
+    """The low `bits` bits of `n` as a signed int: Java's narrowing of a long to byte/short/int."""
+    half = 1 << (bits - 1)
+    return ((n + half) & ((1 << bits) - 1)) - half
+
+
+def saturate_float(x: float, bits: int) -> int:
+    """Java's `(int) x` (bits=32) or `(long) x` (bits=64): NaN is 0, out of range saturates."""
+    if x != x:
+        return 0
+    hi = (1 << (bits - 1)) - 1
+    if x >= hi:
+        return hi
+    if x <= -hi - 1:
+        return -hi - 1
+    return int(x)
+
+
+def parse_java_decimal(text: str) -> decimal.Decimal | None:
+    """`new BigDecimal(text)`, or None where Java throws NumberFormatException."""
+    if not _JAVA_BIG_DECIMAL.fullmatch(text):
+        return None
+    return decimal.Decimal(text)
+
+
+def decimal_to_long(value: decimal.Decimal) -> int:
+    """`BigDecimal.longValue()`: the integer part, wrapped to 64 bits."""
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= 64:
+        return 0  # a multiple of 10**64, hence of 2**64: the low 64 bits are all zero
+    return wrap_int(int(value), 64)

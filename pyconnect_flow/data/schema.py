@@ -12,6 +12,7 @@ A `Schema` is immutable. Build primitives from the module constants
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -40,11 +41,6 @@ class Type(str, Enum):
     def is_primitive(self) -> bool:
         """True for every type but ARRAY, MAP and STRUCT."""
         return self not in (Type.ARRAY, Type.MAP, Type.STRUCT)
-
-    @property
-    def java_name(self) -> str:
-        """The enum constant name Kafka uses in messages (`INT32`, `FLOAT64`, ...)."""
-        return self.name
 
 
 @dataclass(frozen=True)
@@ -202,7 +198,7 @@ class SchemaBuilder:
         return b
 
     @classmethod
-    def from_schema(cls, schema: Schema, *, copy_fields: bool = True) -> SchemaBuilder:
+    def from_schema(cls, schema: Schema, *, copy_fields: builtins.bool = True) -> SchemaBuilder:
         """A builder preset with everything of `schema` (like `SchemaUtil.copySchemaBasics`)."""
         b = cls(schema.type)
         b._optional = schema.optional
@@ -218,7 +214,7 @@ class SchemaBuilder:
         return b
 
     # settings -----------------------------------------------------------
-    def optional(self, optional: bool = True) -> SchemaBuilder:
+    def optional(self, optional: builtins.bool = True) -> SchemaBuilder:
         self._optional = optional
         return self
 

@@ -37,7 +37,8 @@ from typing import Any
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.dateformat import SimpleDateFormat
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
+from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
+from pyconnect_flow.data.java_numbers import INT_BITS, java_bigdecimal_str, java_double_str, java_float_str, wrap_int
 from pyconnect_flow.data.schema import (
     BOOLEAN_SCHEMA,
     FLOAT32_SCHEMA,
@@ -54,8 +55,7 @@ from pyconnect_flow.data.struct import Struct
 
 __all__ = [
     "ISO_8601_DATE_FORMAT_PATTERN", "ISO_8601_TIMESTAMP_FORMAT_PATTERN", "ISO_8601_TIME_FORMAT_PATTERN",
-    "convert_to_string", "escape", "java_double_to_string", "java_float_to_string", "parse_string",
-    "temporal_to_millis", "temporal_to_string",
+    "convert_to_string", "escape", "parse_string",
 ]
 
 ISO_8601_DATE_FORMAT_PATTERN = "yyyy-MM-dd"
@@ -72,41 +72,6 @@ _DELIMITERS = frozenset(':,{}[]"')
 _BIG_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _FLOAT32_LIMIT = decimal.Decimal(2**128 - 2**103)  # smallest magnitude that rounds to float32 infinity
 _LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
-
-
-# number and temporal text -------------------------------------------------
-
-java_double_to_string = java_double_str
-"""Java's `Double.toString`: `42.0`, `1.0E10`, `1.0E-5`, `NaN`, `Infinity`."""
-
-java_float_to_string = java_float_str
-"""Java's `Float.toString` of `x` rounded to single precision: `1.1`, `3.4028235E38`."""
-
-
-def _java_decimal_to_string(value: decimal.Decimal) -> str:
-    if value.is_zero():
-        value = value.copy_abs()  # BigDecimal has no negative zero
-    return str(value)
-
-
-def temporal_to_millis(value: dt.date | dt.time) -> int:
-    """Epoch millis of a datetime (naive = UTC) or date, or millis since midnight of a time."""
-    if isinstance(value, dt.datetime):
-        return logical.timestamp_to_millis(value)
-    if isinstance(value, dt.date):
-        return logical.date_to_days(value) * _MILLIS_PER_DAY
-    return logical.time_to_millis(value)
-
-
-def temporal_to_string(value: dt.date | dt.time) -> str:
-    """As `Values.dateFormatFor`: time of day if under one day since the epoch,
-    a date if a whole number of days, else a full timestamp (UTC)."""
-    millis = temporal_to_millis(value)
-    if millis < _MILLIS_PER_DAY:
-        return _TIME_FORMAT.format(millis)
-    if millis % _MILLIS_PER_DAY == 0:
-        return _DATE_FORMAT.format(millis)
-    return _TIMESTAMP_FORMAT.format(millis)
 
 
 # convert_to_string -----------------------------------------------------------
@@ -145,7 +110,7 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
         single = schema is not None and schema.type is Type.FLOAT32
         out.append(java_float_str(value) if single else java_double_str(value))
     elif isinstance(value, decimal.Decimal):
-        out.append(_java_decimal_to_string(value))
+        out.append(java_bigdecimal_str(value) if value.is_finite() else str(value))
     elif isinstance(value, (bytes, bytearray, memoryview)):
         encoded = base64.b64encode(bytes(value)).decode("ascii")
         out.append(f'"{encoded}"' if embedded else encoded)
@@ -158,9 +123,10 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
             _append(out, item, True, item_schema)
         out.append("]")
     elif isinstance(value, Mapping):
-        is_map = schema is not None and schema.type is Type.MAP
-        key_schema = schema.key_schema if is_map else None
-        value_schema = schema.value_schema if is_map else None
+        if schema is not None and schema.type is Type.MAP:
+            key_schema, value_schema = schema.key_schema, schema.value_schema
+        else:
+            key_schema = value_schema = None
         out.append("{")
         for index, (k, v) in enumerate(value.items()):
             if index:
@@ -179,7 +145,7 @@ def _append(out: list[str], value: Any, embedded: bool, schema: Schema | None) -
             _append(out, value.get(f), True, f.schema)
         out.append("}")
     elif isinstance(value, (dt.date, dt.time)):
-        out.append(temporal_to_string(value))
+        out.append(date_format_for(temporal_to_millis(value)))
     else:
         raise DataException(f"Failed to serialize unexpected value type {type(value).__name__}: {value!r}")
 
@@ -535,7 +501,7 @@ def _convert_to(schema: Schema, value: Any) -> Any:
     if name == logical.TIMESTAMP_NAME:
         return logical.timestamp_from_millis(_as_long(value))
     if t in (Type.INT8, Type.INT16, Type.INT32, Type.INT64):
-        return _narrow(_as_long(value), t)
+        return wrap_int(_as_long(value), INT_BITS[t])
     if t in (Type.FLOAT32, Type.FLOAT64):
         return float(value)
     if t is Type.STRING:
@@ -548,8 +514,3 @@ def _as_long(value: Any) -> int:
         return int(value)
     raise DataException(f"Unable to convert {value!r} ({type(value).__name__}) to a number")
 
-
-def _narrow(n: int, t: Type) -> int:
-    bits = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}[t]
-    n &= (1 << bits) - 1
-    return n - (1 << bits) if n >> (bits - 1) else n

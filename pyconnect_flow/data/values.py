@@ -1,14 +1,26 @@
-"""Checking Python values against Connect schemas (`ConnectSchema.validateValue`)."""
+"""Checking Python values against Connect schemas (`ConnectSchema.validateValue`), and the schema type or
+schema of a schemaless value (`ConnectSchema.schemaType`, `Values.inferSchema`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.schema import Schema, Type
+from pyconnect_flow.data.schema import (
+    BOOLEAN_SCHEMA,
+    BYTES_SCHEMA,
+    FLOAT64_SCHEMA,
+    INT32_SCHEMA,
+    INT64_SCHEMA,
+    STRING_SCHEMA,
+    Schema,
+    Type,
+)
+from pyconnect_flow.data.struct import Struct
 
 _PYTHON_TYPES: dict[Type, tuple[type, ...]] = {
     Type.INT8: (int,),
@@ -59,8 +71,6 @@ def validate_value(schema: Schema | None, value: Any, field_name: str | None = N
                 f"{type(value).__name__}{where}"
             )
         return
-    from pyconnect_flow.data.struct import Struct
-
     if schema.type is Type.STRUCT:
         if not isinstance(value, Struct):
             raise DataException(f"Invalid Java object for schema with type STRUCT: {type(value).__name__}{where}")
@@ -73,14 +83,15 @@ def validate_value(schema: Schema | None, value: Any, field_name: str | None = N
         raise DataException(
             f"Invalid Java object for schema with type {schema.type.name}: {type(value).__name__}{where}"
         )
-    if schema.type in _INT_RANGES:
+    # The isinstance checks below only narrow `value` for the type checker: the check above guarantees them.
+    if schema.type in _INT_RANGES and isinstance(value, int):
         lo, hi = _INT_RANGES[schema.type]
         if not lo <= value <= hi:
             raise DataException(f"Value {value} out of range for schema type {schema.type.name}{where}")
-    elif schema.type is Type.ARRAY:
+    elif schema.type is Type.ARRAY and isinstance(value, (list, tuple)):
         for item in value:
             validate_value(schema.value_schema, item, "element")
-    elif schema.type is Type.MAP:
+    elif schema.type is Type.MAP and isinstance(value, dict):
         for k, v in value.items():
             validate_value(schema.key_schema, k, "key")
             validate_value(schema.value_schema, v, "value")
@@ -91,19 +102,40 @@ def infer_schema(value: Any) -> Schema | None:
 
     Used where a schemaless value needs a schema (headers, schemaless JSON).
     """
-    from pyconnect_flow.data import schema as s
-    from pyconnect_flow.data.struct import Struct
-
     if isinstance(value, bool):
-        return s.BOOLEAN_SCHEMA
+        return BOOLEAN_SCHEMA
     if isinstance(value, int):
-        return s.INT64_SCHEMA if not -(1 << 31) <= value < (1 << 31) else s.INT32_SCHEMA
+        return INT64_SCHEMA if not -(1 << 31) <= value < (1 << 31) else INT32_SCHEMA
     if isinstance(value, float):
-        return s.FLOAT64_SCHEMA
+        return FLOAT64_SCHEMA
     if isinstance(value, str):
-        return s.STRING_SCHEMA
+        return STRING_SCHEMA
     if isinstance(value, (bytes, bytearray)):
-        return s.BYTES_SCHEMA
+        return BYTES_SCHEMA
     if isinstance(value, Struct):
         return value.schema
+    return None
+
+
+def schema_type(value: Any) -> Type | None:
+    """The schema type Kafka's `ConnectSchema.schemaType` gives the class of a schemaless value, or None.
+
+    A Python int is a Java Long and a float a Double, as schemaless JSON decodes them.
+    """
+    if isinstance(value, bool):
+        return Type.BOOLEAN
+    if isinstance(value, int):
+        return Type.INT64
+    if isinstance(value, float):
+        return Type.FLOAT64
+    if isinstance(value, str):
+        return Type.STRING
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Type.BYTES
+    if isinstance(value, (list, tuple)):
+        return Type.ARRAY
+    if isinstance(value, Mapping):
+        return Type.MAP
+    if isinstance(value, Struct):
+        return Type.STRUCT
     return None

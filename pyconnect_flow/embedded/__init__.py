@@ -46,6 +46,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+# free_ports stays importable from here; a port taken before a service binds it is retried by ServiceProcess.start.
+from pyconnect_flow.net import LOOPBACK, free_ports
+
 if TYPE_CHECKING:
     from pyconnect_flow.embedded.kafka import EmbeddedKafka, KafkaEndpoint
     from pyconnect_flow.embedded.noida import ElasticsearchEndpoint, NoidaDb
@@ -89,7 +92,6 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
-LOOPBACK = "127.0.0.1"
 _WORKDIR_PREFIX = "pyconnect-flow-"
 _OWNER_FILE = "owner.json"
 _PORT_ATTEMPTS = 5
@@ -105,24 +107,6 @@ class ServiceError(RuntimeError):
 
 class _PortTaken(Exception):
     """The service exited because another process took its port between our probe and its bind."""
-
-
-def free_ports(count: int = 1, host: str = LOOPBACK) -> tuple[int, ...]:
-    """Return ``count`` distinct TCP ports that were free on ``host`` a moment ago.
-
-    The ports are found by binding to port 0 and releasing; another process may still take one
-    before the service binds it, which :meth:`ServiceProcess.start` detects and retries.
-    """
-    sockets: list[socket.socket] = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sockets.append(sock)
-            sock.bind((host, 0))
-        return tuple(sock.getsockname()[1] for sock in sockets)
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def tcp_port_open(host: str, port: int, timeout: float = 0.5) -> bool:

@@ -70,7 +70,9 @@ class KafkaEndpoint:
         """
         from confluent_kafka.admin import AdminClient
 
-        return AdminClient({"bootstrap.servers": self.bootstrap_servers, "logger": _librdkafka_log, **config})
+        # confluent-kafka's annotations allow only scalar settings, but librdkafka's "logger" takes a Logger.
+        conf: dict[str, Any] = {"bootstrap.servers": self.bootstrap_servers, "logger": _librdkafka_log, **config}
+        return AdminClient(conf)
 
     def wait_until_ready(self, timeout: float = 30.0) -> None:
         """Return once the broker answers a metadata request with at least one broker in it."""

@@ -109,12 +109,13 @@ def _props(config: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return {k[len(prefix):]: v for k, v in config.items() if isinstance(k, str) and k.startswith(prefix)}
 
 
-def _check_plugin(entry: _Alias, base: type, extra_known: tuple[str, ...], issues: list[ConfigIssue]) -> None:
+def _check_plugin(entry: _Alias, base: type[Transform] | type[Predicate], extra_known: tuple[str, ...],
+                  issues: list[ConfigIssue]) -> None:
     """The plugin's own key problems and the alias' unknown keys."""
     plugin, prefix = entry.plugin, entry.prefix
     if isinstance(plugin, type) and issubclass(plugin, base):
-        issues.extend(plugin.check_config(entry.props, prefix))  # type: ignore[attr-defined]
-        known = {prefix + n for k in plugin.CONFIG for n in (k.name, *k.aliases)}  # type: ignore[attr-defined]
+        issues.extend(plugin.check_config(entry.props, prefix))
+        known = {prefix + n for k in plugin.CONFIG for n in (k.name, *k.aliases)}
         note = ""
     elif isinstance(plugin, type):
         return  # a user class gets every key; it checks them itself
@@ -203,11 +204,11 @@ def check_config(config: Mapping[str, Any]) -> list[ConfigIssue]:
     return _plan(config)[2]
 
 
-def _instance(entry: _Alias, base: type, what: str, connector: str) -> Any:
+def _instance(entry: _Alias, base: type[Transform] | type[Predicate], what: str, connector: str) -> Any:
     plugin = entry.plugin
     try:
         if isinstance(plugin, type) and issubclass(plugin, base):
-            return plugin.from_config(entry.props)  # type: ignore[attr-defined]
+            return plugin.from_config(entry.props)
         if isinstance(plugin, type):
             obj = plugin(dict(entry.props))
             if not callable(obj):

@@ -6,11 +6,11 @@ tuple directly in a few hundred ns. Field positions come from `Record._fields`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pyconnect_flow.record import Record
 
-__all__ = ["Memo", "with_headers", "with_key", "with_part", "with_part_and_headers", "with_topic", "with_value"]
+__all__ = ["Memo", "with_headers", "with_part", "with_part_and_headers", "with_topic"]
 
 _new = tuple.__new__
 _TOPIC = Record._fields.index("topic")
@@ -29,22 +29,6 @@ def with_topic(record: Record, topic: str) -> Record:
 def with_headers(record: Record, headers: tuple[tuple[str, Any], ...]) -> Record:
     """`record` with other headers."""
     return _new(Record, record[:_HEADERS] + (headers,) + record[_HEADERS + 1:])
-
-
-def with_key(record: Record, key: Any, key_schema: Any) -> Record:
-    """`record` with another key and key schema."""
-    values = list(record)
-    values[_KEY] = key
-    values[_KEY_SCHEMA] = key_schema
-    return _new(Record, values)
-
-
-def with_value(record: Record, value: Any, value_schema: Any) -> Record:
-    """`record` with another value and value schema."""
-    values = list(record)
-    values[_VALUE] = value
-    values[_VALUE_SCHEMA] = value_schema
-    return _new(Record, values)
 
 
 def with_part(record: Record, is_key: bool, data: Any, schema: Any) -> Record:
@@ -73,7 +57,11 @@ def with_part_and_headers(record: Record, is_key: bool, data: Any, schema: Any,
     return _new(Record, values)
 
 
-class Memo(dict):  # type: ignore[type-arg]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Memo(dict[K, V]):
     """A small cache (for example topic -> routed topic) that empties itself when full and pickles empty."""
 
     __slots__ = ("maxsize",)
@@ -82,12 +70,12 @@ class Memo(dict):  # type: ignore[type-arg]
         super().__init__()
         self.maxsize = maxsize
 
-    def put(self, key: Any, value: Any) -> Any:
+    def put(self, key: K, value: V) -> V:
         """Store and return `value`."""
         if len(self) >= self.maxsize:
             self.clear()
         self[key] = value
         return value
 
-    def __reduce__(self) -> tuple[Any, ...]:
+    def __reduce__(self) -> tuple[type[Memo[Any, Any]], tuple[int]]:
         return (Memo, (self.maxsize,))

@@ -86,8 +86,6 @@ class Predicate:
 
 def tag_failure(exc: BaseException, transform: Any) -> None:
     """Name `transform` as the one that raised `exc` (unless an inner stage was named already)."""
-    if "transform" not in getattr(exc, "__dict__", {"transform": None}):
-        try:
-            exc.transform = transform  # type: ignore[attr-defined]
-        except AttributeError:  # pragma: no cover - exceptions with __slots__
-            pass
+    attributes = getattr(exc, "__dict__", None)  # None for exceptions with __slots__
+    if attributes is not None:
+        attributes.setdefault("transform", transform)

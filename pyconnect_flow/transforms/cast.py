@@ -25,33 +25,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
-from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical
-from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
+from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical, schema_type
+from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
+from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, saturate_float, to_float32, wrap_int
+from pyconnect_flow.data.java_text import java_to_string
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
-    INT_BITS,
     REPLACE_NULL_WITH_DEFAULT,
     KeyValueTransform,
     SchemaCache,
     copy_schema_basics,
-    decimal_to_long,
     field_values,
     java_split,
     put_checked,
     require_map,
     require_struct,
-    saturate_float,
-    to_float32,
     type_name,
-    wrap_int,
 )
 
-__all__ = [
-    "TRANSFORMS", "Cast", "CastKey", "CastValue", "cast_value", "java_date_string", "java_double_string",
-    "java_float_string", "parse_cast_spec",
-]
+__all__ = ["TRANSFORMS", "Cast", "CastKey", "CastValue", "cast_value", "parse_cast_spec"]
 
 PURPOSE = "cast types"
 WHOLE_VALUE: None = None
@@ -68,7 +62,6 @@ _JAVA_DOUBLE = re.compile(
     r"|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?\d+[fFdD]?)",
     re.ASCII,
 )
-MILLIS_PER_DAY = 86_400_000
 
 
 # spec ------------------------------------------------------------------------
@@ -116,51 +109,6 @@ def _check_spec(value: Any) -> str | None:
     except CastSpecError as exc:
         return str(exc)
     return None
-
-
-# Java's toString of numbers and dates ------------------------------------------
-
-java_double_string = java_double_str  # Java's `Double.toString(x)`
-java_float_string = java_float_str  # Java's `Float.toString((float) x)`
-
-
-def _civil_from_days(days: int) -> tuple[int, int, int]:
-    """(year, month, day) of a day number since 1970-01-01, proleptic Gregorian, any year."""
-    z = days + 719_468
-    era = z // 146_097
-    doe = z - era * 146_097
-    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (1 if month <= 2 else 0), month, day
-
-
-def java_date_string(millis: int) -> str:
-    """A `java.util.Date` of `millis` as `Values.dateFormatFor` formats it (in UTC).
-
-    Under a day since the epoch (also any time before it): `HH:mm:ss.SSS'Z'`; whole days:
-    `yyyy-MM-dd`; otherwise `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`.
-    """
-    days, ms = divmod(millis, MILLIS_PER_DAY)
-    seconds, ms = divmod(ms, 1000)
-    minutes, s = divmod(seconds, 60)
-    h, m = divmod(minutes, 60)
-    time = f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}Z"
-    if millis < MILLIS_PER_DAY:
-        return time
-    year, month, day = _civil_from_days(days)
-    date = f"{year if year > 0 else 1 - year:04d}-{month:02d}-{day:02d}"
-    return date if millis % MILLIS_PER_DAY == 0 else f"{date}T{time}"
-
-
-def _logical_millis(value: dt.date | dt.time) -> int:
-    if isinstance(value, dt.datetime):
-        return logical.timestamp_to_millis(value)
-    if isinstance(value, dt.date):
-        return logical.date_to_days(value) * MILLIS_PER_DAY
-    return logical.time_to_millis(value)
 
 
 # casting one value ---------------------------------------------------------------
@@ -234,44 +182,12 @@ def _to_boolean(value: Any) -> bool:
 
 
 def _to_string(value: Any, schema: Schema | None) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if schema is not None and schema.type is Type.FLOAT32:
-            return java_float_string(value)
-        return java_double_string(value)
-    if isinstance(value, decimal.Decimal):
-        return str(value.copy_abs() if value.is_zero() else value)
+    # Kafka's castToString: Values.dateFormatFor for dates, base64 for bytes, else toString().
     if isinstance(value, (dt.date, dt.time)):
-        return java_date_string(_logical_millis(value))
+        return date_format_for(temporal_to_millis(value))
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    return str(value)
-
-
-def _infer_type(value: Any) -> Type | None:
-    """The schema type Kafka's `ConnectSchema.schemaType` gives a schemaless value's class."""
-    if isinstance(value, bool):
-        return Type.BOOLEAN
-    if isinstance(value, int):
-        return Type.INT64
-    if isinstance(value, float):
-        return Type.FLOAT64
-    if isinstance(value, str):
-        return Type.STRING
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return Type.BYTES
-    if isinstance(value, (list, tuple)):
-        return Type.ARRAY
-    if isinstance(value, Mapping):
-        return Type.MAP
-    if isinstance(value, Struct):
-        return Type.STRUCT
-    return None
+    return java_to_string(value, schema is not None and schema.type is Type.FLOAT32)
 
 
 def _encode_logical(schema: Schema, value: Any) -> Any:
@@ -297,7 +213,7 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
             return wrap_int(value, INT_BITS[target])
         if t is str and target is Type.FLOAT64:
             return _to_float(value, False)
-    inferred = schema.type if schema is not None else _infer_type(value)
+    inferred = schema.type if schema is not None else schema_type(value)
     if inferred is None:
         raise DataException(f"Cast transformation was passed a value of type {type_name(value)} "
                             "which is not supported by Connect's data API")
@@ -373,10 +289,9 @@ class Cast(KeyValueTransform):
         """Cast the spec's fields of `updated`, a private copy of a schemaless map, and return it."""
         for name, target in self._field_casts.items():
             value = updated.get(name)
-            t = type(value)
-            if t is int and target in INT_BITS:  # the commonest casts, as cast_value does them
+            if type(value) is int and target in INT_BITS:  # the commonest casts, as cast_value does them
                 updated[name] = wrap_int(value, INT_BITS[target])
-            elif t is str and target is Type.FLOAT64:
+            elif type(value) is str and target is Type.FLOAT64:
                 updated[name] = _to_float(value, False)
             else:
                 updated[name] = cast_value(None, value, target)

@@ -66,7 +66,7 @@ class Conditional:
             return NotImplemented
         return (self.predicate, self.transform, self.negate) == (other.predicate, other.transform, other.negate)
 
-    __hash__ = None  # type: ignore[assignment]
+    # Defining __eq__ without __hash__ leaves instances unhashable, as lists of stages are.
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.predicate, self.transform, self.negate, self.alias)
@@ -123,7 +123,7 @@ class Chain:
             return NotImplemented
         return self.stages == other.stages
 
-    __hash__ = None  # type: ignore[assignment]
+    # Defining __eq__ without __hash__ leaves instances unhashable, as lists of stages are.
 
     def __getstate__(self) -> tuple[Any, ...]:
         return (self.stages, self.aliases)

@@ -14,14 +14,9 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms._records import with_headers
 from pyconnect_flow.transforms.base import Transform
-from pyconnect_flow.transforms.util import ConfiguredTransform
+from pyconnect_flow.transforms.util import ConfiguredTransform, non_empty_list
 
-__all__ = ["TRANSFORMS", "DropHeaders", "non_empty_list"]
-
-
-def non_empty_list(value: Any) -> str | None:
-    """Validator: Kafka's `NonEmptyListValidator` message ("Empty list") for an empty list."""
-    return "Empty list" if not value else None
+__all__ = ["TRANSFORMS", "DropHeaders"]
 
 
 class DropHeaders(ConfiguredTransform):

@@ -126,11 +126,12 @@ class FieldPath:
         if struct is None:
             return None
         last = self._last()
+        current: Struct | None
         current = struct
         for step in self.steps[:-1]:
             if current.schema.field(step) is None:
                 return None
-            current = require_struct_or_null(current.get(step), NESTED_PURPOSE)  # type: ignore[assignment]
+            current = require_struct_or_null(current.get(step), NESTED_PURPOSE)
             if current is None:
                 return None
         if current.schema.field(last) is None:
@@ -142,9 +143,10 @@ class FieldPath:
         if value is None:
             return None
         last = self._last()
+        current: Mapping[str, Any] | None
         current = value
         for step in self.steps[:-1]:
-            current = require_map_or_null(current.get(step), NESTED_PURPOSE)  # type: ignore[assignment]
+            current = require_map_or_null(current.get(step), NESTED_PURPOSE)
             if current is None:
                 return None
         return current.get(last)

@@ -24,11 +24,11 @@ from pyconnect_flow.data import DataException, Schema, Struct
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms._records import with_part_and_headers
 from pyconnect_flow.transforms.base import Transform
-from pyconnect_flow.transforms.drop_headers import non_empty_list
 from pyconnect_flow.transforms.util import (
     KeyValueTransform,
     SchemaCache,
     copy_schema_basics,
+    non_empty_list,
     require_map,
     require_struct,
 )

@@ -22,36 +22,26 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
+from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, parse_java_decimal, to_float32, wrap_int
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
 from pyconnect_flow.transforms.util import (
-    INT_BITS,
     REPLACE_NULL_WITH_DEFAULT,
     KeyValueTransform,
-    decimal_to_long,
     field_values,
-    parse_java_decimal,
+    non_empty_list,
+    non_empty_string,
     put_checked,
     require_map,
     require_struct,
-    to_float32,
     type_name,
-    wrap_int,
 )
 
 __all__ = ["TRANSFORMS", "MaskField", "MaskFieldKey", "MaskFieldValue"]
 
 PURPOSE = "mask fields"
 _EPOCH_TIME = dt.time(0)
-
-
-def _non_empty_list(value: Any) -> str | None:
-    return None if value else "Empty list"
-
-
-def _non_empty_string(value: Any) -> str | None:
-    return None if value else "String must be non-empty"
 
 
 def _empty_value(value: Any) -> Any:
@@ -128,11 +118,11 @@ class MaskField(KeyValueTransform):
     """Mask specified fields with a valid null value for the field type (0, False, "", ...) or a replacement."""
 
     CONFIG = ConfigDef([
-        ConfigKey("fields", ConfigType.LIST, doc="Names of fields to mask.", validator=_non_empty_list,
+        ConfigKey("fields", ConfigType.LIST, doc="Names of fields to mask.", validator=non_empty_list,
                   importance="high"),
         ConfigKey("replacement", ConfigType.STRING, None,
                   "Custom value replacement, that will be applied to all 'fields' values "
-                  "(numeric or non-empty string values only).", validator=_non_empty_string, importance="low"),
+                  "(numeric or non-empty string values only).", validator=non_empty_string, importance="low"),
         REPLACE_NULL_WITH_DEFAULT,
     ])
 

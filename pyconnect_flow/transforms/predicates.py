@@ -20,16 +20,11 @@ from pyconnect_flow.record import Record
 from pyconnect_flow.transforms._records import Memo
 from pyconnect_flow.transforms.base import Predicate
 from pyconnect_flow.transforms.regex_router import compile_java_regex, java_regex_error
-from pyconnect_flow.transforms.util import kwargs_to_props
+from pyconnect_flow.transforms.util import kwargs_to_props, non_empty_string
 
 __all__ = ["PREDICATES", "ConfiguredPredicate", "HasHeaderKey", "RecordIsTombstone", "TopicNameMatches"]
 
 P = TypeVar("P", bound="ConfiguredPredicate")
-
-
-def non_empty_string(value: Any) -> str | None:
-    """Validator: Kafka's `NonEmptyString` message."""
-    return "String must be non-empty" if not value else None
 
 
 def _non_empty_regex(value: Any) -> str | None:
@@ -71,7 +66,7 @@ class TopicNameMatches(ConfiguredPredicate):
 
     _pattern_text: str
     _pattern: re.Pattern[str]
-    _results: Memo  # topic -> bool
+    _results: Memo[str | None, bool]  # topic -> whether it matches
 
     def _configure(self, values: Mapping[str, Any]) -> None:
         self._pattern_text = values["pattern"]

@@ -158,7 +158,7 @@ class RegexRouter(ConfiguredTransform):
     _regex_text: str
     _regex: re.Pattern[str]
     _replacement: JavaReplacement
-    _routes: Memo  # topic -> new topic, or None when the topic stays
+    _routes: Memo[str | None, str | None]  # topic -> new topic, or None when the topic stays
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -190,8 +190,8 @@ class RegexRouter(ConfiguredTransform):
     def _routed(self, topic: str | None) -> str | None:
         routes = self._routes
         if topic in routes:
-            return routes[topic]  # type: ignore[no-any-return]
-        return routes.put(topic, self.route(topic))  # type: ignore[no-any-return]
+            return routes[topic]
+        return routes.put(topic, self.route(topic))
 
     def route_topic(self, record: Record) -> str | None:
         """The topic this transform gives `record` (its own when the regex does not match)."""

@@ -40,7 +40,7 @@ from pyconnect_flow.data import (
     logical,
 )
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
-from pyconnect_flow.data.text import temporal_to_millis
+from pyconnect_flow.data.java_dates import temporal_to_millis
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms._records import with_part
 from pyconnect_flow.transforms.base import Transform

@@ -2,19 +2,16 @@
 
 Python counterparts of Kafka's `transforms.util.Requirements` (the
 `require_*` checks, with Kafka's messages), `SchemaUtil.copySchemaBasics`,
-the bounded schema-update cache every schema-changing SMT keeps, Java's
-number conversions the SMTs rely on (narrowing casts, `BigDecimal` parsing,
-float32 rounding), and the bases of the configured SMTs:
-`ConfiguredTransform` (keyword arguments or `from_config`) and
-`KeyValueTransform` (SMTs that come as `$Key` and `$Value` variants).
+the bounded schema-update cache every schema-changing SMT keeps, the config
+validators the SMTs share (`NonEmptyListValidator`, `ConfigDef.NonEmptyString`),
+and the bases of the configured SMTs: `ConfiguredTransform` (keyword arguments
+or `from_config`) and `KeyValueTransform` (SMTs that come as `$Key` and `$Value`
+variants). Java's number conversions the SMTs rely on (narrowing casts,
+`BigDecimal` parsing, float32 rounding) are in `data.java_numbers`.
 """
 
 from __future__ import annotations
 
-import decimal
-import math
-import re
-import struct as _struct
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -27,13 +24,13 @@ from pyconnect_flow.transforms.base import Transform
 _new_tuple = tuple.__new__
 
 __all__ = [
-    "INT_BITS", "REPLACE_NULL_WITH_DEFAULT", "ConfiguredTransform", "KeyValueTransform", "SchemaCache",
-    "copy_schema_basics", "decimal_to_long", "field_values", "java_split", "kwargs_to_props", "parse_java_decimal",
-    "put_checked", "require_map", "require_map_or_null", "require_schema", "require_sink_record", "require_struct",
-    "require_struct_or_null", "saturate_float", "to_float32", "type_name", "validated_values", "wrap_int",
+    "REPLACE_NULL_WITH_DEFAULT", "ConfiguredTransform", "KeyValueTransform", "SchemaCache", "copy_schema_basics",
+    "field_values", "java_split", "kwargs_to_props", "non_empty_list", "non_empty_string", "put_checked",
+    "require_map", "require_map_or_null", "require_schema", "require_sink_record", "require_struct",
+    "require_struct_or_null", "type_name", "validated_values",
 ]
 
-C = TypeVar("C", bound=Transform)
+C = TypeVar("C", bound="ConfiguredTransform")
 
 
 # requirements -------------------------------------------------------------
@@ -50,16 +47,16 @@ def require_schema(schema: Schema | None, purpose: str) -> Schema:
     return schema
 
 
-def require_map(value: Any, purpose: str) -> dict[str, Any]:
+def require_map(value: Any, purpose: str) -> Mapping[str, Any]:
     """`value` if it is a map (schemaless data), else DataException."""
     if type(value) is dict or isinstance(value, Mapping):
-        return value  # type: ignore[return-value]
+        return value
     raise DataException(
         f"Only Map objects supported in absence of schema for [{purpose}], found: {type_name(value)}"
     )
 
 
-def require_map_or_null(value: Any, purpose: str) -> dict[str, Any] | None:
+def require_map_or_null(value: Any, purpose: str) -> Mapping[str, Any] | None:
     """None for None, else `require_map`."""
     return None if value is None else require_map(value, purpose)
 
@@ -160,7 +157,7 @@ class SchemaCache:
         return (self.maxsize,)
 
     def __setstate__(self, state: tuple[int]) -> None:
-        self.__init__(state[0])  # type: ignore[misc]
+        SchemaCache.__init__(self, state[0])
 
 
 # Java string semantics -------------------------------------------------------
@@ -175,56 +172,17 @@ def java_split(text: str, sep: str) -> list[str]:
     return parts
 
 
-# Java numbers ----------------------------------------------------------------
-# Kafka's SMTs convert numbers with Java's primitive casts and parsers; these give the same
-# results on Python ints, floats and Decimals.
-
-_JAVA_BIG_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-INT_BITS = {Type.INT8: 8, Type.INT16: 16, Type.INT32: 32, Type.INT64: 64}
-
-
-def wrap_int(n: int, bits: int) -> int:
-    """The low `bits` bits of `n` as a signed int: Java's narrowing of a long to byte/short/int."""
-    half = 1 << (bits - 1)
-    return ((n + half) & ((1 << bits) - 1)) - half
-
-
-def saturate_float(x: float, bits: int) -> int:
-    """Java's `(int) x` (bits=32) or `(long) x` (bits=64): NaN is 0, out of range saturates."""
-    if x != x:
-        return 0
-    hi = (1 << (bits - 1)) - 1
-    if x >= hi:
-        return hi
-    if x <= -hi - 1:
-        return -hi - 1
-    return int(x)
-
-
-def to_float32(x: float) -> float:
-    """`x` rounded to the nearest float32 (Java's `(float) x`); too large gives an infinity."""
-    try:
-        return float(_struct.unpack("f", _struct.pack("f", x))[0])
-    except OverflowError:
-        return math.copysign(math.inf, x)
-
-
-def parse_java_decimal(text: str) -> decimal.Decimal | None:
-    """`new BigDecimal(text)`, or None where Java throws NumberFormatException."""
-    if not _JAVA_BIG_DECIMAL.fullmatch(text):
-        return None
-    return decimal.Decimal(text)
-
-
-def decimal_to_long(value: decimal.Decimal) -> int:
-    """`BigDecimal.longValue()`: the integer part, wrapped to 64 bits."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent >= 64:
-        return 0  # a multiple of 10**64, hence of 2**64: the low 64 bits are all zero
-    return wrap_int(int(value), 64)
-
-
 # configuration -------------------------------------------------------------
+
+def non_empty_list(value: Any) -> str | None:
+    """Validator with the message of Kafka's `NonEmptyListValidator` ("Empty list") for an empty list."""
+    return None if value else "Empty list"
+
+
+def non_empty_string(value: Any) -> str | None:
+    """Validator with the message of Kafka's `ConfigDef.NonEmptyString` for an empty string."""
+    return None if value else "String must be non-empty"
+
 
 REPLACE_NULL_WITH_DEFAULT = ConfigKey(
     "replace.null.with.default", ConfigType.BOOLEAN, True,
@@ -286,7 +244,7 @@ class ConfiguredTransform(Transform):
     @classmethod
     def _from_values(cls: type[C], values: Mapping[str, Any]) -> C:
         obj = cls.__new__(cls)
-        obj._configure(values)  # type: ignore[attr-defined]
+        obj._configure(values)
         return obj
 
     def _configure(self, values: Mapping[str, Any]) -> None:  # pragma: no cover - abstract
@@ -308,12 +266,12 @@ class KeyValueTransform(ConfiguredTransform):
     Value: ClassVar[type[KeyValueTransform]]
 
     @classmethod
-    def key(cls, **kwargs: Any) -> Any:
+    def key(cls, **kwargs: Any) -> KeyValueTransform:
         """The `$Key` variant, configured from keyword arguments."""
         return cls.Key(**kwargs)
 
     @classmethod
-    def value(cls, **kwargs: Any) -> Any:
+    def value(cls, **kwargs: Any) -> KeyValueTransform:
         """The `$Value` variant, configured from keyword arguments."""
         return cls.Value(**kwargs)
 

@@ -21,6 +21,7 @@ from pyconnect_flow.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT,
     ConfiguredTransform,
     SchemaCache,
+    non_empty_list,
     require_map,
     require_struct,
 )
@@ -30,17 +31,13 @@ __all__ = ["TRANSFORMS", "ValueToKey"]
 PURPOSE = "copying fields from value to key"
 
 
-def _non_empty_list(value: Any) -> str | None:
-    return None if value else "Empty list"
-
-
 class ValueToKey(ConfiguredTransform):
     """Replace the record key with a new key formed from a subset of fields in the record value."""
 
     KAFKA_NAME = "ValueToKey"
     CONFIG = ConfigDef([
         ConfigKey("fields", ConfigType.LIST, doc="Field names on the record value to extract as the record key.",
-                  validator=_non_empty_list, importance="high"),
+                  validator=non_empty_list, importance="high"),
         REPLACE_NULL_WITH_DEFAULT,
     ])
 

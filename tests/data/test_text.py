@@ -27,10 +27,7 @@ from pyconnect_flow.data import (
 from pyconnect_flow.data.text import (
     convert_to_string,
     escape,
-    java_double_to_string,
-    java_float_to_string,
     parse_string,
-    temporal_to_string,
 )
 
 WHITESPACE = "\n \t \t\n"
@@ -293,30 +290,13 @@ def test_float32_values_print_as_java_floats() -> None:
     assert convert_to_string(array, [0.1, 3.4028234663852886e38]) == "[0.1,3.4028235E38]"
 
 
-@pytest.mark.parametrize(("x", "text"), [
-    (42.0, "42.0"), (12.34, "12.34"), (1e10, "1.0E10"), (1e-5, "1.0E-5"), (0.001, "0.001"),
-    (1234567.0, "1234567.0"), (12345678.0, "1.2345678E7"), (-0.0, "-0.0"), (0.0, "0.0"),
-    (float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity"),
-    (1.7976931348623157e308, "1.7976931348623157E308"), (4.9e-324, "4.9E-324"), (100.0, "100.0"),
-])
-def test_java_double_to_string(x: float, text: str) -> None:
-    assert java_double_to_string(x) == text
-
-
-@pytest.mark.parametrize(("x", "text"), [
-    (1.1, "1.1"), (3.4028234663852886e38, "3.4028235E38"), (1e10, "1.0E10"), (0.1, "0.1"), (16777216.0, "1.6777216E7"),
-])
-def test_java_float_to_string(x: float, text: str) -> None:
-    assert java_float_to_string(x) == text
-
-
 def test_temporal_values_print_as_kafka_date_format_for() -> None:
     # Under one day since the epoch: a time; a whole number of days: a date; else a timestamp (UTC).
-    assert temporal_to_string(dt.time(14, 34, 54, 346000)) == "14:34:54.346Z"
-    assert temporal_to_string(dt.date(2019, 8, 23)) == "2019-08-23"
-    assert temporal_to_string(dt.datetime(2019, 8, 23, 14, 34, 54, 346000, tzinfo=UTC)) == "2019-08-23T14:34:54.346Z"
-    assert temporal_to_string(dt.datetime(2019, 8, 23, tzinfo=UTC)) == "2019-08-23"
-    assert temporal_to_string(dt.date(1970, 1, 1)) == "00:00:00.000Z"
+    assert convert_to_string(None, dt.time(14, 34, 54, 346000)) == "14:34:54.346Z"
+    assert convert_to_string(None, dt.date(2019, 8, 23)) == "2019-08-23"
+    assert convert_to_string(None, dt.datetime(2019, 8, 23, 14, 34, 54, 346000, tzinfo=UTC)) == "2019-08-23T14:34:54.346Z"
+    assert convert_to_string(None, dt.datetime(2019, 8, 23, tzinfo=UTC)) == "2019-08-23"
+    assert convert_to_string(None, dt.date(1970, 1, 1)) == "00:00:00.000Z"
     assert convert_to_string(None, [dt.date(2019, 8, 23)]) == "[2019-08-23]"
 
 

@@ -37,13 +37,9 @@ from pyconnect_flow.transforms.cast import (
     Cast,
     CastKey,
     CastValue,
-    java_date_string,
-    java_double_string,
-    java_float_string,
     parse_cast_spec,
 )
 
-MILLIS_PER_HOUR = 3_600_000
 MILLIS_PER_DAY = 86_400_000
 
 
@@ -410,15 +406,6 @@ def test_string_casts(schema: Schema, value: Any, expected: str) -> None:
 def test_bad_casts(schema: Schema, value: Any, spec: str, message: str) -> None:
     with pytest.raises(DataException, match=message):
         value_cast(spec)(Record("t", value_schema=schema, value=value))
-
-
-def test_java_number_and_date_formatting() -> None:
-    assert [java_double_string(x) for x in (1.0, 1e7, 9999999.0, 1e-3, 100.0, -64.0, 1e23)] == [
-        "1.0", "1.0E7", "9999999.0", "0.001", "100.0", "-64.0", "1.0E23"]
-    assert [java_float_string(x) for x in (1.4e-45, 16777217.0, 1 / 3)] == ["1.4E-45", "1.6777216E7", "0.33333334"]
-    assert java_date_string(MILLIS_PER_DAY + 1) == "1970-01-02T00:00:00.001Z"
-    assert java_date_string(MILLIS_PER_HOUR) == "01:00:00.000Z"
-    assert java_date_string(-MILLIS_PER_DAY * 719_163) == "00:00:00.000Z"  # before the epoch: time format
 
 
 def test_pickle_and_names() -> None:

@@ -1,10 +1,8 @@
-"""The shared SMT helpers: requirements, schema basics, the schema cache, Java number semantics."""
+"""The shared SMT helpers: requirements, schema basics, the schema cache, validators."""
 
 from __future__ import annotations
 
-import math
 import pickle
-from decimal import Decimal
 
 import pytest
 
@@ -13,10 +11,10 @@ from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.util import (
     SchemaCache,
     copy_schema_basics,
-    decimal_to_long,
     field_values,
     java_split,
-    parse_java_decimal,
+    non_empty_list,
+    non_empty_string,
     put_checked,
     require_map,
     require_map_or_null,
@@ -24,9 +22,6 @@ from pyconnect_flow.transforms.util import (
     require_sink_record,
     require_struct,
     require_struct_or_null,
-    saturate_float,
-    to_float32,
-    wrap_int,
 )
 
 SCHEMA = SchemaBuilder.struct().field("a", INT32_SCHEMA).build()
@@ -100,15 +95,8 @@ def test_java_split(text: str, parts: list[str]) -> None:
     assert java_split(text, ":") == parts
 
 
-def test_java_numbers() -> None:
-    assert [wrap_int(n, 8) for n in (127, 128, -129, 300, 2**64 + 5)] == [127, -128, 127, 44, 5]
-    assert [saturate_float(x, 32) for x in (math.nan, 1e300, -1e300, -2.9)] == [0, 2**31 - 1, -(2**31), -2]
-    assert saturate_float(1e300, 64) == 2**63 - 1
-    assert to_float32(0.1) == 0.10000000149011612
-    assert to_float32(1e39) == math.inf and to_float32(-1e39) == -math.inf
-    assert [parse_java_decimal(t) for t in ("1.5", "-.5", "5.", "1e3", "+2E-2")] == [
-        Decimal("1.5"), Decimal("-.5"), Decimal("5."), Decimal("1e3"), Decimal("+2E-2")]
-    assert [parse_java_decimal(t) for t in ("", "foo", "1_0", " 1", "NaN", "Infinity", "0x10")] == [None] * 7
-    assert decimal_to_long(Decimal("-1.99")) == -1
-    assert decimal_to_long(Decimal("1E+70")) == 0
-    assert decimal_to_long(Decimal("1e20")) == 7766279631452241920
+
+
+def test_shared_validators_give_kafka_messages() -> None:
+    assert non_empty_list([]) == "Empty list" and non_empty_list(["a"]) is None
+    assert non_empty_string("") == "String must be non-empty" and non_empty_string("a") is None

@@ -24,12 +24,13 @@ from typing import Any, NamedTuple
 import orjson
 
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
-from pyconnect_flow.converters.java_text import java_double_str
 from pyconnect_flow.converters.json_codec import CodecConfig, _number, compile_encoder, dumps, encode_schemaless
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.data.java_numbers import java_double_str
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
+from pyconnect_flow.data.values import schema_type
 from pyconnect_flow.record import Record
 
 TreeEncoder = Callable[[Any], Any]
@@ -73,33 +74,16 @@ def document_id(record: Record) -> str:
     if schema is not None:
         key_type = schema.type
     else:
-        key_type = _schemaless_type(key)
+        found = schema_type(key)
+        if found is None:
+            raise DataException(f"Java class {type(key).__name__} does not have corresponding schema type.")
+        key_type = found
     if key_type not in _ID_TYPES:
         raise DataException(f"{key_type.name} is not supported as the document id.")
     text = key if isinstance(key, str) else str(int(key))
     if not text:
         raise DataException("Key is used as document id and can not be empty.")
     return text
-
-
-def _schemaless_type(key: Any) -> Type:
-    if isinstance(key, bool):
-        return Type.BOOLEAN
-    if isinstance(key, int):
-        return Type.INT64
-    if isinstance(key, str):
-        return Type.STRING
-    if isinstance(key, float):
-        return Type.FLOAT64
-    if isinstance(key, (bytes, bytearray)):
-        return Type.BYTES
-    if isinstance(key, (list, tuple)):
-        return Type.ARRAY
-    if isinstance(key, dict):
-        return Type.MAP
-    if isinstance(key, Struct):
-        return Type.STRUCT
-    raise DataException(f"Java class {type(key).__name__} does not have corresponding schema type.")
 
 
 # bodies ---------------------------------------------------------------------------------------

@@ -129,6 +129,8 @@ class _AvroWriter(RecordWriter):
         self.parsed = parse_schema(avro_schema(schema))
         # Derived from the file name (topic, partition, start offset), so a replay writes the same bytes.
         marker = hashlib.md5(key.rsplit("/", 1)[-1].encode(), usedforsecurity=False).digest()
+        # fastavro's annotation asks for typing.IO; it calls only write, flush, seekable and tell, which
+        # S3OutputStream (and BytesIO) have.
         self._writer = Writer(out, self.parsed, codec=codec, sync_marker=marker)  # type: ignore[arg-type]
 
     def write(self, records: list[Record]) -> None:

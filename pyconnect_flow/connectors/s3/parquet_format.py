@@ -76,10 +76,12 @@ def _plain(schema: Schema, value: Any) -> Any:
     t = schema.type
     if t is Type.STRUCT:
         return {f.name: _plain(f.schema, value.get(f)) for f in schema.fields or ()}
-    if t is Type.ARRAY:
-        return [_plain(schema.value_schema, v) for v in value]  # type: ignore[arg-type]
-    if t is Type.MAP:
-        return [(k, _plain(schema.value_schema, v)) for k, v in value.items()]  # type: ignore[arg-type]
+    if t is Type.ARRAY or t is Type.MAP:
+        items = schema.value_schema
+        assert items is not None
+        if t is Type.ARRAY:
+            return [_plain(items, v) for v in value]
+        return [(k, _plain(items, v)) for k, v in value.items()]
     if schema.name == TIMESTAMP_NAME and isinstance(value, dt.datetime) and value.tzinfo is None:
         return value.replace(tzinfo=dt.timezone.utc)
     return value

@@ -83,9 +83,10 @@ def _field_text(value: Struct, name: str, path: list[str]) -> str:
     current: Any = value
     schema = value.schema
     for step in path:
-        if not isinstance(current, Struct) or current.schema.field(step) is None:
+        field = current.schema.field(step) if isinstance(current, Struct) else None
+        if field is None:
             raise PartitionException(f"Error extracting field {name!r}: no such field in the record value")
-        schema = current.schema.field(step).schema  # type: ignore[union-attr]
+        schema = field.schema
         current = current.get(step)
     if current is None:
         return "null"
@@ -206,7 +207,7 @@ class TimeBasedPartitioner(Partitioner):
         self.extractor = timestamp_extractor(settings)
         self.deterministic = self.extractor.deterministic
 
-    def timestamp(self, record: Record, now_ms: int) -> int | None:
+    def timestamp(self, record: Record, now_ms: int) -> int:
         ts = self.extractor.extract(record, now_ms)
         if ts is None:
             raise PartitionException("Unable to determine timestamp using timestamp.extractor "
@@ -214,7 +215,7 @@ class TimeBasedPartitioner(Partitioner):
         return ts
 
     def encode(self, record: Record, now_ms: int) -> str:
-        return self.encode_time(self.timestamp(record, now_ms))  # type: ignore[arg-type]
+        return self.encode_time(self.timestamp(record, now_ms))
 
     def encode_time(self, ts: int) -> str:
         """The encoded partition of an instant (epoch millis)."""

@@ -277,9 +277,10 @@ class S3OutputStream:
         number = self._next_part
         self._next_part += 1
         self._parts.append(storage.pool.submit(self._send_part, number, body))
-        failed = [f for f in self._parts if f.done() and f.exception() is not None]
-        if failed:
-            raise failed[0].exception()  # type: ignore[misc]
+        for part in self._parts:
+            error = part.exception() if part.done() else None
+            if error is not None:
+                raise error
 
     def _send_part(self, number: int, body: bytes) -> dict[str, Any]:
         storage = self.storage

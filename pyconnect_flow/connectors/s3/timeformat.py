@@ -17,6 +17,8 @@ import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pyconnect_flow.data.dateformat import quoted_text
+
 __all__ = ["JodaFormat", "local_millis", "start_of_bucket", "next_scheduled_rotation", "zone"]
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -99,19 +101,9 @@ def _compile(pattern: str) -> list[str | tuple[str, int]]:
     while i < n:
         c = pattern[i]
         if c == "'":
-            j = i + 1
-            text = []
-            while j < n:
-                if pattern[j] == "'":
-                    if j + 1 < n and pattern[j + 1] == "'":
-                        text.append("'")
-                        j += 2
-                        continue
-                    break
-                text.append(pattern[j])
-                j += 1
-            parts.append("'" if j == i + 1 else "".join(text))
-            i = j + 1
+            text, end = quoted_text(pattern, i)
+            parts.append("'" if end == i + 1 else text)  # '' outside quotes: one quote
+            i = end + 1
         elif c.isalpha():
             j = i
             while j < n and pattern[j] == c:

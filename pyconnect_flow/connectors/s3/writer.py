@@ -189,14 +189,14 @@ class S3PartitionWriter(SinkWriter):
             self._write_uniform(records, f"partition={first.partition}", flush_size)
             return
         run: list[Record] = []
-        run_file: OpenFile | None = None
+        run_file: OpenFile | None = None  # set exactly while `run` holds records
         for r in records:
             if not self._accept(r):
                 continue
             f = run_file
             if f is None or (r.value_schema is not f.schema and r.value_schema != f.schema):
-                if run:
-                    self._append(run_file, run)  # type: ignore[arg-type]
+                if f is not None:
+                    self._append(f, run)
                     run = []
                 f = self._open_for(r, f"partition={r.partition}")
                 run_file = f
@@ -209,8 +209,8 @@ class S3PartitionWriter(SinkWriter):
                 self._append(f, run)
                 run, run_file = [], None
                 self.commit_all()
-        if run:
-            self._append(run_file, run)  # type: ignore[arg-type]
+        if run_file is not None:
+            self._append(run_file, run)
 
     def _write_uniform(self, records: list[Record], encoded: str, flush_size: int) -> None:
         """The common case: one schema object, no nulls, nothing to skip; slices cut at flush.size."""

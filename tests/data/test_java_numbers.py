@@ -1,4 +1,4 @@
-"""Java's number and object text, as Kafka Connect writes it.
+"""Java's number behaviour: `Double`/`Float`/`BigDecimal.toString`, `(float)`, narrowing casts, `BigDecimal` parsing.
 
 Floats follow the JDK 19+ `Double.toString`/`Float.toString` specification (shortest digits that
 identify the value; older JDKs print a few values with extra digits, e.g. Float.MIN_NORMAL as
@@ -7,23 +7,24 @@ identify the value; older JDKs print a few values with extra digits, e.g. Float.
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 import math
 import random
 import struct
+from decimal import Decimal
 
 import pytest
 
-from pyconnect_flow.converters.java_text import (
+from pyconnect_flow.data.java_numbers import (
+    decimal_to_long,
     java_bigdecimal_str,
-    java_class_name,
     java_double_str,
     java_float_str,
-    java_to_string,
+    parse_java_decimal,
+    saturate_float,
     to_float32,
+    wrap_int,
 )
-from pyconnect_flow.data import INT32_SCHEMA, SchemaBuilder, Struct
 
 
 @pytest.mark.parametrize(("value", "text"), [
@@ -83,24 +84,21 @@ def test_bigdecimal_rejects_non_finite() -> None:
         java_bigdecimal_str(decimal.Decimal("NaN"))
 
 
-def test_to_string_of_values() -> None:
-    schema = SchemaBuilder.struct().field("a", INT32_SCHEMA).field("b", SchemaBuilder.string().optional().build()).build()
-    assert java_to_string(True) == "true"
-    assert java_to_string(None) == "null"
-    assert java_to_string(42.0) == "42.0"
-    assert java_to_string(12.34, float32=True) == "12.34"
-    assert java_to_string([1, "a", None, False]) == "[1, a, null, false]"
-    assert java_to_string({"a": 1, "b": [2.0]}) == "{a=1, b=[2.0]}"
-    assert java_to_string(Struct(schema).put("a", 1)) == "Struct{a=1}"
-    assert java_to_string(decimal.Decimal("1.50")) == "1.50"
-    assert java_to_string(dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) == "Thu Jan 01 00:00:00 UTC 1970"
-    assert java_to_string(dt.date(2024, 2, 29)) == "Thu Feb 29 00:00:00 UTC 2024"
-    assert java_to_string(dt.time(13, 5, 9)) == "Thu Jan 01 13:05:09 UTC 1970"
+@pytest.mark.parametrize(("x", "text"), [
+    (42.0, "42.0"), (12.34, "12.34"), (1e10, "1.0E10"), (1e-5, "1.0E-5"), (0.001, "0.001"),
+    (1234567.0, "1234567.0"), (12345678.0, "1.2345678E7"), (-0.0, "-0.0"), (0.0, "0.0"),
+    (float("nan"), "NaN"), (float("inf"), "Infinity"), (float("-inf"), "-Infinity"),
+    (1.7976931348623157e308, "1.7976931348623157E308"), (4.9e-324, "4.9E-324"), (100.0, "100.0"),
+])
+def test_double_to_string_as_values_prints_it(x: float, text: str) -> None:
+    assert java_double_str(x) == text
 
 
-def test_class_names() -> None:
-    assert java_class_name(1) == "class int"
-    assert java_class_name(decimal.Decimal(1)) == "class decimal.Decimal"
+@pytest.mark.parametrize(("x", "text"), [
+    (1.1, "1.1"), (3.4028234663852886e38, "3.4028235E38"), (1e10, "1.0E10"), (0.1, "0.1"), (16777216.0, "1.6777216E7"),
+])
+def test_float_to_string_as_values_prints_it(x: float, text: str) -> None:
+    assert java_float_str(x) == text
 
 
 def test_float_negative_zero_is_not_confused_with_zero_by_the_cache() -> None:
@@ -108,9 +106,15 @@ def test_float_negative_zero_is_not_confused_with_zero_by_the_cache() -> None:
     assert [java_float_str(0.0), java_float_str(-0.0), java_float_str(0.0)] == ["0.0", "-0.0", "0.0"]
 
 
-def test_one_implementation_prints_java_numbers_everywhere() -> None:
-    from pyconnect_flow.data import java_numbers, text
-    from pyconnect_flow.transforms import cast
-
-    assert text.java_double_to_string is cast.java_double_string is java_numbers.java_double_str is java_double_str
-    assert text.java_float_to_string is cast.java_float_string is java_numbers.java_float_str is java_float_str
+def test_narrowing_and_parsing() -> None:
+    assert [wrap_int(n, 8) for n in (127, 128, -129, 300, 2**64 + 5)] == [127, -128, 127, 44, 5]
+    assert [saturate_float(x, 32) for x in (math.nan, 1e300, -1e300, -2.9)] == [0, 2**31 - 1, -(2**31), -2]
+    assert saturate_float(1e300, 64) == 2**63 - 1
+    assert to_float32(0.1) == 0.10000000149011612
+    assert to_float32(1e39) == math.inf and to_float32(-1e39) == -math.inf
+    assert [parse_java_decimal(t) for t in ("1.5", "-.5", "5.", "1e3", "+2E-2")] == [
+        Decimal("1.5"), Decimal("-.5"), Decimal("5."), Decimal("1e3"), Decimal("+2E-2")]
+    assert [parse_java_decimal(t) for t in ("", "foo", "1_0", " 1", "NaN", "Infinity", "0x10")] == [None] * 7
+    assert decimal_to_long(Decimal("-1.99")) == -1
+    assert decimal_to_long(Decimal("1E+70")) == 0
+    assert decimal_to_long(Decimal("1e20")) == 7766279631452241920

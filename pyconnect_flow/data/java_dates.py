@@ -1,0 +1,97 @@
+"""Java's calendar arithmetic and date text, in UTC: the one implementation every part uses.
+
+- `days_from_civil` / `civil_from_days`: proleptic Gregorian dates and days since 1970-01-01, any year.
+- `temporal_to_millis`: the `java.util.Date` a Connect Date, Time or Timestamp value stands for.
+- `date_format_for`: Kafka's `Values.dateFormatFor(date).format(date)`, the text `Values.convertToString`
+  and the Cast SMT give a Date, Time or Timestamp: `14:34:54.346Z`, `2019-08-23`, `2019-08-23T14:34:54.346Z`.
+- `date_to_string`: `java.util.Date.toString()`, what StringConverter writes: `Thu Jan 01 00:00:00 UTC 1970`.
+
+`SimpleDateFormat` patterns (`yyyyMMdd`, ...) are in `dateformat`, which counts days with these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pyconnect_flow.data import logical
+from pyconnect_flow.data.logical import MILLIS_PER_DAY
+
+__all__ = [
+    "DATETIME_MAX_DAYS", "DATETIME_MIN_DAYS", "EPOCH_ORDINAL", "civil_from_days", "date_format_for",
+    "date_to_string", "days_from_civil", "temporal_to_millis",
+]
+
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+"""`date.toordinal()` of 1970-01-01: a day count since the epoch plus this is a proleptic Gregorian ordinal."""
+DATETIME_MIN_DAYS = dt.date(1, 1, 1).toordinal() - EPOCH_ORDINAL
+DATETIME_MAX_DAYS = dt.date(9999, 12, 31).toordinal() - EPOCH_ORDINAL
+"""Days since the epoch that Python's `datetime.date` can hold (years 1 to 9999), where it is the fast way."""
+
+_date_from_ordinal = dt.date.fromordinal
+
+
+def days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (any year, month 1-12)."""
+    year -= month <= 2
+    era = year // 400
+    yoe = year - era * 400
+    doy = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 719_468
+
+
+def civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a count of days since 1970-01-01 (any year; year 0 is 1 BC)."""
+    days += 719_468
+    era = days // 146_097
+    doe = days - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
+
+
+def temporal_to_millis(value: dt.date | dt.time) -> int:
+    """Epoch millis of a datetime (naive = UTC) or date, or millis since midnight of a time."""
+    if isinstance(value, dt.datetime):
+        return logical.timestamp_to_millis(value)
+    if isinstance(value, dt.date):
+        return logical.date_to_days(value) * MILLIS_PER_DAY
+    return logical.time_to_millis(value)
+
+
+def date_format_for(millis: int) -> str:
+    """The `java.util.Date` of `millis` as `Values.dateFormatFor` formats it (in UTC).
+
+    Under a day since the epoch (also any time before it): `HH:mm:ss.SSS'Z'`; whole days:
+    `yyyy-MM-dd`; otherwise `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`.
+    """
+    # %-formatting: twice as fast as f-strings with format specs here.
+    days, ms = divmod(millis, MILLIS_PER_DAY)
+    seconds, milli = divmod(ms, 1000)
+    minutes, second = divmod(seconds, 60)
+    hour, minute = divmod(minutes, 60)
+    if millis < MILLIS_PER_DAY:
+        return "%02d:%02d:%02d.%03dZ" % (hour, minute, second, milli)  # noqa: UP031
+    if days <= DATETIME_MAX_DAYS:
+        date = _date_from_ordinal(EPOCH_ORDINAL + days)
+        year, month, day = date.year, date.month, date.day
+    else:  # after the year 9999
+        year, month, day = civil_from_days(days)
+    if ms == 0:
+        return "%04d-%02d-%02d" % (year, month, day)  # noqa: UP031
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (year, month, day, hour, minute, second, milli)  # noqa: UP031
+
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_to_string(value: dt.datetime) -> str:
+    """`java.util.Date.toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970` (a naive datetime is UTC)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc)
+    return (f"{_DAY_NAMES[value.weekday()]} {_MONTH_NAMES[value.month - 1]} {value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} UTC {value.year}")
