@@ -46,7 +46,7 @@ FLOW_ID = "pyconnect"
 TransformFn = Callable[[Record], "Record | None"]
 
 
-class SinkBatch(list):  # type: ignore[type-arg]
+class SinkBatch(list[Record]):
     """Records for a sink, with `originals[i]` the record as read from Kafka for `self[i]` (or None),
     and for sinks of bytes `encoded` = (keys, values) serialized by the converters (see
     `connectors.base.encoded_items`)."""
@@ -62,7 +62,7 @@ class SinkBatch(list):  # type: ignore[type-arg]
         """When set, the records are `batch.records()`, left unbuilt (only a Kafka sink gets these)."""
 
 
-class _Originals(dict):  # type: ignore[type-arg]
+class _Originals(dict[int, Record]):
     """`ConnectorContext.originals`: id(record) → the record as read from Kafka, for dead letters.
 
     Holds the records of sinks that report late (`RecordSink.reports_late`) until their flush;
@@ -85,7 +85,7 @@ class _Originals(dict):  # type: ignore[type-arg]
     def current(self, batch: tuple[list[Record], list[Record]] | None) -> None:
         self._current, self._index = batch, None
 
-    def get(self, key: int, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: int, default: Any = None) -> Any:
         found = super().get(key)
         if found is not None or self._current is None:
             return default if found is None else found

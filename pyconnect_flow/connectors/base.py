@@ -211,7 +211,7 @@ class InFlight:
         return key in self._attached and self._count.get(key, 0) >= self.limit
 
 
-class DeadLetterBatch(list):  # type: ignore[type-arg]
+class DeadLetterBatch(list[Record]):
     """Dead letter records (bytes, addressed to the DLQ topic) among the batches of a sink partition.
 
     They travel with the ordinary batches of their source partition, so the sink partition makes them

@@ -111,20 +111,21 @@ class KafkaReader(SourceReader):
             self._idle = True
             return []
         self._idle = False
+        topic, partition = self.topic, self.partition
         if not any(map(_has_error, messages)):
-            topic, partition = self.topic, self.partition
-            records = [new_record((topic, m.key(), m.value(), partition, m.offset(), None, None,
-                                   tuple(m.headers() or ()), _timestamp(m), None, None)) for m in messages]
-            self._next = records[-1].offset + 1
+            fast = [new_record((topic, m.key(), m.value(), partition, m.offset(), None, None,
+                                tuple(m.headers() or ()), _timestamp(m), None, None)) for m in messages]
+            self._next = (messages[-1].offset() or 0) + 1
             self._at_eof = False
-            return records
+            return fast
         records: list[Record] = []
         append = records.append
+        next_offset = self._next or 0
         for m in messages:
             err = m.error()
             if err is not None:
                 if err.code() == _PARTITION_EOF():
-                    self._at_eof = m.offset() >= (records[-1].offset + 1 if records else (self._next or 0))
+                    self._at_eof = (m.offset() or 0) >= next_offset
                     continue
                 if err.retriable():
                     log.warning("Kafka consumer error on %s-%s (retrying): %s", self.topic, self.partition, err.str())
@@ -132,10 +133,12 @@ class KafkaReader(SourceReader):
                 raise KafkaConsumeError(
                     f"Error consuming from Kafka topic {self.topic!r} partition {self.partition}: {err.str()}")
             ts_type, ts = m.timestamp()
-            append(Record(m.topic(), m.key(), m.value(), m.partition(), m.offset(), None, None,
-                          tuple(m.headers() or ()), ts if ts_type else None))
+            offset = m.offset() or 0
+            append(Record(topic, m.key(), m.value(), partition, offset, None, None,
+                          _headers(m), ts if ts_type else None))
+            next_offset = offset + 1
         if records:
-            self._next = records[-1].offset + 1
+            self._next = next_offset
             if self._at_eof and messages[-1].error() is None:
                 self._at_eof = False
         return records
@@ -170,6 +173,10 @@ class KafkaReader(SourceReader):
 
 def _has_error(message: Any) -> bool:
     return message.error() is not None
+
+
+def _headers(message: Any) -> tuple[tuple[str, Any], ...]:
+    return tuple(message.headers() or ())
 
 
 def _timestamp(message: Any) -> int | None:
@@ -430,7 +437,8 @@ class KafkaWriter(SinkWriter):
             producer.poll(0.05)
             self._shared.check()
             try:
-                producer.produce(topic, value, key, r.partition if keep else -1, timestamp=r.timestamp or 0,
+                producer.produce(topic, value, key, r.partition if keep and r.partition is not None else -1,
+                                 timestamp=r.timestamp or 0,
                                  headers=[(k, _header_bytes(v)) for k, v in r.headers] if r.headers else None)
                 return
             except BufferError:

@@ -24,6 +24,7 @@ from typing import Any
 
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.runtime.shutdown import die_with_parent, stop_on_signals, watch_parent
+from pyconnect_flow.runtime.spec import ConnectorSpec
 
 
 @dataclass
@@ -41,7 +42,7 @@ class RunOptions:
 
 @dataclass
 class Loaded:
-    specs: list[Any]
+    specs: list[ConnectorSpec]
     recovery_dir: Path | None
     epoch: dt.timedelta
     processes: int
@@ -65,7 +66,7 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
             raise ConnectException(f"{option} ({flag}) must be at least 1, not {value}")
     worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
     worker, worker_values = validate_worker(worker_raw, options.worker_file)
-    specs = []
+    specs: list[ConnectorSpec] = []
     problems: list[ConfigException] = []
     names: dict[str, str] = {}
     uses_kafka = False
@@ -77,7 +78,7 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
         if name in names:
             issues = [*issues, ConfigIssue("name", f"duplicate connector name (also in {names[name]})")]
         names[name] = path
-        if issues:
+        if issues or spec is None:
             problems.append(ConfigException(name, issues))
         else:
             specs.append(spec)

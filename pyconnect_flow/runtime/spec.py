@@ -65,7 +65,7 @@ SOURCE_CONFIG = ConfigDef([
     ConfigKey("offsets.storage.topic", ConfigType.STRING, None, "Per-connector offsets topic (distributed only)."),
 ])
 
-PASS_THROUGH_PREFIXES = ("transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter.",
+PASS_THROUGH_PREFIXES: tuple[str, ...] = ("transforms.", "predicates.", "key.converter.", "value.converter.", "header.converter.",
                          "producer.override.", "consumer.override.", "admin.override.")
 SOURCE_PREFIXES = ("topic.creation.",)
 

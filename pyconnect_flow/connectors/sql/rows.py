@@ -110,7 +110,8 @@ def compile_getter(sources: Sequence[Source]) -> Callable[[Record], tuple[Any, .
         lines.append("    v = _c(r.value, 'value')")
     lines.append("    return (" + "".join(p + ", " for p in parts) + ")")
     exec("\n".join(lines), env)  # code built from fixed fragments only
-    return env["get"]  # type: ignore[no-any-return]
+    getter: Any = env["get"]
+    return getter
 
 
 class RowPlan:
