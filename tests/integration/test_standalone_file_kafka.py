@@ -7,6 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.integration.kafka_helpers import (
     count_messages,
     read_topic,
@@ -36,6 +38,7 @@ def envelope(line: str) -> bytes:
     return b'{"schema":{"type":"string","optional":false},"payload":' + json.dumps(line, ensure_ascii=False).encode() + b"}"
 
 
+@pytest.mark.all_brokers
 def test_quickstart_source_then_sink_with_stock_files(kafka, tmp_path: Path) -> None:
     worker, source, sink = stock_files(tmp_path, kafka.bootstrap_servers)
     lines = ["foo", "bar", "sai", 'quotes " and \\ backslash', "ünïcödé", ""]
