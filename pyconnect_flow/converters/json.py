@@ -40,6 +40,7 @@ from pyconnect_flow.converters.json_codec import (
     decode_schemaless_from,
     dump_each,
     dumps,
+    escape_astral,
     flat_maps_writable_as_is,
     has_long_digit_run,
     loads_strict,
@@ -94,6 +95,7 @@ class _Writer:
             return None  # a lone surrogate: the per-value path reports it
         if b"\\" in dumped:
             return None
+        dumped = escape_astral(dumped)  # no quote nor NUL in its escapes: the cuts below stay right
         # No backslash at all, so no quote inside any string: '","' only separates values. Nor can
         # a NUL byte be there (orjson escapes control characters), so NUL can split the envelopes,
         # which are then built by two C-level passes instead of two concatenations each.
@@ -251,7 +253,10 @@ class JsonConverter(Converter):
     def _reader_for_tree(self, tree: Any) -> _Reader:
         if tree is None:
             return self._schemaless_reader
-        key = orjson.dumps(tree, default=_decimal_fragment)
+        try:
+            key = orjson.dumps(tree, default=_decimal_fragment)
+        except orjson.JSONEncodeError:  # a lone surrogate in the schema (Jackson reads those in strings)
+            key = b"\0" + repr(tree).encode("utf-8", "surrogatepass")
         reader = self._readers_by_tree.get(key)
         if reader is None:
             schema = tree_to_schema(tree, self.codec)
