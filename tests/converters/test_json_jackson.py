@@ -5,7 +5,8 @@ lone surrogates (escaped), control characters (``\\u001F``), DEL, U+2028/2029, B
 (raw UTF-8). Each goes into every place a string can be written: a value with and without schema,
 a map key, a struct's field name, schema name, doc, parameters and default. Cases are read and
 written as a worker does (``toConnectData`` then ``fromConnectData``), and values built directly
-are written, on our side one by one and through the batch paths.
+are written, on our side one by one and through the batch paths. Last, InsertHeader's headers
+written with ``header.converter=JsonConverter``.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 
 from pyconnect_flow.converters import JsonConverter
+from pyconnect_flow.converters.headers import create_header_converter
 from pyconnect_flow.data import STRING_SCHEMA, DataException, SchemaBuilder, Struct
-from tests.reference.jackson import Built, KafkaError, ReadWrite, kafka_read_write
+from pyconnect_flow.data.text import parse_string
+from tests.reference.jackson import Built, Header, KafkaError, ReadWrite, kafka_read_write
 
 STRINGS = [
     "plain ascii",
@@ -140,3 +143,24 @@ def test_flat_map_batch_matches_kafka(kafka_bytes: dict[str, Any]) -> None:
         assert isinstance(expected, bytes)
         ours = _converter(DISABLED).from_connect_batch("topic", [(None, {s: [s]})] * 3)
         assert ours == [expected] * 3
+
+
+HEADER_LITERALS = ["1", "300", "-129", "12345678901", "1.50", "1e300", "true", "x y", '"quoted"', "[1,300]",
+                   '[1,"a"]', '{"a":1.5}', "2024-01-02", "12:34:56.789", "2024-01-02T03:04:05.006Z", "emoji \U0001F600"]
+
+
+@pytest.fixture(scope="module")
+def kafka_headers() -> dict[str, Any]:
+    """What Kafka writes for InsertHeader's header of each literal with header.converter=JsonConverter."""
+    cases = [Header(literal, write) for write in (ENABLED, DISABLED) for literal in HEADER_LITERALS]
+    return dict(zip([(c.literal, c.write["schemas.enable"]) for c in cases], kafka_read_write(cases)))
+
+
+@pytest.mark.parametrize("schemas", ["true", "false"])
+@pytest.mark.parametrize("literal", HEADER_LITERALS)
+def test_header_converter_writes_kafkas_bytes(kafka_headers: dict[str, Any], literal: str, schemas: str) -> None:
+    expected = kafka_headers[(literal, schemas)]
+    headers = create_header_converter("org.apache.kafka.connect.json.JsonConverter", {"schemas.enable": schemas})
+    # what InsertHeader puts in a record, without its schema: the converter infers the same one
+    value = parse_string(literal)[1]
+    assert headers.from_connect_header("topic", "h", value) == expected

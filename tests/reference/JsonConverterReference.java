@@ -13,6 +13,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Values;
 import org.apache.kafka.connect.json.JsonConverter;
 
 /**
@@ -24,7 +25,8 @@ import org.apache.kafka.connect.json.JsonConverter;
  * with a record it reads and writes again. Strings in the input may hold any UTF-16 code unit, lone
  * surrogates included, through JSON's backslash-u escapes. Instead of "data" and "read", a case may give
  * "units" (UTF-16 code units of a string s) and "shape" (see built()): a value built in Java, for strings
- * Jackson cannot read as field names. Each case prints one line: "OK " and the written bytes in base64,
+ * Jackson cannot read as field names; or "header" (a literal): InsertHeader's value for it, written by the
+ * converter as a header (fromConnectHeader). Each case prints one line: "OK " and the written bytes in base64,
  * "NULL" for null bytes, or "ERR " and the exception.
  */
 public class JsonConverterReference {
@@ -42,6 +44,13 @@ public class JsonConverterReference {
             try {
                 JsonConverter writer = converter(request.path("write"), isKey);
                 SchemaAndValue value;
+                if (request.has("header")) {
+                    // InsertHeader's header: the literal read by Values.parseString, then the header converter
+                    SchemaAndValue parsed = Values.parseString(request.get("header").textValue());
+                    byte[] written = writer.fromConnectHeader("topic", "h", parsed.schema(), parsed.value());
+                    out.println(written == null ? "NULL" : "OK " + Base64.getEncoder().encodeToString(written));
+                    continue;
+                }
                 if (request.has("units")) {
                     value = built(request.get("shape").textValue(), units(request.get("units")));
                 } else {

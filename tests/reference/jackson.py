@@ -20,7 +20,7 @@ from typing import Any
 
 from tests.reference import maven
 
-__all__ = ["Built", "KafkaError", "ReadWrite", "kafka_read_write", "utf16_units"]
+__all__ = ["Built", "Header", "KafkaError", "ReadWrite", "kafka_read_write", "utf16_units"]
 
 _SOURCE = Path(__file__).with_name("JsonConverterReference.java")
 
@@ -55,6 +55,18 @@ class Built:
         return {"shape": self.shape, "units": utf16_units(self.text), "write": dict(self.write)}
 
 
+@dataclass(frozen=True)
+class Header:
+    """One case: the header InsertHeader makes of ``literal`` (``Values.parseString``), written by a
+    JsonConverter configured with ``write`` in its header role (``fromConnectHeader``)."""
+
+    literal: str
+    write: Mapping[str, str] = field(default_factory=dict)
+
+    def request(self) -> dict[str, Any]:
+        return {"header": self.literal, "write": {**self.write, "converter.type": "header"}}
+
+
 def utf16_units(text: str) -> list[int]:
     """The UTF-16 code units of ``text`` as Java holds it (a lone surrogate is one unit of its own)."""
     data = text.encode("utf-16-le", "surrogatepass")
@@ -65,7 +77,7 @@ class KafkaError(Exception):
     """What Kafka's JsonConverter raised for a case (its class name and message)."""
 
 
-def kafka_read_write(cases: Sequence[ReadWrite | Built], java_home: str | None = None) -> list[bytes | None | KafkaError]:
+def kafka_read_write(cases: Sequence[ReadWrite | Built | Header], java_home: str | None = None) -> list[bytes | None | KafkaError]:
     """The bytes Kafka's JsonConverter writes for each case, None for null, or the error it raised."""
     # ensure_ascii: every code unit, lone surrogates too, travels as an escape
     lines = [json.dumps(c.request()) for c in cases]
