@@ -37,6 +37,7 @@ from pyconnect_flow.connectors.base import (
     SinkWriter,
 )
 from pyconnect_flow.converters.base import Converter
+from pyconnect_flow.converters.headers import HeaderConverter
 from pyconnect_flow.dead_letters import dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.record import Record
@@ -191,11 +192,13 @@ def add_pipeline(
     value_converter: Converter | None = None,
     errors: ErrorReporter | None = None,
     dead_letter_sink: RecordSink | None = None,
+    header_converter: HeaderConverter | None = None,
 ) -> None:
     """Add source → decode → transform → encode → sink steps named after `name` to `flow`.
 
     Converters are needed when the source gives raw bytes (Kafka) or the sink
-    takes them (Kafka); they default to JsonConverter with schemas enabled.
+    takes them (Kafka); they default to JsonConverter with schemas enabled, and
+    `header_converter` to SimpleHeaderConverter.
     `dead_letter_sink` (a Kafka sink) receives records that failed and were
     tolerated when the error policy names a dead letter queue topic.
     """
@@ -209,10 +212,11 @@ def add_pipeline(
     stages: list[tuple[str, Callable[[Chunk], Chunk]]] = []
     if source.raw:
         assert key_converter is not None and value_converter is not None
-        stages.append(("decode", Decoder(key_converter, value_converter, errors)))
+        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter)))
     if transform is not None:
         stages.append(("transform", Transformer(transform, errors)))
-    encoder = Encoder(key_converter, value_converter, errors) if key_converter and value_converter else None
+    encoder = (Encoder(key_converter, value_converter, errors, header_converter)
+               if key_converter and value_converter else None)
     if sink.raw:
         assert encoder is not None
         stages.append(("encode", encoder))
@@ -304,6 +308,7 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
     from pyconnect_flow.connectors.kafka import KafkaSink, KafkaSource
     from pyconnect_flow.connectors.kafka_clients import client_config
     from pyconnect_flow.converters import create_converter
+    from pyconnect_flow.converters.headers import create_header_converter
     from pyconnect_flow.dead_letters import DeadLetterQueue
 
     policy = ErrorPolicy.from_values(spec.config)
@@ -332,8 +337,9 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
     value_name, value_conf = spec.converter("value")
     key_converter = create_converter(key_name, key_conf, True)
     value_converter = create_converter(value_name, value_conf, False)
+    header_converter = create_header_converter(*spec.header_converter())
     if ctx.dead_letters is not None:
-        ctx.dead_letters.encode = Encoder(key_converter, value_converter, reporter).encode_one
+        ctx.dead_letters.encode = Encoder(key_converter, value_converter, reporter, header_converter).encode_one
     transform = None
     if spec.config.get("transforms"):
         from pyconnect_flow.transforms import from_config
@@ -350,7 +356,8 @@ def add_connector(flow: Dataflow, spec: Any, *, stop_at_end: bool = False, prefl
         if dlq_sink is not None:
             dlq_sink.preflight()
     add_pipeline(flow, spec.name, source, sink, transforms=transform or (), key_converter=key_converter,
-                 value_converter=value_converter, errors=reporter, dead_letter_sink=dlq_sink)
+                 value_converter=value_converter, errors=reporter, dead_letter_sink=dlq_sink,
+                 header_converter=header_converter)
 
 
 def connectors_flow(specs: Iterable[Any], *, stop_at_end: bool = False, preflight: bool = True,

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.converters.base import Converter
+from pyconnect_flow.converters.headers import HeaderConverter
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
 from pyconnect_flow.record import Record, new_record
 
@@ -72,17 +74,50 @@ def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Calla
 
 
 def _class_name(obj: Any) -> str:
+    if isinstance(obj, HeaderConverter):
+        return obj.class_name()
     cls = obj if isinstance(obj, type) else type(obj)
     if cls.__name__ == "function":
         return getattr(obj, "__qualname__", "function")
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-class Decoder:
-    """Bytes → Connect data with the key and value converters (the sink side of Kafka Connect)."""
+_headers_of = itemgetter(7)
 
-    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter) -> None:
+
+def _active(headers: HeaderConverter | None) -> HeaderConverter | None:
+    """The header converter the stages apply: none for the default, whose work the Kafka sink does."""
+    return None if headers is None or headers.raw else headers
+
+
+def _convert_headers(r: Record, convert: Callable[[str, str, Any], Any]) -> Record:
+    """`r` with each header value converted (Stage HEADER_CONVERTER on failure); `r` if it has none."""
+    if not r[7]:
+        return r
+    topic = r[0]
+    try:
+        headers = tuple([(name, convert(topic, name, value)) for name, value in r[7]])
+    except Exception as exc:
+        exc.__dict__.setdefault("_pcf_stage", Stage.HEADER_CONVERTER)
+        raise
+    return r._replace(headers=headers)
+
+
+def _converter_for(stage: Stage, key: Converter, value: Converter, headers: HeaderConverter | None) -> Any:
+    if stage is Stage.KEY_CONVERTER:
+        return key
+    if stage is Stage.HEADER_CONVERTER and headers is not None:
+        return headers
+    return value
+
+
+class Decoder:
+    """Bytes → Connect data with the key, value and header converters (the sink side of Kafka Connect)."""
+
+    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter,
+                 headers: HeaderConverter | None = None) -> None:
         self.key, self.value, self.errors = key, value, errors
+        self.headers = _active(headers)
 
     def _one(self, r: Record) -> Record:
         try:
@@ -95,8 +130,9 @@ class Decoder:
         except Exception as exc:
             exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
             raise
-        return Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
-                      r.source_partition, r.source_offset)
+        decoded = Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
+                         r.source_partition, r.source_offset)
+        return decoded if self.headers is None else _convert_headers(decoded, self.headers.to_connect_header)
 
     def __call__(self, chunk: Chunk) -> Chunk:
         raw = chunk.records
@@ -106,10 +142,17 @@ class Decoder:
             values = self.value.to_connect_batch(topics, [r.value for r in raw])
         except Exception:
             return self._slow(chunk)
-        chunk.records = [
+        decoded = [
             new_record((r[0], kv, vv, r[3], r[4], ks, vs, r[7], r[8], r[9], r[10]))
             for r, (ks, kv), (vs, vv) in zip(raw, keys, values)
         ]
+        if self.headers is not None and any(map(_headers_of, decoded)):
+            convert = self.headers.to_connect_header
+            try:
+                decoded = [_convert_headers(r, convert) for r in decoded]
+            except Exception:
+                return self._slow(chunk)
+        chunk.records = decoded
         chunk.originals = raw
         return chunk
 
@@ -126,7 +169,7 @@ class Decoder:
                 originals.append(r)
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
-                conv = self.key if stage is Stage.KEY_CONVERTER else self.value
+                conv = _converter_for(stage, self.key, self.value, self.headers)
                 failed = self.errors.failed(stage, r, exc, _class_name(conv))
                 if failed is not None:
                     chunk.failed.append(failed)
@@ -185,10 +228,16 @@ class Transformer:
 
 
 class Encoder:
-    """Connect data → bytes with the key and value converters (the source side of Kafka Connect)."""
+    """Connect data → bytes with the key, value and header converters (the source side of Kafka Connect).
 
-    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter) -> None:
+    Header values are converted here unless the header converter is the default (then the Kafka sink
+    writes them); records with converted headers replace the chunk's records.
+    """
+
+    def __init__(self, key: Converter, value: Converter, errors: ErrorReporter,
+                 headers: HeaderConverter | None = None) -> None:
         self.key, self.value, self.errors = key, value, errors
+        self.headers = _active(headers)
 
     def encode_one(self, r: Record) -> Record:
         try:
@@ -201,8 +250,9 @@ class Encoder:
         except Exception as exc:
             exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
             raise
-        return Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
-                      r.source_partition, r.source_offset)
+        encoded = Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
+                         r.source_partition, r.source_offset)
+        return encoded if self.headers is None else _convert_headers(encoded, self.headers.from_connect_header)
 
     def __call__(self, chunk: Chunk) -> Chunk:
         if chunk.batch is not None and chunk._records is None:
@@ -224,6 +274,9 @@ class Encoder:
         try:
             keys = self.key.from_connect_batch(topics, [(r[5], r[1]) for r in recs])
             values = self.value.from_connect_batch(topics, [(r[6], r[2]) for r in recs])
+            if self.headers is not None and any(map(_headers_of, recs)):
+                convert = self.headers.from_connect_header
+                chunk.records = [_convert_headers(r, convert) for r in recs]
         except Exception:
             return self._slow(chunk)
         chunk.encoded = (keys, values)
@@ -241,12 +294,12 @@ class Encoder:
                 except Exception as first:
                     encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, partial(self.encode_one, r))
                 out.append(encoded)
-                kept.append(r)
+                kept.append(r if encoded[7] is r[7] else r._replace(headers=encoded[7]))
                 if kept_originals is not None and originals is not None:
                     kept_originals.append(originals[i])
             except Exception as exc:
                 stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
-                conv = self.key if stage is Stage.KEY_CONVERTER else self.value
+                conv = _converter_for(stage, self.key, self.value, self.headers)
                 failed = self.errors.failed(stage, r, exc, _class_name(conv),
                                             original=originals[i] if originals is not None else None)
                 if failed is not None:

@@ -1,12 +1,19 @@
 """Session-wide fixtures: real services on free loopback ports, or your own through the environment.
 
 Each service starts once per test session, on first use, from the wheels in the ``test`` extra
-(see :mod:`pyconnect_flow.embedded`). A service that cannot start fails the tests that need it,
-with the tail of its log; nothing is skipped. To run the same tests against your own services:
+(see :mod:`pyconnect_flow.embedded`), except Apache Kafka itself, which needs a JDK 17+ and Maven
+(see :mod:`tests.reference`). A service that cannot start fails the tests that need it, with the tail
+of its log or what is missing; nothing is skipped.
+
+Kafka-facing tests take the ``kafka`` fixture and run against a real Apache Kafka broker (KRaft). Tests
+marked ``@pytest.mark.all_brokers`` run on Tansu and noida-db as well: a smoke subset that keeps the
+embedded brokers of the demo and notebooks working. To run the same tests against your own services:
 
 =================================  ===========================================================
-``PYCONNECT_TEST_KAFKA_BOOTSTRAP``  ``host:port`` of a Kafka cluster, used instead of both
-                                    embedded brokers (``kafka`` then has one param, "external")
+``PYCONNECT_TEST_KAFKA_BOOTSTRAP``  ``host:port`` of a Kafka cluster, used instead of every
+                                    embedded broker (``kafka`` then has one param, "external")
+``PYCONNECT_TEST_KAFKA_BROKERS``    brokers for every test taking ``kafka``, of ``apache``,
+                                    ``tansu``, ``noida`` (e.g. ``tansu,noida`` to compare)
 ``PYCONNECT_TEST_POSTGRES_URL``     ``postgresql://user:password@host:port/database``
 ``PYCONNECT_TEST_ELASTICSEARCH_URL`` ``http://host:9200``
 ``PYCONNECT_TEST_S3_ENDPOINT``      ``http://host:9000``, with ``AWS_ACCESS_KEY_ID``,
@@ -38,7 +45,14 @@ POSTGRES_ENV = "PYCONNECT_TEST_POSTGRES_URL"
 ELASTICSEARCH_ENV = "PYCONNECT_TEST_ELASTICSEARCH_URL"
 S3_ENV = "PYCONNECT_TEST_S3_ENDPOINT"
 
-KAFKA_PARAMS = ["external"] if os.environ.get(KAFKA_ENV) else ["tansu", "noida"]
+BROKERS_ENV = "PYCONNECT_TEST_KAFKA_BROKERS"
+
+#: Where ``kafka`` tests run: real Kafka, plus Tansu and noida-db for tests marked ``all_brokers``;
+#: ``PYCONNECT_TEST_KAFKA_BROKERS=tansu,noida`` (say) runs every ``kafka`` test on the brokers named.
+KAFKA_PARAMS = ["external"] if os.environ.get(KAFKA_ENV) else ["apache"]
+ALL_KAFKA_PARAMS = ["external"] if os.environ.get(KAFKA_ENV) else ["apache", "tansu", "noida"]
+if os.environ.get(BROKERS_ENV) and not os.environ.get(KAFKA_ENV):
+    KAFKA_PARAMS = ALL_KAFKA_PARAMS = [b.strip() for b in os.environ[BROKERS_ENV].split(",") if b.strip()]
 
 # How long each embedded service took to start, reported at the end of the run.
 _startup_seconds: dict[str, float] = {}
@@ -54,6 +68,32 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _startup_seconds:
         times = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in _startup_seconds.items())
         terminalreporter.write_line(f"embedded services started in: {times}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "all_brokers: run a `kafka` test on Apache Kafka, Tansu and noida-db")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Give ``kafka`` its brokers: Apache Kafka only, or all three for tests marked ``all_brokers``."""
+    if "kafka" in metafunc.fixturenames:
+        brokers = ALL_KAFKA_PARAMS if metafunc.definition.get_closest_marker("all_brokers") else KAFKA_PARAMS
+        metafunc.parametrize("kafka", brokers, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def apache_kafka() -> Iterator[KafkaEndpoint]:
+    """A real Apache Kafka broker (KRaft, started from the jars of ``tests/reference/pom.xml``), or the
+    external cluster when ``PYCONNECT_TEST_KAFKA_BOOTSTRAP`` is set."""
+    bootstrap = os.environ.get(KAFKA_ENV)
+    if bootstrap:
+        yield KafkaEndpoint(bootstrap, name="external")
+        return
+    from tests.reference.kafka_broker import ApacheKafka
+
+    with ApacheKafka() as broker:
+        _started(broker)
+        yield broker.endpoint
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +117,9 @@ def tansu_kafka() -> Iterator[KafkaEndpoint]:
         yield tansu.endpoint
 
 
-@pytest.fixture(scope="session", params=KAFKA_PARAMS)
+@pytest.fixture(scope="session")
 def kafka(request: pytest.FixtureRequest) -> KafkaEndpoint:
-    """A Kafka broker; tests using it run once on Tansu and once on noida-db (or once on "external").
+    """A Kafka broker: Apache Kafka, and for ``all_brokers`` tests also Tansu and noida-db (or "external").
 
     ``kafka.name`` says which; ``kafka.bootstrap_servers``, ``kafka.create_topic(name, partitions)``
     and ``kafka.consumer_config(group_id)`` are what most tests need.
@@ -87,7 +127,7 @@ def kafka(request: pytest.FixtureRequest) -> KafkaEndpoint:
     if request.param == "noida":
         noida: NoidaDb = request.getfixturevalue("noida_db")
         return noida.kafka
-    endpoint: KafkaEndpoint = request.getfixturevalue("tansu_kafka")
+    endpoint: KafkaEndpoint = request.getfixturevalue("tansu_kafka" if request.param == "tansu" else "apache_kafka")
     return endpoint
 
 

@@ -1,20 +1,34 @@
-"""Header values to bytes, as Kafka Connect's default `SimpleHeaderConverter` writes them.
+"""Header converters: header values ⇄ bytes, as Kafka Connect's `header.converter` does.
 
-`str` values are written as UTF-8, other values as the text of Kafka's
-`Values.convertToString` (`true`, `42`, `1.5`, `[1,2]`, `{"a":1}`), which lives in
-`pyconnect_flow.data.text`. Unlike Kafka (which writes base64 text for `byte[]`), `bytes`
-pass through unchanged: in a `Record`, bytes header values are already raw header bytes.
+The default, `SimpleHeaderConverter`, writes `str` values as UTF-8 and other values as the text of
+Kafka's `Values.convertToString` (`true`, `42`, `1.5`, `[1,2]`, `{"a":1}`), which lives in
+`pyconnect_flow.data.text`. Unlike Kafka (which writes base64 text for `byte[]`), `bytes` pass
+through unchanged: in a `Record`, bytes header values are already raw header bytes, and headers
+read from Kafka are kept as those raw bytes (Kafka parses them with `Values.parseString`, which
+does not give the same bytes back for every header, e.g. `1.50`).
+
+Any converter named as `header.converter` (`JsonConverter`, `StringConverter`,
+`ByteArrayConverter`, your own) converts header values with its `from_connect`/`to_connect`,
+as Kafka's converters do in their `HeaderConverter` role. Records carry header values without
+their schemas, so the schema is inferred as Kafka's `Values.parseString` would for the value's
+text form (`InsertHeader`'s own rule): `str` → STRING, `bytes` → BYTES, a `Struct` its schema,
+`1` → INT8, `[1, 2]` → an array of INT8.
 """
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.converters.java_text import java_bigdecimal_str, java_double_str, java_float_str
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.schema import Schema, Type
+from pyconnect_flow.data.schema import BOOLEAN_SCHEMA, BYTES_SCHEMA, STRING_SCHEMA, Schema, Type
+from pyconnect_flow.data.struct import Struct
+
+if TYPE_CHECKING:
+    from pyconnect_flow.config.definition import ConfigIssue
+    from pyconnect_flow.converters.base import Converter
 
 _convert_to_string: Callable[[Schema | None, Any], str | None] | None = None
 _looked_up = False
@@ -71,4 +85,102 @@ def _scalar_text(value: Any, schema: Schema | None) -> str:
     raise DataException(f"Failed to serialize unexpected value type {type(value).__name__}: {value!r}")
 
 
-__all__ = ["header_value_to_bytes"]
+SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
+
+
+class HeaderConverter:
+    """Header values ⇄ bytes for one connector (Kafka Connect's `HeaderConverter`).
+
+    `raw` is True for the default `SimpleHeaderConverter`: header bytes read from Kafka are kept
+    as they are, and values are written by the Kafka sink (`header_value_to_bytes`), so the
+    stages leave headers alone.
+    """
+
+    raw = False
+
+    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
+        """The bytes of one header value (`fromConnectHeader`)."""
+        raise NotImplementedError
+
+    def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
+        """The value of one header's bytes (`toConnectHeader`)."""
+        raise NotImplementedError
+
+    def class_name(self) -> str:
+        """The class name for dead letter headers and messages."""
+        return SIMPLE_HEADER_CONVERTER
+
+
+class SimpleHeaderConverter(HeaderConverter):
+    """Kafka's default header converter; see the module docstring for the raw bytes it keeps."""
+
+    raw = True
+
+    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
+        return header_value_to_bytes(value)
+
+    def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
+        return data
+
+
+class ConverterHeaders(HeaderConverter):
+    """A `Converter` in the header role: `JsonConverter`, `StringConverter`, `ByteArrayConverter`…
+
+    Example::
+
+        headers = create_header_converter("JsonConverter", {})
+        headers.from_connect_header("t", "h", "x")  # b'{"schema":{"type":"string","optional":false},"payload":"x"}'
+    """
+
+    def __init__(self, converter: Converter) -> None:
+        self.converter = converter
+
+    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
+        return self.converter.from_connect(topic, header_schema(value), value)
+
+    def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
+        return self.converter.to_connect(topic, data)[1]
+
+    def class_name(self) -> str:
+        cls = type(self.converter)
+        return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def header_schema(value: Any) -> Schema | None:
+    """The schema Kafka would give `value` as a header: see the module docstring."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return STRING_SCHEMA
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return BYTES_SCHEMA
+    if isinstance(value, bool):
+        return BOOLEAN_SCHEMA
+    if isinstance(value, Struct):
+        return value.schema
+    from pyconnect_flow.data.text import convert_to_string, parse_string
+
+    return parse_string(convert_to_string(None, value))[0]
+
+
+def create_header_converter(name: str | None, config: Mapping[str, Any]) -> HeaderConverter:
+    """The header converter named `name` (default `SimpleHeaderConverter`), configured with `config`
+    (the keys under `header.converter.`, prefix stripped)."""
+    if not name or name.strip() in (SIMPLE_HEADER_CONVERTER, "SimpleHeaderConverter"):
+        return SimpleHeaderConverter()
+    from pyconnect_flow.converters.registry import create_converter
+
+    return ConverterHeaders(create_converter(name, {**config, "converter.type": "header"}, is_key=False))
+
+
+def check_header_converter(name: str | None, config: Mapping[str, Any], prefix: str) -> list[ConfigIssue]:
+    """Every problem of a `header.converter` setting (none for `SimpleHeaderConverter`)."""
+    if not name or name.strip() in (SIMPLE_HEADER_CONVERTER, "SimpleHeaderConverter"):
+        return []
+    from pyconnect_flow.converters.registry import check_converter
+
+    return check_converter(name, config, prefix)
+
+
+__all__ = ["HeaderConverter", "SimpleHeaderConverter", "check_header_converter", "create_header_converter",
+           "header_schema", "header_value_to_bytes"]

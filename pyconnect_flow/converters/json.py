@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from itertools import repeat
 from operator import is_, itemgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import orjson
 
@@ -40,6 +40,7 @@ from pyconnect_flow.converters.json_codec import (
     decode_schemaless_from,
     dump_each,
     dumps,
+    escape_astral,
     flat_maps_writable_as_is,
     has_long_digit_run,
     loads_strict,
@@ -94,12 +95,13 @@ class _Writer:
             return None  # a lone surrogate: the per-value path reports it
         if b"\\" in dumped:
             return None
+        dumped = escape_astral(dumped)  # no quote nor NUL in its escapes: the cuts below stay right
         # No backslash at all, so no quote inside any string: '","' only separates values. Nor can
         # a NUL byte be there (orjson escapes control characters), so NUL can split the envelopes,
         # which are then built by two C-level passes instead of two concatenations each.
         prefix, suffix = self.prefix + b'"', b'"' + self.suffix
         body = dumped[2:-2].replace(b'","', suffix + b"\0" + prefix)
-        return (prefix + body + suffix).split(b"\0")
+        return cast("list[bytes | None]", (prefix + body + suffix).split(b"\0"))
 
 
 class _Reader:
@@ -223,14 +225,11 @@ class JsonConverter(Converter):
             values = list(map(_itemgetter1, items))
             if flat_maps_writable_as_is(values):
                 writer = self._schemaless_writer
-                out = dump_each(values, writer.prefix, writer.suffix)
-                if out is not None:
-                    return out  # type: ignore[return-value]
-        out: list[bytes | None] = []
+                dumped = dump_each(values, writer.prefix, writer.suffix)
+                if dumped is not None:
+                    return cast("list[bytes | None]", dumped)  # lists are invariant; no copy on this path
         write_one = self.from_connect
-        for schema, value in items:
-            out.append(write_one("", schema, value))
-        return out
+        return [write_one("", schema, value) for schema, value in items]
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Serialize many values of one schema without pairing each with it first."""
@@ -251,7 +250,10 @@ class JsonConverter(Converter):
     def _reader_for_tree(self, tree: Any) -> _Reader:
         if tree is None:
             return self._schemaless_reader
-        key = orjson.dumps(tree, default=_decimal_fragment)
+        try:
+            key = orjson.dumps(tree, default=_decimal_fragment)
+        except orjson.JSONEncodeError:  # a lone surrogate in the schema (Jackson reads those in strings)
+            key = b"\0" + repr(tree).encode("utf-8", "surrogatepass")
         reader = self._readers_by_tree.get(key)
         if reader is None:
             schema = tree_to_schema(tree, self.codec)

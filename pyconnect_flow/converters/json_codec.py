@@ -65,22 +65,67 @@ MISSING: Any = _Missing()
 
 
 _CTRL_ESCAPE = re.compile(rb"\\\\|\\u00([01][0-9a-f])")
+# One character outside the Basic Multilingual Plane, as UTF-8 (4 bytes, lead byte F0-F4).
+_ASTRAL = re.compile(rb"[\xf0-\xf4][\x80-\xbf]{3}")
+_SURROGATE = re.compile("([\ud800-\udfff])")
 
 
 def _upper_hex(m: re.Match[bytes]) -> bytes:
     return m.group(0) if m.group(1) is None else b"\\u00" + m.group(1).upper()
 
 
+def _surrogate_pair(m: re.Match[bytes]) -> bytes:
+    code = ord(m.group(0).decode("utf-8")) - 0x10000
+    return b"\\u%04X\\u%04X" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF))
+
+
+def escape_astral(out: bytes) -> bytes:
+    """Write characters outside the BMP as Jackson's UTF8JsonGenerator does: escaped surrogate pairs.
+
+    Jackson writes every other character as raw UTF-8, but a Java string holds U+1F600 as two
+    UTF-16 surrogates, which it escapes one by one: `"\\uD83D\\uDE00"`. JSON text holds 4-byte UTF-8
+    sequences only inside strings, so replacing them in the whole output is exact.
+    """
+    if out.isascii():
+        return out
+    return _ASTRAL.sub(_surrogate_pair, out)
+
+
 def dumps(tree: Any) -> bytes:
-    """Compact JSON bytes of a tree, escaped as Jackson escapes (`\\u001F`, raw UTF-8, `/` as is)."""
+    """Compact JSON bytes of a tree, escaped as Jackson escapes (`\\u001F`, raw UTF-8 in the BMP,
+    surrogate pairs and lone surrogates as `\\uD83D\\uDE00`, `/` as is)."""
     try:
         out = orjson.dumps(tree)
     except orjson.JSONEncodeError as exc:
-        raise DataException(WRITE_ERROR + str(exc)) from exc
+        if "surrogates" not in str(exc):
+            raise DataException(WRITE_ERROR + str(exc)) from exc
+        out = _dumps_surrogates(tree)
     if b"\\u00" in out:
         # orjson writes control characters as \u001f; Jackson as \u001F.
         out = _CTRL_ESCAPE.sub(_upper_hex, out)
+    if not out.isascii():
+        out = _ASTRAL.sub(_surrogate_pair, out)
     return out
+
+
+def _dumps_surrogates(tree: Any) -> bytes:
+    """`orjson.dumps` for trees whose strings (keys too) hold surrogates, which a Python str may and
+    UTF-8 may not: Java strings are UTF-16, and Jackson writes each surrogate as `\\uD800`."""
+    if isinstance(tree, str):
+        if not _SURROGATE.search(tree):
+            return orjson.dumps(tree)
+        parts = _SURROGATE.split(tree)
+        text = b"".join(orjson.dumps(part)[1:-1] if i % 2 == 0 else b"\\u%04X" % ord(part)
+                        for i, part in enumerate(parts))
+        return b'"' + text + b'"'
+    if isinstance(tree, dict):
+        return b"{" + b",".join(_dumps_surrogates(k) + b":" + _dumps_surrogates(v) for k, v in tree.items()) + b"}"
+    if isinstance(tree, (list, tuple)):
+        return b"[" + b",".join(map(_dumps_surrogates, tree)) + b"]"
+    try:
+        return orjson.dumps(tree)
+    except orjson.JSONEncodeError as exc:
+        raise DataException(WRITE_ERROR + str(exc)) from exc
 
 
 def _reject_constant(name: str) -> Any:
@@ -694,8 +739,9 @@ def _struct_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -
         f"    s._values = {{{', '.join(items)}}}\n"
         "    return s\n"
     )
-    exec(compile(source, f"<struct decoder {schema.name or 'struct'}>", "exec"), names)  # noqa: S102 - generated here
-    return names["decode_struct"]  # type: ignore[no-any-return]
+    exec(compile(source, f"<struct decoder {schema.name or 'struct'!r}>", "exec"), names)  # noqa: S102 - generated here
+    decode: Any = names["decode_struct"]
+    return decode
 
 
 # The nodes a field decoder returns unchanged (so the call can be skipped), per plain type.

@@ -31,6 +31,7 @@ from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_
 from pyconnect_flow.errors import ERRORS_CONFIG
 
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
+SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 
 COMMON_CONFIG = ConfigDef([
     ConfigKey("name", ConfigType.STRING, doc="Globally unique name to use for this connector.",
@@ -42,7 +43,7 @@ COMMON_CONFIG = ConfigDef([
     ConfigKey("tasks.max.enforce", ConfigType.BOOLEAN, True, "(Deprecated) Fail when more tasks than tasks.max."),
     ConfigKey("key.converter", ConfigType.CLASS, None, "Converter for keys (default: the worker's)."),
     ConfigKey("value.converter", ConfigType.CLASS, None, "Converter for values (default: the worker's)."),
-    ConfigKey("header.converter", ConfigType.CLASS, None, "Header converter (SimpleHeaderConverter semantics)."),
+    ConfigKey("header.converter", ConfigType.CLASS, None, "Converter for header values (default: the worker's)."),
     ConfigKey("transforms", ConfigType.LIST, [], "Aliases of the transformations to apply, in order."),
     ConfigKey("predicates", ConfigType.LIST, [], "Aliases of the predicates used by transformations."),
     ConfigKey("config.action.reload", ConfigType.STRING, "restart", "Action on config provider changes.",
@@ -73,8 +74,7 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("bootstrap.servers", ConfigType.LIST, ["localhost:9092"], "Kafka bootstrap servers."),
     ConfigKey("key.converter", ConfigType.CLASS, JSON_CONVERTER, "Default key converter."),
     ConfigKey("value.converter", ConfigType.CLASS, JSON_CONVERTER, "Default value converter."),
-    ConfigKey("header.converter", ConfigType.CLASS, "org.apache.kafka.connect.storage.SimpleHeaderConverter",
-              "Default header converter."),
+    ConfigKey("header.converter", ConfigType.CLASS, SIMPLE_HEADER_CONVERTER, "Default header converter."),
     ConfigKey("offset.storage.file.filename", ConfigType.STRING, None,
               "Directory of the Bytewax recovery store (source and sink positions)."),
     ConfigKey("offset.flush.interval.ms", ConfigType.LONG, 60000,
@@ -106,6 +106,15 @@ class ConnectorSpec:
             return own, _sub(self.raw, f"{which}.converter.")
         name = self.worker.get(f"{which}.converter") or JSON_CONVERTER
         return name, _sub(self.worker, f"{which}.converter.")
+
+    def header_converter(self) -> tuple[str, dict[str, Any]]:
+        """Class name and settings of the header converter (connector's, else the worker's, else
+        SimpleHeaderConverter)."""
+        own = self.raw.get("header.converter")
+        if own:
+            return own, _sub(self.raw, "header.converter.")
+        name = self.worker.get("header.converter") or SIMPLE_HEADER_CONVERTER
+        return name, _sub(self.worker, "header.converter.")
 
 
 def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
@@ -211,6 +220,7 @@ def _check_sink_topics(values: Mapping[str, Any], raw: Mapping[str, str]) -> lis
 
 def _check_converters(config: Mapping[str, str], worker: Mapping[str, str]) -> list[ConfigIssue]:
     from pyconnect_flow.converters import check_converter
+    from pyconnect_flow.converters.headers import check_header_converter
 
     issues: list[ConfigIssue] = []
     for which in ("key", "value"):
@@ -220,6 +230,10 @@ def _check_converters(config: Mapping[str, str], worker: Mapping[str, str]) -> l
         elif any(k.startswith(f"{which}.converter.") for k in config):
             name = worker.get(f"{which}.converter") or JSON_CONVERTER
             issues += check_converter(name, _sub(config, f"{which}.converter."), f"{which}.converter.")
+    name = config.get("header.converter") or worker.get("header.converter") or SIMPLE_HEADER_CONVERTER
+    sub = _sub(config, "header.converter.") if config.get("header.converter") else {
+        **_sub(worker, "header.converter."), **_sub(config, "header.converter.")}
+    issues += check_header_converter(name, sub, "header.converter.")
     return issues
 
 

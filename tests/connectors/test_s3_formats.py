@@ -39,7 +39,7 @@ def records(values: list[dict]) -> list[Record]:
 
 def test_fast_path_bytes_equal_json_converter_bytes() -> None:
     rnd = random.Random(7)
-    texts = ["plain", "ünïcödé ✓", "quote\" back\\slash /", "ctrl\x01\x1f\n\t", "", "emoji 🎉"]
+    texts = ["plain", "ünïcödé ✓", "quote\" back\\slash /", "ctrl\x01\x1f\n\t", "", "emoji 🎉", "astral \U0001D11E"]
     values = [{"id": rnd.randint(-2**63, 2**63 - 1), "n": rnd.randint(-2**31, 2**31 - 1), "ok": rnd.random() < .5,
                "name": rnd.choice(texts), "note": rnd.choice([None, *texts]),
                "x": rnd.choice([0.0, -0.0, 0.001, 123.456, -9999999.5, rnd.uniform(-1e6, 1e6)]),
@@ -51,13 +51,14 @@ def test_fast_path_bytes_equal_json_converter_bytes() -> None:
     expected = converter().from_connect_batch("t", [(r.value_schema, r.value) for r in recs])
     assert fast == b"\n".join(expected) + b"\n"
     assert b"\\u001F" in fast  # control characters escaped as Jackson does
+    assert b"\\uD834\\uDD1E" in fast  # and characters outside the BMP as surrogate pairs
 
 
 def test_values_outside_the_fast_path_fall_back() -> None:
     plan = flat_plan(FLAT)
     assert plan is not None
     base = {"id": 1, "n": 2, "ok": True, "name": "a", "note": None, "x": 1.0, "y": None}
-    for change in ({"x": 1e7}, {"x": 1e-4}, {"x": float("nan")}, {"x": 3}, {"name": None}):
+    for change in ({"x": 1e7}, {"x": 1e-4}, {"x": float("nan")}, {"x": 3}, {"name": None}, {"name": "\ud800"}):
         assert encode_flat(records([base, {**base, **change}]), FLAT, plan) is None
     nested = SchemaBuilder.struct().field("ts", TIMESTAMP_SCHEMA).field("d", decimal_schema(2)).build()
     assert flat_plan(nested) is None and flat_plan(None) is None and flat_plan(STRING_SCHEMA) is None

@@ -27,8 +27,8 @@ def _search(url: str, index: str, body: dict[str, object]) -> dict[str, object]:
 
 
 def test_kill_9_mid_stream_then_restart_leaves_exactly_the_expected_documents(
-        tansu_kafka, elasticsearch, tmp_path: Path, unique_name: str) -> None:
-    kafka, url = tansu_kafka, elasticsearch.url
+        apache_kafka, elasticsearch, tmp_path: Path, unique_name: str) -> None:
+    kafka, url = apache_kafka, elasticsearch.url
     kafka.create_topic(unique_name, partitions=PARTITIONS)
     produce(kafka.bootstrap_servers, unique_name, (
         {"key": f"k{i % KEYS}".encode(), "value": b'{"i":%d,"key":"k%d"}' % (i, i % KEYS),

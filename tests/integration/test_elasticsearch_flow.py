@@ -10,9 +10,9 @@ from tests.integration.es_helpers import documents
 from tests.integration.kafka_helpers import REPO, cli_env, produce
 
 
-def test_bytewax_run_kafka_to_elasticsearch_from_environment(tansu_kafka, elasticsearch, tmp_path: Path,
+def test_bytewax_run_kafka_to_elasticsearch_from_environment(apache_kafka, elasticsearch, tmp_path: Path,
                                                              unique_name: str) -> None:
-    kafka = tansu_kafka
+    kafka = apache_kafka
     kafka.create_topic(unique_name, partitions=2)
     produce(kafka.bootstrap_servers, unique_name,
             [{"key": f"k{i}".encode(), "value": b'{"n":%d}' % i, "partition": i % 2} for i in range(20)])

@@ -209,9 +209,9 @@ def test_unconvertible_records_are_reported_or_dropped(elasticsearch, unique_nam
     assert set(documents(url, unique_name)) == {"ok"}
 
 
-def test_standalone_kafka_to_elasticsearch_with_a_router(tansu_kafka, elasticsearch, tmp_path: Path,
+def test_standalone_kafka_to_elasticsearch_with_a_router(apache_kafka, elasticsearch, tmp_path: Path,
                                                          unique_name: str) -> None:
-    kafka = tansu_kafka
+    kafka = apache_kafka
     kafka.create_topic(unique_name, partitions=2)
     produce(kafka.bootstrap_servers, unique_name,
             [{"key": f"k{i % 40}".encode(), "value": b'{"i":%d}' % i, "partition": i % 2} for i in range(100)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.integration.kafka_helpers import (
     TopicReader,
     group_offsets,
@@ -21,6 +23,7 @@ def envelope(text: str) -> bytes:
     return b'{"schema":{"type":"string","optional":false},"payload":"' + text.encode() + b'"}'
 
 
+@pytest.mark.all_brokers
 def test_kafka_to_file_sink_commits_offsets_to_the_connector_group(kafka, tmp_path: Path, unique_name: str) -> None:
     kafka.create_topic(unique_name, partitions=3)
     produce(kafka.bootstrap_servers, unique_name,
@@ -49,6 +52,7 @@ def test_restart_without_recovery_store_resumes_from_group_offsets(kafka, tmp_pa
     assert out.read_text().splitlines() == [f"a{i}" for i in range(10)] + [f"b{i}" for i in range(5)]
 
 
+@pytest.mark.all_brokers
 def test_kafka_to_kafka_keeps_key_value_headers_timestamp_and_partition(kafka, tmp_path: Path, unique_name: str) -> None:
     source_topic, target_topic = unique_name, unique_name + "-copy"
     kafka.create_topic(source_topic, partitions=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from confluent_kafka import Producer
 
 from pyconnect_flow.connectors.base import EndOfInput
@@ -24,6 +25,7 @@ def read_all(source: KafkaSource, partition: str) -> list[bytes]:
         reader.close()
 
 
+@pytest.mark.all_brokers
 def test_messages_and_batches_larger_than_one_fetch_are_read(kafka, unique_name: str) -> None:
     kafka.create_topic(unique_name, partitions=1)
     size = READ_AHEAD_BYTES + READ_AHEAD_BYTES // 2  # one message exceeds fetch.max.bytes on its own

@@ -22,8 +22,8 @@ from tests.integration.kafka_helpers import (
 LINES = 300_000
 
 
-def test_kill_9_mid_file_then_resume_delivers_every_line(tansu_kafka, tmp_path: Path, unique_name: str) -> None:
-    kafka = tansu_kafka
+def test_kill_9_mid_file_then_resume_delivers_every_line(apache_kafka, tmp_path: Path, unique_name: str) -> None:
+    kafka = apache_kafka
     src = tmp_path / "big.txt"
     lines = [f"line-{i:07d}\n" for i in range(LINES)]
     src.write_text("".join(lines[: LINES // 2]))

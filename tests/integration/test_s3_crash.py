@@ -31,9 +31,9 @@ SETTINGS = {
 }
 
 
-def test_kill_9_while_streaming_then_restart_equals_an_uninterrupted_run(tansu_kafka, s3, tmp_path: Path,
+def test_kill_9_while_streaming_then_restart_equals_an_uninterrupted_run(apache_kafka, s3, tmp_path: Path,
                                                                          unique_name: str) -> None:
-    kafka, client, topic = tansu_kafka, s3.client(), unique_name
+    kafka, client, topic = apache_kafka, s3.client(), unique_name
     kafka.create_topic(topic, partitions=PARTITIONS)
     client.create_bucket(Bucket=unique_name)
     crash_dir, ref_dir = tmp_path / "crash", tmp_path / "reference"

@@ -11,15 +11,15 @@ from tests.integration.kafka_helpers import REPO, cli_env, produce
 from tests.integration.s3_sink_helpers import bucket_contents
 
 
-def test_bytewax_run_kafka_to_s3_from_environment(tansu_kafka, s3, tmp_path: Path, unique_name: str) -> None:
-    tansu_kafka.create_topic(unique_name, partitions=1)
+def test_bytewax_run_kafka_to_s3_from_environment(apache_kafka, s3, tmp_path: Path, unique_name: str) -> None:
+    apache_kafka.create_topic(unique_name, partitions=1)
     s3.client().create_bucket(Bucket=unique_name)
-    produce(tansu_kafka.bootstrap_servers, unique_name, [{"value": b'{"schema":{"type":"string","optional":false},'
+    produce(apache_kafka.bootstrap_servers, unique_name, [{"value": b'{"schema":{"type":"string","optional":false},'
                                                                    b'"payload":"v%d"}' % i} for i in range(5)])
     recovery = tmp_path / "recovery"
     recovery.mkdir()
     subprocess.run([sys.executable, "-m", "bytewax.recovery", str(recovery), "1"], check=True, env=cli_env())
-    env = cli_env(PYCONNECT_TOPICS=unique_name, PYCONNECT_BOOTSTRAP_SERVERS=tansu_kafka.bootstrap_servers,
+    env = cli_env(PYCONNECT_TOPICS=unique_name, PYCONNECT_BOOTSTRAP_SERVERS=apache_kafka.bootstrap_servers,
                   PYCONNECT_S3_BUCKET=unique_name, PYCONNECT_S3_URL=s3.endpoint_url, PYCONNECT_S3_REGION=s3.region,
                   PYCONNECT_FLUSH_SIZE="2", PYCONNECT_STOP_AT_END="1", PYCONNECT_CONFIG=str(tmp_path / "none"),
                   AWS_ACCESS_KEY_ID=s3.access_key_id or "", AWS_SECRET_ACCESS_KEY=s3.secret_access_key or "")

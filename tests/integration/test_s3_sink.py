@@ -37,9 +37,9 @@ def test_kafka_to_s3_parquet_hourly_by_record_time(kafka, s3, tmp_path: Path, un
     assert group_offsets(kafka.bootstrap_servers, f"connect-{unique_name}", unique_name) == {0: 500, 1: 500}
 
 
-def test_kafka_to_s3_json_gzip_field_partitions_and_tombstones(tansu_kafka, s3, tmp_path: Path,
+def test_kafka_to_s3_json_gzip_field_partitions_and_tombstones(apache_kafka, s3, tmp_path: Path,
                                                                unique_name: str) -> None:
-    kafka = tansu_kafka
+    kafka = apache_kafka
     kafka.create_topic(unique_name, partitions=1)
     s3.client().create_bucket(Bucket=unique_name)
     schema = {"type": "struct", "optional": False, "fields": [{"field": "country", "type": "string"},
@@ -64,9 +64,9 @@ def test_kafka_to_s3_json_gzip_field_partitions_and_tombstones(tansu_kafka, s3, 
     assert nl == [{"country": "NL", "n": i} for i in range(30) if i % 3]  # the tombstone was skipped
 
 
-def test_missing_bucket_fails_before_data_moves(tansu_kafka, s3, tmp_path: Path, unique_name: str) -> None:
-    tansu_kafka.create_topic(unique_name, partitions=1)
-    worker = worker_file(tmp_path, tansu_kafka.bootstrap_servers)
+def test_missing_bucket_fails_before_data_moves(apache_kafka, s3, tmp_path: Path, unique_name: str) -> None:
+    apache_kafka.create_topic(unique_name, partitions=1)
+    worker = worker_file(tmp_path, apache_kafka.bootstrap_servers)
     conn = s3_connector_file(tmp_path / "s3.properties", s3, unique_name, unique_name, "no-such-bucket-" + unique_name)
     done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
     assert done.returncode != 0
@@ -74,9 +74,9 @@ def test_missing_bucket_fails_before_data_moves(tansu_kafka, s3, tmp_path: Path,
     assert "testing" not in done.stderr.replace("tests/", "")
 
 
-def test_a_record_the_format_rejects_goes_to_the_dead_letter_queue_as_read(tansu_kafka, s3, tmp_path: Path,
+def test_a_record_the_format_rejects_goes_to_the_dead_letter_queue_as_read(apache_kafka, s3, tmp_path: Path,
                                                                           unique_name: str) -> None:
-    kafka = tansu_kafka
+    kafka = apache_kafka
     kafka.create_topic(unique_name, partitions=1)
     s3.client().create_bucket(Bucket=unique_name)
     # spaced as no converter would write it: the dead letter must carry the bytes as read

@@ -78,6 +78,7 @@ def _consume(consumer: Consumer, count: int, timeout: float = 30.0) -> list[Mess
     return messages
 
 
+@pytest.mark.all_brokers
 def test_kafka_produce_consume_and_commit_group_offsets(kafka: KafkaEndpoint, unique_name: str) -> None:
     kafka.create_topic(unique_name, partitions=PARTITIONS)
     sent = _produce_numbered(kafka, unique_name)
@@ -119,6 +120,7 @@ def test_kafka_produce_consume_and_commit_group_offsets(kafka: KafkaEndpoint, un
     admin.delete_topics([unique_name], operation_timeout=10)[unique_name].result(10)
 
 
+@pytest.mark.all_brokers
 def test_kafka_group_subscription_resumes_from_committed_offsets(kafka: KafkaEndpoint, unique_name: str) -> None:
     kafka.create_topic(unique_name, partitions=PARTITIONS)
     sent = _produce_numbered(kafka, unique_name)

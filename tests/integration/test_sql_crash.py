@@ -47,8 +47,8 @@ def count(engine: Any, table: str) -> int:
 
 
 def test_kill_9_while_streaming_into_postgres_then_resume_writes_every_record_once(
-        tansu_kafka, postgres, tmp_path: Path, unique_name: str) -> None:
-    kafka, topic = tansu_kafka, unique_name
+        apache_kafka, postgres, tmp_path: Path, unique_name: str) -> None:
+    kafka, topic = apache_kafka, unique_name
     kafka.create_topic(topic, partitions=PARTITIONS)
     produce_events(kafka.bootstrap_servers, topic)
     worker = worker_file(tmp_path, kafka.bootstrap_servers, offset_flush_interval_ms=300)

@@ -14,13 +14,13 @@ SCHEMA = {"type": "struct", "name": "row", "optional": False, "fields": [
     {"field": "id", "type": "int64", "optional": False}, {"field": "name", "type": "string", "optional": True}]}
 
 
-def test_bytewax_run_kafka_to_postgres_defaults_to_a_sqlite_file(tansu_kafka, tmp_path: Path,
+def test_bytewax_run_kafka_to_postgres_defaults_to_a_sqlite_file(apache_kafka, tmp_path: Path,
                                                                  unique_name: str) -> None:
-    tansu_kafka.create_topic(unique_name, partitions=2)
-    produce(tansu_kafka.bootstrap_servers, unique_name, [
+    apache_kafka.create_topic(unique_name, partitions=2)
+    produce(apache_kafka.bootstrap_servers, unique_name, [
         {"value": json.dumps({"schema": SCHEMA, "payload": {"id": i, "name": f"n{i}"}}).encode(), "partition": i % 2}
         for i in range(20)])
-    env = cli_env(PYCONNECT_TOPICS=unique_name, PYCONNECT_BOOTSTRAP_SERVERS=tansu_kafka.bootstrap_servers,
+    env = cli_env(PYCONNECT_TOPICS=unique_name, PYCONNECT_BOOTSTRAP_SERVERS=apache_kafka.bootstrap_servers,
                   PYCONNECT_STOP_AT_END="1")
     cmd = [sys.executable, "-m", "bytewax.run", "flows.kafka_to_postgres"]
     for _ in range(2):  # the second run replays the topic (no recovery store): pk.mode=kafka upserts overwrite

@@ -39,9 +39,9 @@ def table_rows(postgres: Any, table: str, columns: str = "*") -> list[tuple[Any,
         engine.dispose()
 
 
-def test_kafka_to_postgres_upserts_deletes_evolves_and_dead_letters(tansu_kafka, postgres, tmp_path: Path,
+def test_kafka_to_postgres_upserts_deletes_evolves_and_dead_letters(apache_kafka, postgres, tmp_path: Path,
                                                                      unique_name: str) -> None:
-    kafka, topic, dlq = tansu_kafka, unique_name, unique_name + "-dlq"
+    kafka, topic, dlq = apache_kafka, unique_name, unique_name + "-dlq"
     kafka.create_topic(topic, partitions=2)
     wider = {**ROW, "fields": [*ROW["fields"], {"field": "score", "type": "int32", "optional": True}]}
     records = []
@@ -81,9 +81,9 @@ def test_kafka_to_postgres_upserts_deletes_evolves_and_dead_letters(tansu_kafka,
     assert dict(by_offset[1].headers)["__connect.errors.stage"] == b"VALUE_CONVERTER"
 
 
-def test_bad_record_with_default_tolerance_stops_the_flow_naming_the_record(tansu_kafka, postgres, tmp_path: Path,
+def test_bad_record_with_default_tolerance_stops_the_flow_naming_the_record(apache_kafka, postgres, tmp_path: Path,
                                                                            unique_name: str) -> None:
-    kafka, topic = tansu_kafka, unique_name
+    kafka, topic = apache_kafka, unique_name
     kafka.create_topic(topic, partitions=1)
     produce(kafka.bootstrap_servers, topic, [
         {"key": envelope(KEY, {"id": 1}), "value": envelope(ROW, {"id": 1, "name": "a\u0000"})}])
@@ -98,9 +98,9 @@ def test_bad_record_with_default_tolerance_stops_the_flow_naming_the_record(tans
     assert table_rows(postgres, topic) == []
 
 
-def test_jdbc_source_streams_tables_into_topics_and_resumes(tansu_kafka, postgres, tmp_path: Path,
+def test_jdbc_source_streams_tables_into_topics_and_resumes(apache_kafka, postgres, tmp_path: Path,
                                                            unique_name: str) -> None:
-    kafka, table = tansu_kafka, unique_name
+    kafka, table = apache_kafka, unique_name
     engine = sa.create_engine(postgres.sqlalchemy_url)
     with engine.begin() as conn:
         conn.exec_driver_sql(f'CREATE TABLE "{table}" (id SERIAL PRIMARY KEY, name TEXT NOT NULL, '

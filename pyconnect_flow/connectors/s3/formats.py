@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import orjson
 
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
+from pyconnect_flow.converters.json_codec import escape_astral
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import Type
 from pyconnect_flow.data.struct import Struct
@@ -157,10 +158,13 @@ def encode_flat(records: list[Record], schema: Any, plan: tuple[tuple[str, ...],
             column = [x for x in column if x is not None]
         if not (_java_plain(column) if kind is float else all(type(x) is kind for x in column)):
             return None
-    block = b"\n".join(map(orjson.dumps, values)) + b"\n"
+    try:
+        block = b"\n".join(map(orjson.dumps, values)) + b"\n"
+    except orjson.JSONEncodeError:  # a lone surrogate: JsonConverter writes it escaped
+        return None
     if b"\\u00" in block:
         block = fix_control_escapes(block)
-    return block
+    return escape_astral(block)
 
 
 class _JsonWriter(_LineWriter):
