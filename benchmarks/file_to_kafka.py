@@ -34,14 +34,14 @@ def make_file(path: Path, lines: int) -> None:
 PYCONNECT = PEAK_RSS + """
 import sys, time, json
 from pathlib import Path
-from pyconnect_flow.runtime.runner import RunOptions
+from pyconnect_flow.engine.runner import RunOptions
 tmp = Path({tmp!r})
 (tmp / "w.properties").write_text("bootstrap.servers={bootstrap}\\noffset.storage.file.filename={tmp}/offsets-{tag}\\n"
     "offset.flush.interval.ms=10000\\nkey.converter=org.apache.kafka.connect.json.JsonConverter\\n"
     "value.converter=org.apache.kafka.connect.json.JsonConverter\\n")
 (tmp / "c.properties").write_text("name=bench-{tag}\\nconnector.class=FileStreamSource\\nfile={file}\\ntopic={topic}\\nbatch.size=5000\\n")
-from pyconnect_flow.runtime import runner
-from pyconnect_flow.runtime.recovery import prepare_recovery_dir
+from pyconnect_flow.engine import runner
+from pyconnect_flow.engine.recovery import prepare_recovery_dir
 start = time.perf_counter()
 loaded = runner.load(RunOptions(str(tmp / "w.properties"), [str(tmp / "c.properties")], stop_at_end=True))
 prepare_recovery_dir(loaded.recovery_dir, 1)

@@ -151,8 +151,8 @@ def run_sink_alone(url: str, n: int) -> float:
         SchemaBuilder,
         Struct,
     )
+    from pyconnect_flow.engine.spec import validate_connector
     from pyconnect_flow.record import Record
-    from pyconnect_flow.runtime.spec import validate_connector
 
     spec = validate_connector({"name": "alone", "connector.class": "JdbcSinkConnector", "topics": "alone",
                                "connection.url": url, "insert.mode": "upsert", "pk.mode": "record_key",

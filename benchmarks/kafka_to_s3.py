@@ -38,7 +38,7 @@ SCHEMA = {"type": "struct", "name": "com.example.Order", "optional": False, "fie
 PYCONNECT = PEAK_RSS + """
 import json, time
 from pathlib import Path
-from pyconnect_flow.runtime.runner import RunOptions, run_connectors
+from pyconnect_flow.engine.runner import RunOptions, run_connectors
 tmp = Path({tmp!r})
 (tmp / "w-{tag}.properties").write_text("bootstrap.servers={bootstrap}\\noffset.storage.file.filename={tmp}/offsets-{tag}\\n"
     "offset.flush.interval.ms=5000\\n")

@@ -13,15 +13,16 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pyconnect_flow.runtime.runner import RunOptions
+from pyconnect_flow.connectors.registry import builtin_connectors
+from pyconnect_flow.demo import main as demo_main
+from pyconnect_flow.engine.engine_output import engine_panics_filtered
+from pyconnect_flow.engine.explain import explain, root_cause
+from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
+from pyconnect_flow.engine.runner import RunOptions, load, run_connectors
 
 
 def _standalone(args: argparse.Namespace) -> int:
-    from pyconnect_flow.runtime.runner import RunOptions, run_connectors
-
     options = RunOptions(
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
@@ -35,10 +36,6 @@ def _standalone(args: argparse.Namespace) -> int:
 
 def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
     """When `exc` is the recovery store failing mid-run, raise it again as a RecoveryStoreError naming the store."""
-    from pyconnect_flow.runtime.errors import root_cause
-    from pyconnect_flow.runtime.recovery import RecoveryStoreError, store_failure
-    from pyconnect_flow.runtime.runner import load
-
     problem = store_failure(root_cause(exc))
     if problem is None:
         return
@@ -53,8 +50,6 @@ def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from pyconnect_flow.runtime.runner import RunOptions, load
-
     loaded = load(RunOptions(worker_file=args.worker, connector_files=args.connectors))
     for spec in loaded.specs:
         print(f"Connector '{spec.name}' ({spec.connector.__name__}, {spec.kind}) is valid:")
@@ -64,16 +59,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _connectors(args: argparse.Namespace) -> int:
-    from pyconnect_flow.connectors.registry import builtin_connectors
-
     for cls in builtin_connectors():
         print(f"{cls.KIND:6} {cls.CLASS_NAMES[0]}  (aliases: {', '.join(cls.short_names())})")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from pyconnect_flow.demo import main as demo_main
-
     return demo_main([] if args.file is None else ["--file", args.file])
 
 
@@ -120,9 +111,6 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from pyconnect_flow.runtime.engine_output import engine_panics_filtered
-    from pyconnect_flow.runtime.errors import explain
-
     # Rust backtraces of Bytewax's runtime say nothing to a connector user; errors are explained below.
     os.environ["RUST_BACKTRACE"] = os.environ.get("PYCONNECT_FLOW_RUST_BACKTRACE", "0")
     args = parser().parse_args(argv)

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.dead_letters import dead_letter_record
+from pyconnect_flow.engine.dead_letters import dead_letter_record
 from pyconnect_flow.errors import ConnectorTaskError, ErrorPolicy, ErrorReporter, RetriableError, Stage
 from pyconnect_flow.record import Record
 

@@ -26,13 +26,13 @@ from typing import IO, Any
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
-from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource, SinkWriter, SourceReader
-from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.contract.connector import Connector
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
+from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
 from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.data.schema import STRING_SCHEMA
-from pyconnect_flow.errors import ErrorReporter
-from pyconnect_flow.record import Record
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class FileReader(SourceReader):
                 self._lines.extend(lines)
                 self._seplens.extend(repeat(1, len(lines)))
 
-    def read(self) -> list[Record] | ValueBatch:  # type: ignore[override]
+    def read(self) -> ReadBatch:
         if self._file is None and not self._open():
             self._idle = True
             return []
@@ -176,8 +176,6 @@ class FileSource(RecordSource):
 
     def __init__(self, paths: list[str], topic: str, *, batch_size: int = 2000, stop_at_end: bool = False,
                  errors: ErrorReporter | None = None, poll_interval_ms: int = 500) -> None:
-        from pyconnect_flow.errors import ErrorPolicy
-
         self.paths = list(dict.fromkeys(paths))
         self.topic = topic
         self.batch_size = batch_size
@@ -242,7 +240,7 @@ class FileWriter(SinkWriter):
     def __init__(self, path: str | None) -> None:
         self._file = _SharedFile.get(path)
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: SinkBatch) -> None:
         text = "".join(java_string(r.value) + "\n" for r in records)
         with self._file.lock:
             self._file.handle.write(text)

@@ -26,15 +26,6 @@ from typing import Any
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
-from pyconnect_flow.connectors.base import (
-    EndOfInput,
-    RecordSink,
-    RecordSource,
-    SinkWriter,
-    SourceReader,
-    encoded_items,
-)
-from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.connectors.kafka_clients import (
     DEFAULT_TIMEOUT_S,
     KafkaUnavailable,
@@ -44,6 +35,10 @@ from pyconnect_flow.connectors.kafka_clients import (
     list_topics,
     with_read_ahead,
 )
+from pyconnect_flow.contract.connector import Connector
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter, encoded_items
+from pyconnect_flow.contract.source import EndOfInput, RecordSource, SourceReader
+from pyconnect_flow.converters.headers import header_value_to_bytes
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.record import Record, new_record
@@ -241,7 +236,6 @@ class KafkaSource(RecordSource):
 def _header_bytes(value: Any) -> bytes | None:
     if value is None or isinstance(value, bytes):
         return value
-    from pyconnect_flow.converters.headers import header_value_to_bytes
 
     return header_value_to_bytes(value)
 
@@ -379,10 +373,10 @@ class KafkaWriter(SinkWriter):
         ensure_topics(self._shared.conf, [topic], create=self._create_topics)
         self._shared.known_topics.add(topic)
 
-    def write(self, records: list[Record]) -> None:
-        batch = getattr(records, "batch", None)
-        if batch is not None and records.encoded[0] is None:  # type: ignore[attr-defined]
-            self._write_values(batch, records.encoded[1])  # type: ignore[attr-defined]
+    def write(self, records: SinkBatch) -> None:
+        batch, encoded = records.batch, records.encoded
+        if batch is not None and encoded is not None and encoded[0] is None:
+            self._write_values(batch, encoded[1])
             return
         shared = self._shared
         produce = shared.producer.produce

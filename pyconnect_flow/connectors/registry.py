@@ -6,7 +6,7 @@ import difflib
 import importlib
 import logging
 
-from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.contract.connector import Connector
 
 log = logging.getLogger(__name__)
 

@@ -46,7 +46,7 @@ def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout_s: flo
 
 def run_demo(bootstrap_servers: str, file: Path, work_dir: Path) -> list[bytes | None]:
     """Run the file source connector over `file` into the demo topic; return what the topic holds."""
-    from pyconnect_flow.runtime.runner import RunOptions, run_connectors
+    from pyconnect_flow.engine.runner import RunOptions, run_connectors
 
     worker = work_dir / "connect-standalone.properties"
     worker.write_text(

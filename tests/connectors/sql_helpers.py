@@ -11,8 +11,8 @@ from pyconnect_flow.connectors.sql.connector import sink_settings
 from pyconnect_flow.connectors.sql.sink import SqlSink
 from pyconnect_flow.data import INT64_SCHEMA, OPTIONAL_STRING_SCHEMA, SchemaBuilder, Struct
 from pyconnect_flow.data.schema import Schema
+from pyconnect_flow.engine.spec import validate_connector
 from pyconnect_flow.record import Record
-from pyconnect_flow.runtime.spec import validate_connector
 
 KEY = SchemaBuilder.struct().name("key").field("id", INT64_SCHEMA).build()
 VALUE = SchemaBuilder.struct().name("row").field("id", INT64_SCHEMA).field("name", OPTIONAL_STRING_SCHEMA).build()

@@ -8,7 +8,7 @@ from pyconnect_flow.config.definition import ConfigException
 from pyconnect_flow.connectors.elasticsearch import ElasticsearchSinkConnector
 from pyconnect_flow.connectors.elasticsearch.config import CONFIG, EsSinkSettings, resource_map, validate
 from pyconnect_flow.connectors.registry import connector_class
-from pyconnect_flow.runtime.spec import check_connector, validate_connector
+from pyconnect_flow.engine.spec import check_connector, validate_connector
 
 BASE = {"name": "es", "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
         "topics": "orders", "connection.url": "http://localhost:9200"}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pyconnect_flow.connectors.base import EndOfInput
 from pyconnect_flow.connectors.file import FileReader, FileSource, FileSourceError
+from pyconnect_flow.contract.source import EndOfInput
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 

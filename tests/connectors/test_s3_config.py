@@ -8,7 +8,7 @@ from pyconnect_flow.config.definition import ConfigException
 from pyconnect_flow.connectors.registry import connector_class
 from pyconnect_flow.connectors.s3 import S3SinkConnector
 from pyconnect_flow.connectors.s3.config import CONFIG, S3SinkSettings, normalise_url, validate
-from pyconnect_flow.runtime.spec import validate_connector
+from pyconnect_flow.engine.spec import validate_connector
 
 BASE = {"s3.bucket.name": "bucket", "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
         "flush.size": "100"}

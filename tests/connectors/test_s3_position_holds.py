@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyconnect_flow.connectors.base import (
-    BytewaxSink,
-    BytewaxSource,
-    Deliveries,
-    PositionHolds,
-    RecordSink,
-    RecordSource,
-    SinkWriter,
-    SourceReader,
-)
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
+from pyconnect_flow.contract.source import RecordSource, SourceReader
+from pyconnect_flow.engine.adapters import BytewaxSink, BytewaxSource
+from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.record import Record
 
 
@@ -87,7 +81,7 @@ def test_adapters_store_the_capped_position_and_publish_it_once_durable() -> Non
     sink = BytewaxSink(_Sink(writer), lambda: ["t-0"], holds, deliveries=deliveries).build_part("k", "t-0", None)
     batch = source.next_batch()
     assert source.snapshot() == 10 and reader.delivered_at is None  # nothing durable yet: stay at the start
-    sink.write_batch([records for _key, records in batch])
+    sink.write_batch([SinkBatch(records) for _key, records in batch])
     sink.snapshot()  # the sink keeps offsets 10.. open
     assert reader.delivered_at == 10
     source.next_batch()

@@ -7,7 +7,7 @@ import pytest
 from pyconnect_flow.config.definition import ConfigException
 from pyconnect_flow.connectors.sql.config import connection_url, safe_url
 from pyconnect_flow.connectors.sql.connector import sink_settings
-from pyconnect_flow.runtime.spec import validate_connector
+from pyconnect_flow.engine.spec import validate_connector
 
 BASE = {"name": "s", "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": "t",
         "connection.url": "jdbc:sqlite:/tmp/x.db"}

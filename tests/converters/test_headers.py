@@ -7,9 +7,9 @@ import decimal
 from pyconnect_flow.converters import header_value_to_bytes
 from pyconnect_flow.converters.headers import SimpleHeaderConverter, create_header_converter, header_schema
 from pyconnect_flow.data import FLOAT32_SCHEMA, STRING_SCHEMA, Type
+from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.record import Record
-from pyconnect_flow.stages import Chunk, Decoder, Encoder
 
 
 def test_bytes_and_strings() -> None:

@@ -14,9 +14,9 @@ import orjson
 import urllib3
 
 from pyconnect_flow.config.definition import ConfigDef, ParsedConfig
-from pyconnect_flow.connectors.connector import ConnectorContext
 from pyconnect_flow.connectors.elasticsearch import ElasticsearchSinkConnector
 from pyconnect_flow.connectors.elasticsearch.sink import ElasticsearchSink, ElasticsearchWriter
+from pyconnect_flow.contract.connector import ConnectorContext
 from pyconnect_flow.errors import ERRORS_CONFIG, ErrorPolicy, ErrorReporter
 from pyconnect_flow.record import Record
 

@@ -7,9 +7,9 @@ import os
 import pytest
 from confluent_kafka import Producer
 
-from pyconnect_flow.connectors.base import EndOfInput
 from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.connectors.kafka_clients import READ_AHEAD_BYTES
+from pyconnect_flow.contract.source import EndOfInput
 
 
 def read_all(source: KafkaSource, partition: str) -> list[bytes]:

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from pyconnect_flow.connectors.base import EndOfInput
 from pyconnect_flow.connectors.sql.config import connection_url
 from pyconnect_flow.connectors.sql.source import SqlSource, SqlSourceSettings
+from pyconnect_flow.contract.source import EndOfInput
 from pyconnect_flow.data import Type, logical
 from pyconnect_flow.record import Record
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigIssue
-from pyconnect_flow.connectors.base import RecordSink
-from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.connectors.elasticsearch import config
+from pyconnect_flow.contract.connector import Connector
+from pyconnect_flow.contract.sink import RecordSink
 
 
 class ElasticsearchSinkConnector(Connector):

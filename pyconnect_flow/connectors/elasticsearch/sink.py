@@ -24,12 +24,12 @@ from typing import Any
 
 import orjson
 
-from pyconnect_flow.connectors.base import RecordSink, SinkWriter
 from pyconnect_flow.connectors.elasticsearch.bulk import BulkRequestError, BulkSender, ItemFailure, backoff_ms
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
 from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder
 from pyconnect_flow.connectors.elasticsearch.http import EsConnectionError, EsHttp, EsResponse
 from pyconnect_flow.connectors.elasticsearch.mapping import build_mapping, is_empty_mapping
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.record import Record
 
@@ -144,7 +144,7 @@ class ElasticsearchWriter(SinkWriter):
 
     # writing -----------------------------------------------------------------------------
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: SinkBatch) -> None:
         self._collect(done_only=True)
         settings = self.settings
         build = self.builder.build

@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.connectors.s3.sink import S3Sink, S3SinkConnector
+from pyconnect_flow.contract.connector import Connector
 
 CONNECTORS: list[type[Connector]] = [S3SinkConnector]
 

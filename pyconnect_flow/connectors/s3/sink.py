@@ -24,13 +24,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigIssue
-from pyconnect_flow.connectors.base import RecordSink
-from pyconnect_flow.connectors.connector import Connector, ConnectorContext
 from pyconnect_flow.connectors.s3.config import CONFIG, S3SinkSettings, validate
 from pyconnect_flow.connectors.s3.formats import create_format
 from pyconnect_flow.connectors.s3.partitioners import create_partitioner
 from pyconnect_flow.connectors.s3.storage import S3Storage
 from pyconnect_flow.connectors.s3.writer import S3PartitionWriter
+from pyconnect_flow.contract.connector import Connector, ConnectorContext
+from pyconnect_flow.contract.sink import RecordSink
 
 log = logging.getLogger(__name__)
 

@@ -31,12 +31,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pyconnect_flow.connectors.base import SinkWriter
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
 from pyconnect_flow.connectors.s3.formats import Format, RecordWriter
 from pyconnect_flow.connectors.s3.partitioners import DefaultPartitioner, Partitioner, PartitionException
 from pyconnect_flow.connectors.s3.storage import S3Error, S3OutputStream, S3Storage
 from pyconnect_flow.connectors.s3.timeformat import next_scheduled_rotation, zone
+from pyconnect_flow.contract.sink import SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.record import Record
 
@@ -141,7 +141,7 @@ class S3PartitionWriter(SinkWriter):
             failure, self.failure = self.failure, None
             raise failure
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: SinkBatch) -> None:
         with self.lock:
             self._check_failure()
             try:

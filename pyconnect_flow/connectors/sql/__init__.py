@@ -13,8 +13,8 @@ error classes), `sink`, `source`, `connector`. SQLAlchemy and psycopg are import
 
 from __future__ import annotations
 
-from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.connectors.sql.connector import SqlSinkConnector, SqlSourceConnector
+from pyconnect_flow.contract.connector import Connector
 
 __all__ = ["CONNECTORS", "SqlSinkConnector", "SqlSourceConnector"]
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigIssue
-from pyconnect_flow.connectors.connector import Connector, ConnectorContext
 from pyconnect_flow.connectors.sql.config import (
     SINK_CONFIG,
     SOURCE_CONFIG,
@@ -16,6 +15,7 @@ from pyconnect_flow.connectors.sql.config import (
 )
 from pyconnect_flow.connectors.sql.sink import SqlSink, SqlSinkSettings
 from pyconnect_flow.connectors.sql.source import SqlSource, SqlSourceSettings
+from pyconnect_flow.contract.connector import Connector, ConnectorContext
 from pyconnect_flow.record import Record
 
 

@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyconnect_flow.connectors.base import RecordSink, SinkWriter
 from pyconnect_flow.connectors.sql.config import safe_url, zone_info
 from pyconnect_flow.connectors.sql.engine import (
     create_engine,
@@ -48,6 +47,7 @@ from pyconnect_flow.connectors.sql.engine import (
 from pyconnect_flow.connectors.sql.rows import Planner, RowPlan, Settings
 from pyconnect_flow.connectors.sql.tables import TableId, TableInfo, TableManager, table_id
 from pyconnect_flow.connectors.sql.writers import BatchWriter, Row, writer_for
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.record import Record
 
@@ -241,13 +241,14 @@ class SqlSinkWriter(SinkWriter):
 
     # SinkWriter -------------------------------------------------------------
 
-    def write(self, records: list[Record]) -> None:
+    def write(self, records: SinkBatch) -> None:
         if not self._hwm_loaded:
             self._load_hwm()
         hwm = self._hwm
         if hwm >= 0 and records and records[0].offset is not None and records[0].offset <= hwm:
-            records = [r for r in records if r.offset is None or r.offset > hwm]
-        self._pending.extend(records)
+            self._pending.extend(r for r in records if r.offset is None or r.offset > hwm)
+        else:
+            self._pending.extend(records)
         if self._pipelined():
             if len(self._pending) >= PIPELINE_CHUNK:
                 self._send()

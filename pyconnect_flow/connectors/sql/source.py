@@ -27,11 +27,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pyconnect_flow.connectors.base import EndOfInput, RecordSource, SourceReader
 from pyconnect_flow.connectors.sql.config import safe_url, zone_info
 from pyconnect_flow.connectors.sql.engine import create_engine, describe_error
 from pyconnect_flow.connectors.sql.sink import OFFSETS_TABLE
 from pyconnect_flow.connectors.sql.types import connect_schema, source_value
+from pyconnect_flow.contract.source import EndOfInput, RecordSource, SourceReader
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.data.schema import Schema, SchemaBuilder
 from pyconnect_flow.data.struct import Struct

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pyconnect_flow.config.definition import ConfigException
-from pyconnect_flow.runtime.spec import check_connector, validate_connector, validate_worker, worker_file_issues
+from pyconnect_flow.engine.spec import check_connector, validate_connector, validate_worker, worker_file_issues
 
 WORKER = {"bootstrap.servers": "127.0.0.1:1"}
 

@@ -13,9 +13,9 @@ import pytest
 from bytewax.recovery import init_db_dir
 
 from pyconnect_flow import cli
-from pyconnect_flow.runtime import runner
-from pyconnect_flow.runtime.errors import explain
-from pyconnect_flow.runtime.recovery import RecoveryStoreError, check_recovery_store, store_failure
+from pyconnect_flow.engine import runner
+from pyconnect_flow.engine.explain import explain
+from pyconnect_flow.engine.recovery import RecoveryStoreError, check_recovery_store, store_failure
 
 SETTING = "offset.storage.file.filename"
 
@@ -155,7 +155,7 @@ def test_a_store_failing_mid_run_is_named_by_the_command(tmp_path: Path, monkeyp
     def failing_run(options: runner.RunOptions) -> None:
         raise panic
 
-    monkeypatch.setattr(runner, "run_connectors", failing_run)
+    monkeypatch.setattr(cli, "run_connectors", failing_run)
     (tmp_path / "w.properties").write_text("bootstrap.servers=127.0.0.1:1\n")
     (tmp_path / "c.properties").write_text("name=c\nconnector.class=FileStreamSource\nfile=a.txt\ntopic=t\n")
     status = cli.main(["standalone", "--recovery-dir", str(store), str(tmp_path / "w.properties"),

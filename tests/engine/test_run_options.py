@@ -8,7 +8,7 @@ import pytest
 
 from pyconnect_flow.cli import parser
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.runtime.runner import RunOptions, load
+from pyconnect_flow.engine.runner import RunOptions, load
 
 
 @pytest.mark.parametrize(("value", "message"), [("0", "must be at least 1, not 0"),

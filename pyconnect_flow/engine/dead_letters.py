@@ -6,7 +6,8 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pyconnect_flow.errors import ErrorPolicy, FailedRecord
+from pyconnect_flow.connectors.kafka import KafkaSink
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, FailedRecord
 from pyconnect_flow.record import Record
 
 ERROR_HEADER_PREFIX = "__connect.errors."
@@ -106,9 +107,6 @@ class DeadLetterQueue:
     def _get_writer(self) -> Any:
         with self._lock:
             if self._writer is None:
-                from pyconnect_flow.connectors.kafka import KafkaSink
-                from pyconnect_flow.errors import ErrorReporter
-
                 # With the connector's policy, a dead letter the broker refuses is logged (tolerance all),
                 # as Kafka Connect's DeadLetterQueueReporter does, or stops the connector (none).
                 sink = KafkaSink(self.producer_conf, topic=self.policy.dlq_topic, keep_partition=False,

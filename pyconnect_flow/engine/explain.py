@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
 
 
 def root_cause(exc: BaseException) -> BaseException:
@@ -28,8 +29,6 @@ def explain(exc: BaseException, store: tuple[str | Path, str] | None = None) -> 
     `RecoveryStoreError` message: the store's path and setting when `store` gives them, and how
     to start again.
     """
-    from pyconnect_flow.runtime.recovery import RecoveryStoreError, store_failure
-
     cause = root_cause(exc)
     if isinstance(cause, ConnectException):
         return str(cause)

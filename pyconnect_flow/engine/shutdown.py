@@ -1,7 +1,7 @@
 """Clean stops on SIGINT and SIGTERM, and worker processes that never outlive their parent.
 
 The first SIGINT (Ctrl-C) or SIGTERM asks every running pipeline to stop as Kafka Connect's shutdown
-does (`connectors.base.request_stop`): sources end, the sinks make what they received durable and a
+does (`engine.stop.request_stop`): sources end, the sinks make what they received durable and a
 last epoch stores the positions, so a restart re-sends nothing. A second signal aborts at once
 (`KeyboardInterrupt`; positions then stay at the last stored epoch, as after a crash).
 """
@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from pyconnect_flow.connectors.base import request_stop, reset_stop
+from pyconnect_flow.engine.stop import request_stop, reset_stop
 
-log = logging.getLogger("pyconnect_flow.runtime")
+log = logging.getLogger("pyconnect_flow.engine")
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

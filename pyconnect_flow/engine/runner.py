@@ -22,9 +22,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pyconnect_flow.config import load_connector_config, load_worker_config
+from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.runtime.shutdown import die_with_parent, stop_on_signals, watch_parent
-from pyconnect_flow.runtime.spec import ConnectorSpec
+from pyconnect_flow.engine.explain import explain
+from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
+from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
+from pyconnect_flow.engine.spec import ConnectorSpec, check_connector, validate_worker, worker_file_issues
+from pyconnect_flow.flow import connectors_flow
 
 
 @dataclass
@@ -56,10 +61,6 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
     With `check_store`, an existing recovery store is opened and checked too (`RecoveryStoreError`);
     the processes of a cluster run skip that, as their parent checked it and the others may be writing.
     """
-    from pyconnect_flow.config import load_connector_config, load_worker_config
-    from pyconnect_flow.config.definition import ConfigException, ConfigIssue
-    from pyconnect_flow.runtime.spec import check_connector, validate_worker, worker_file_issues
-
     for option, value in (("processes", options.processes), ("epoch_interval_ms", options.epoch_interval_ms)):
         if value is not None and value < 1:
             flag = "--" + option.replace("_", "-")
@@ -92,8 +93,6 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
     setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
     if recovery and check_store:
-        from pyconnect_flow.runtime.recovery import check_recovery_store
-
         check_recovery_store(recovery, setting)
     epoch_ms = options.epoch_interval_ms or worker_values["offset.flush.interval.ms"]
     processes = options.processes or max([s.config["tasks.max"] for s in specs] or [1])
@@ -102,8 +101,6 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
 
 
 def build(loaded: Loaded, stop_at_end: bool, preflight: bool) -> Any:
-    from pyconnect_flow.flow import connectors_flow
-
     return connectors_flow(loaded.specs, stop_at_end=stop_at_end, preflight=preflight)
 
 
@@ -123,8 +120,6 @@ def _free_ports(n: int) -> list[int]:
 def run_connectors(options: RunOptions) -> int:
     """Validate, preflight and run the connectors until they end (stop-at-end), fail, or are stopped by
     SIGINT/SIGTERM (cleanly: see `runtime.shutdown`). Returns the exit status: 0, or 130 after SIGINT."""
-    from pyconnect_flow.runtime.recovery import prepare_recovery_dir
-
     loaded = load(options)
     if loaded.recovery_dir is not None:
         prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
@@ -171,7 +166,7 @@ def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
         try:
             for i in range(loaded.processes):
                 children.append(subprocess.Popen(
-                    [sys.executable, "-m", "pyconnect_flow.runtime.cluster_worker", str(i)], env=env))
+                    [sys.executable, "-m", "pyconnect_flow.engine.cluster_worker", str(i)], env=env))
             failed: int | None = None
             while True:
                 codes = [c.poll() for c in children]
@@ -199,7 +194,6 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     """Entry point of one process of a multi-process run (started by `_run_cluster`)."""
     from bytewax.testing import cluster_main
 
-    from pyconnect_flow.runtime.errors import explain
 
     process_id = int(argv[0])
     payload = json.loads(os.environ["PYCONNECT_FLOW_CLUSTER"])

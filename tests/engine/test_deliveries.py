@@ -6,16 +6,10 @@ from typing import Any
 
 import pytest
 
-from pyconnect_flow.connectors.base import (
-    BytewaxSink,
-    BytewaxSource,
-    DeadLetterBatch,
-    Deliveries,
-    RecordSink,
-    RecordSource,
-    SinkWriter,
-    SourceReader,
-)
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
+from pyconnect_flow.contract.source import RecordSource, SourceReader
+from pyconnect_flow.engine.adapters import BytewaxSink, BytewaxSource, DeadLetterBatch
+from pyconnect_flow.engine.positions import Deliveries
 from pyconnect_flow.record import Record
 
 
@@ -86,7 +80,7 @@ def _pipeline(writer: _Writer, dead_letters: _Writer | None = None) -> tuple[Any
 def test_the_position_of_an_epoch_is_published_after_the_sink_flushed_it_never_the_read_ahead() -> None:
     writer = _Writer()
     source, sink, reader = _pipeline(writer)
-    sink.write_batch([b for _k, b in source.next_batch()])
+    sink.write_batch([SinkBatch(b) for _k, b in source.next_batch()])
     assert source.snapshot() == 3
     assert reader.delivered_at == []  # stored, but not yet durable in the sink
     sink.snapshot()
@@ -99,7 +93,7 @@ def test_the_position_of_an_epoch_is_published_after_the_sink_flushed_it_never_t
 
 def test_a_failed_flush_publishes_nothing() -> None:
     source, sink, reader = _pipeline(_Writer(fail_flush=True))
-    sink.write_batch([b for _k, b in source.next_batch()])
+    sink.write_batch([SinkBatch(b) for _k, b in source.next_batch()])
     source.snapshot()
     with pytest.raises(RuntimeError):
         sink.snapshot()
@@ -111,7 +105,7 @@ def test_a_failed_flush_publishes_nothing() -> None:
 def test_a_source_that_ended_stays_open_until_its_last_epoch_is_flushed() -> None:
     writer = _Writer()
     source, sink, reader = _pipeline(writer)
-    sink.write_batch([b for _k, b in source.next_batch()])
+    sink.write_batch([SinkBatch(b) for _k, b in source.next_batch()])
     source.snapshot()
     source.close()  # Bytewax drops a partition at its end, before the sink's last snapshot
     assert not reader.closed
@@ -124,7 +118,7 @@ def test_a_source_that_ended_stays_open_until_its_last_epoch_is_flushed() -> Non
 def test_dead_letters_are_flushed_with_the_sink_before_the_position_is_published() -> None:
     writer, dlq = _Writer(), _Writer()
     source, sink, reader = _pipeline(writer, dlq)
-    sink.write_batch([DeadLetterBatch([Record("dlq", b"k", b"v")]), [Record("t", None, 1, 0, 1)], []])
+    sink.write_batch([DeadLetterBatch([Record("dlq", b"k", b"v")]), SinkBatch([Record("t", None, 1, 0, 1)]), SinkBatch()])
     source.next_batch()
     source.snapshot()
     sink.snapshot()
@@ -146,7 +140,7 @@ class _Holding(_Writer):
 @pytest.mark.parametrize("close_fails", [False, True])
 def test_a_clean_close_delivers_what_a_holding_sink_committed_at_close_a_failed_one_does_not(
         close_fails: bool) -> None:
-    from pyconnect_flow.connectors.base import PositionHolds
+    from pyconnect_flow.engine.positions import PositionHolds
 
     deliveries, holds, reader = Deliveries(), PositionHolds(), _Reader()
     source = BytewaxSource(_Source(reader), holds, deliveries=deliveries).build_part("s", "t-0", 0)
@@ -154,7 +148,7 @@ def test_a_clean_close_delivers_what_a_holding_sink_committed_at_close_a_failed_
     writer.close_fails = close_fails
     sink = BytewaxSink(_Sink(writer), lambda: ["t-0"], holds, deliveries=deliveries).build_part(
         "k", "t-0", None)
-    sink.write_batch([b for _k, b in source.next_batch()])
+    sink.write_batch([SinkBatch(b) for _k, b in source.next_batch()])
     assert source.snapshot() == 0  # capped: the sink holds offsets 0..2
     sink.snapshot()
     source.next_batch()  # read, never written: a clean close must not deliver it

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ParsedConfig
-from pyconnect_flow.connectors.base import RecordSink, RecordSource
+from pyconnect_flow.contract.sink import RecordSink
+from pyconnect_flow.contract.source import RecordSource
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.record import Record
 

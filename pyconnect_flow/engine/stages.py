@@ -14,6 +14,7 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pyconnect_flow.batches import ValueBatch
+from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
@@ -48,7 +49,7 @@ class Chunk:
             self.batch, self._records = None, records
         self.originals = originals
         self.failed = failed if failed is not None else []
-        self.encoded: tuple[list[bytes | None] | None, list[bytes | None]] | None = None
+        self.encoded: Encoded | None = None
 
     @property
     def records(self) -> list[Record]:
@@ -61,6 +62,11 @@ class Chunk:
     def records(self, records: list[Record]) -> None:
         self._records = records
         self.batch = None
+
+    @property
+    def unbuilt(self) -> ValueBatch | None:
+        """The `ValueBatch` whose records no stage has built yet (None once built, or for record lists)."""
+        return self.batch if self._records is None else None
 
     def __len__(self) -> int:
         return len(self.batch) if self._records is None and self.batch is not None else len(self.records)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ParsedConfig
-from pyconnect_flow.connectors.base import SinkWriter
-from pyconnect_flow.connectors.connector import ConnectorContext
+from pyconnect_flow.contract.connector import ConnectorContext
+from pyconnect_flow.contract.sink import SinkBatch, SinkWriter
+from pyconnect_flow.engine.reporting import ReportingWriter
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
-from pyconnect_flow.flow import SinkBatch, _ReportingWriter
 from pyconnect_flow.record import Record
 
 
@@ -44,7 +44,7 @@ def test_originals_are_kept_only_while_the_writer_may_still_report_them() -> Non
     policy = ErrorPolicy.from_values({"errors.tolerance": "all"})
     ctx = ConnectorContext("late", ParsedConfig({}, {}, ConfigDef([])), errors=ErrorReporter("late", policy))
     inner = _ChunkedWriter(ctx)
-    writer = _ReportingWriter(inner, ctx, reports_late=True)
+    writer = ReportingWriter(inner, ctx, reports_late=True)
     for start in (0, 4):
         decoded = [Record("t", value=i, offset=i) for i in range(start, start + 4)]
         raw = [Record("t", value=b"raw-%d" % i, offset=i) for i in range(start, start + 4)]

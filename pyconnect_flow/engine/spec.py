@@ -26,9 +26,13 @@ from pyconnect_flow.config.definition import (
     one_of,
     valid_regex,
 )
-from pyconnect_flow.connectors.connector import Connector
+from pyconnect_flow.config.providers import resolve_config
 from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class, connector_class_hint
+from pyconnect_flow.contract.connector import Connector
+from pyconnect_flow.converters import check_converter
+from pyconnect_flow.converters.headers import check_header_converter
 from pyconnect_flow.errors import ERRORS_CONFIG
+from pyconnect_flow.transforms import check_config
 
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
@@ -123,8 +127,6 @@ def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
 
 def validate_worker(raw: Mapping[str, str], name: str = "worker") -> tuple[dict[str, str], dict[str, Any]]:
     """Resolved worker keys and typed values of the keys we use; ConfigException (naming `name`) on bad ones."""
-    from pyconnect_flow.config.providers import resolve_config
-
     resolved = resolve_config(raw, raw)
     values, issues = WORKER_CONFIG.check(resolved, ignore_unknown=True)
     issues = list(resolved.issues) + issues
@@ -152,8 +154,6 @@ def worker_file_issues(worker: Mapping[str, str], uses_kafka: bool) -> list[Conf
 
 def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[ConnectorSpec | None, list[ConfigIssue]]:
     """A spec for a valid connector config, and every issue found (the spec is None when there are any)."""
-    from pyconnect_flow.config.providers import resolve_config
-
     resolved = resolve_config(raw, worker)
     config = dict(resolved)
     issues: list[ConfigIssue] = list(resolved.issues)
@@ -219,9 +219,6 @@ def _check_sink_topics(values: Mapping[str, Any], raw: Mapping[str, str]) -> lis
 
 
 def _check_converters(config: Mapping[str, str], worker: Mapping[str, str]) -> list[ConfigIssue]:
-    from pyconnect_flow.converters import check_converter
-    from pyconnect_flow.converters.headers import check_header_converter
-
     issues: list[ConfigIssue] = []
     for which in ("key", "value"):
         own = config.get(f"{which}.converter")
@@ -240,6 +237,5 @@ def _check_converters(config: Mapping[str, str], worker: Mapping[str, str]) -> l
 def _check_transforms(config: Mapping[str, str]) -> list[ConfigIssue]:
     if not config.get("transforms", "").strip() and not config.get("predicates", "").strip():
         return []
-    from pyconnect_flow.transforms import check_config
 
     return list(check_config(config))

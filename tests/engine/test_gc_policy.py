@@ -11,7 +11,7 @@ import pytest
 CHECK = """
 import gc, sys
 {before}
-from pyconnect_flow.runtime.gc_policy import tune_for_streaming
+from pyconnect_flow.engine.gc_policy import tune_for_streaming
 print(tune_for_streaming(), gc.get_threshold())
 """
 
