@@ -13,9 +13,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 
 from pyconnect_flow.connectors.registry import builtin_connectors
 from pyconnect_flow.demo import main as demo_main
+from pyconnect_flow.embedded.serve import DEFAULT_KAFKA_PORT, serve
 from pyconnect_flow.engine.engine_output import engine_panics_filtered
 from pyconnect_flow.engine.explain import explain, root_cause
 from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
@@ -79,9 +81,15 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _kafka(args: argparse.Namespace) -> int:
+    return serve(args.port, postgres=args.postgres, elasticsearch=args.elasticsearch, s3=args.s3)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
-    p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"))
+    p.add_argument("--version", action="version", version=f"%(prog)s {version('pyconnect-flow')}")
+    p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"),
+                   help="logging level: DEBUG, INFO, WARNING (default), ERROR")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("standalone", help="run connectors in one worker, like connect-standalone")
@@ -106,6 +114,17 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="file → embedded Kafka demo")
     d.add_argument("--file", default=None)
     d.set_defaults(func=_demo)
+
+    k = sub.add_parser("kafka", help="run the embedded Kafka-compatible broker (and other services) until Ctrl-C")
+    k.add_argument("--port", type=int, default=DEFAULT_KAFKA_PORT,
+                   help=f"the broker's port on localhost (default {DEFAULT_KAFKA_PORT}; 0: any free port)")
+    k.add_argument("--postgres", action="store_true", help="also start an embedded PostgreSQL")
+    k.add_argument("--elasticsearch", action="store_true", help="also start the Elasticsearch API (noida-db)")
+    k.add_argument("--s3", action="store_true", help="also start an S3 server (moto)")
+    k.set_defaults(func=_kafka)
+
+    for command in sub.choices.values():  # --log-level after the subcommand too
+        command.add_argument("--log-level", default=argparse.SUPPRESS, help="logging level (default WARNING)")
     return p
 
 

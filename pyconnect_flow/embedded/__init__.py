@@ -197,6 +197,8 @@ class ServiceProcess:
         #: Seconds the last successful ``start()`` took, for keeping test suites fast.
         self.startup_seconds: float | None = None
         self._ports: tuple[int, ...] = ()
+        self.fixed_ports: tuple[int, ...] = ()
+        """Ports to listen on instead of free ones (a service a user points their tools at)."""
         self._workdir: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
@@ -287,13 +289,15 @@ class ServiceProcess:
         try:
             self._prepare()
             for _attempt in range(_PORT_ATTEMPTS):
-                self._ports = free_ports(self._port_count(), self.host)
+                self._ports = self.fixed_ports or free_ports(self._port_count(), self.host)
                 self._launch()
                 try:
                     self._await_ready(deadline)
                     break
                 except _PortTaken:
                     self._terminate()
+                    if self.fixed_ports:
+                        raise self._error(f"port {', '.join(map(str, self.fixed_ports))} is already in use") from None
             else:
                 raise self._error(f"no free port after {_PORT_ATTEMPTS} attempts")
             self._on_ready()

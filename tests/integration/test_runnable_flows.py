@@ -19,13 +19,14 @@ def test_bytewax_run_file_to_kafka_from_environment(kafka, tmp_path: Path, uniqu
     subprocess.run([sys.executable, "-m", "bytewax.recovery", str(recovery), "1"], check=True, env=cli_env())
     env = cli_env(PYCONNECT_FILE=str(src), PYCONNECT_TOPIC=unique_name,
                   PYCONNECT_BOOTSTRAP_SERVERS=kafka.bootstrap_servers, PYCONNECT_STOP_AT_END="1")
+    env.pop("PYTHONPATH")  # the flows package is installed with pyconnect-flow: no path tricks, any directory
     cmd = [sys.executable, "-m", "bytewax.run", "flows.file_to_kafka", "-r", str(recovery), "-s", "1", "-b", "0"]
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     values = sorted(json.loads(m.value)["payload"] for m in read_topic(kafka.bootstrap_servers, unique_name, 2))
     assert values == ["alpha", "beta"]
     # The positions are in the recovery store: a second run adds nothing.
-    again = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert len(read_topic(kafka.bootstrap_servers, unique_name)) == 2
 

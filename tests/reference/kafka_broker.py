@@ -61,7 +61,10 @@ logger.state.level = WARN
 
 
 def _cluster_id() -> str:
-    """A random cluster id, as ``kafka-storage.sh random-uuid`` prints it (base64url of 16 bytes)."""
+    """A random cluster id, as ``kafka-storage.sh random-uuid`` prints it (base64url of 16 bytes).
+
+    It may start with '-', so it is passed as ``--cluster-id=<id>``: a separate argument would be read as
+    an option (it was, one start in 64)."""
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode("ascii").rstrip("=")
 
 
@@ -157,7 +160,7 @@ class ApacheKafka(ServiceProcess):
         super()._launch()
 
     def _format(self, properties: Path) -> None:
-        command = [*self._java_command(), "kafka.tools.StorageTool", "format", "--cluster-id", self.cluster_id,
+        command = [*self._java_command(), "kafka.tools.StorageTool", "format", f"--cluster-id={self.cluster_id}",
                    "--config", str(properties), "--ignore-formatted"]
         try:
             done = subprocess.run(command, cwd=self.workdir, capture_output=True, text=True, timeout=60,
