@@ -248,7 +248,7 @@ class ResolvedConfig(Mapping[str, str]):
         for key, value in self._values.items():
             original = self.originals.get(key, value)
             if key in extra or is_secret_key(key):
-                shown[key] = original if _only_references(original) else HIDDEN
+                shown[key] = original if _only_references(original) else _url_with_password_hidden(original)
             elif key in self.from_provider:
                 shown[key] = original
             else:
@@ -376,3 +376,26 @@ class _Providers:
         except ProviderError as exc:
             raise ProviderError(f"config provider '{alias}' is misconfigured: {exc}") from None
         return provider
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.:-]*://")
+_PASSWORD_PARAM = re.compile(r"(?i)([?&;](?:password|passwd|pwd|secret|token|sslpassword|access_?key)=)[^&;#]*")
+
+
+def _url_with_password_hidden(value: str) -> str:
+    """A secret that is a URL (`connection.url`), shown with its password hidden and the rest readable
+    (`postgresql://app:[hidden]@db:5432/orders`, `jdbc:postgresql://db/orders?user=app&password=[hidden]`);
+    any other secret is hidden whole. Everything between the first ':' of the user info and its last '@'
+    is hidden, so an unescaped '@' or '/' in a password reveals nothing."""
+    scheme = _SCHEME.match(value)
+    if scheme is None or any(c.isspace() for c in value):
+        return HIDDEN
+    rest = value[scheme.end():]
+    query_at = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    at = rest.rfind("@", 0, query_at)
+    userinfo = ""
+    if at >= 0:
+        user, colon, _password = rest[:at].partition(":")
+        userinfo = user + (":" + HIDDEN if colon else "") + "@"
+        rest = rest[at + 1:]
+    return scheme.group() + userinfo + _PASSWORD_PARAM.sub(lambda m: m.group(1) + HIDDEN, rest)

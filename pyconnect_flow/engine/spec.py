@@ -8,6 +8,8 @@ transforms. Nothing runs until every connector given is valid.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -27,12 +29,15 @@ from pyconnect_flow.config.definition import (
     valid_regex,
 )
 from pyconnect_flow.config.providers import resolve_config
+from pyconnect_flow.config.worker_keys import KAFKA_CONNECT_WORKER_KEYS, WORKER_KEY_PREFIXES
 from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class, connector_class_hint
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.converters import check_converter
 from pyconnect_flow.converters.headers import check_header_converter
 from pyconnect_flow.errors import ERRORS_CONFIG
 from pyconnect_flow.transforms import check_config
+
+log = logging.getLogger(__name__)
 
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
@@ -126,13 +131,38 @@ def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
 
 
 def validate_worker(raw: Mapping[str, str], name: str = "worker") -> tuple[dict[str, str], dict[str, Any]]:
-    """Resolved worker keys and typed values of the keys we use; ConfigException (naming `name`) on bad ones."""
+    """Resolved worker keys and typed values of the keys we use; ConfigException (naming `name`) on bad ones.
+
+    A key Kafka Connect's worker does not know either is a typo when it is close to one it knows
+    (`offset.flush.intervall.ms`: refused, with a did-you-mean); a key unlike any is logged and ignored, as
+    Kafka Connect logs "supplied but isn't a known config"."""
     resolved = resolve_config(raw, raw)
     values, issues = WORKER_CONFIG.check(resolved, ignore_unknown=True)
-    issues = list(resolved.issues) + issues
+    issues = list(resolved.issues) + issues + _unknown_worker_keys(resolved, name)
     if issues:
         raise ConfigException(name, issues, what="worker")
     return dict(resolved), values
+
+
+_KNOWN_WORKER_KEYS = KAFKA_CONNECT_WORKER_KEYS | {key.name for key in WORKER_CONFIG}
+
+
+def _unknown_worker_keys(worker: Mapping[str, str], name: str) -> list[ConfigIssue]:
+    issues = []
+    for key in worker:
+        if key in _KNOWN_WORKER_KEYS or key.startswith(WORKER_KEY_PREFIXES):
+            continue
+        close = difflib.get_close_matches(key, _KNOWN_WORKER_KEYS, n=2, cutoff=_TYPO_SIMILARITY)
+        if close:
+            issues.append(ConfigIssue(key, "unknown key; did you mean " + " or ".join(f"'{c}'" for c in close)
+                                      + "?"))
+        else:
+            log.warning("The configuration %r of %s was supplied but isn't a known config", key, name)
+    return issues
+
+
+_TYPO_SIMILARITY = 0.85
+"""How alike an unknown worker key and a known one must be to call the first a typo of the second."""
 
 
 def worker_file_issues(worker: Mapping[str, str], uses_kafka: bool) -> list[ConfigIssue]:

@@ -413,3 +413,16 @@ def test_many_references_to_one_large_value_stop_at_the_limit(tmp_path: Path) ->
     assert [str(i) for i in resolved.issues] == [
         "a: the value with its references resolved is larger than 1 MiB, the limit for config values"]
     assert resolved["a"] == value
+
+
+@pytest.mark.parametrize(("url", "shown"), [
+    ("postgresql://app:s3cr3t@db:5432/orders", "postgresql://app:[hidden]@db:5432/orders"),
+    ("postgresql://app:p@ss/w@db/x", "postgresql://app:[hidden]@db/x"),
+    ("postgresql://db:5432/orders", "postgresql://db:5432/orders"),
+    ("jdbc:postgresql://db/orders?user=app&password=x1&ssl=true",
+     "jdbc:postgresql://db/orders?user=app&password=[hidden]&ssl=true"),
+    ("sqlite:///tmp/a.db", "sqlite:///tmp/a.db"),
+    ("not a url: hunter2", "[hidden]"),
+])
+def test_a_secret_url_is_shown_with_only_its_password_hidden(url: str, shown: str) -> None:
+    assert resolve_config({"connection.url": url}).display(secret_keys=["connection.url"]) == {"connection.url": shown}
