@@ -22,7 +22,7 @@ from pyconnect_flow.engine.engine_output import engine_panics_filtered
 from pyconnect_flow.engine.explain import explain, root_cause
 from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
 from pyconnect_flow.engine.runner import RunOptions, load, run_connectors, write_error_file
-from pyconnect_flow.engine.shutdown import die_with_parent, watch_parent
+from pyconnect_flow.engine.shutdown import watch_parent
 
 
 def _standalone(args: argparse.Namespace) -> int:
@@ -44,7 +44,8 @@ def _standalone(args: argparse.Namespace) -> int:
         raise ConnectException("Give at least one connector file to run without the REST API "
                                "(--no-rest or --stop-at-end)")
     if args.parent_pid is not None:
-        die_with_parent()
+        # Polled, not PR_SET_PDEATHSIG: the kernel sends that when the parent *thread* that started this
+        # process ends, and the REST worker starts connectors from short-lived request threads.
         if os.getppid() != args.parent_pid:
             return 1
         watch_parent(args.parent_pid)

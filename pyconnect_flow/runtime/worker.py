@@ -10,17 +10,19 @@ SIGTERM stop the API and every connector cleanly (their target states are kept).
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from urllib.parse import urlsplit
 
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.connectors.kafka_clients import admin_client, client_config
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.engine.spec import check_connector, validate_worker
+from pyconnect_flow.engine.spec import check_connector, validate_worker, worker_file_issues
 from pyconnect_flow.rest.app import WorkerInfo
 from pyconnect_flow.runtime.herder import Herder, HerderSettings, default_root, invalid_config_message
 from pyconnect_flow.runtime.store import ConfigStore, FileConfigStore, MemoryConfigStore, StoredConnector
@@ -88,6 +90,10 @@ def build_herder(options: WorkerOptions) -> tuple[Herder, Listener, list[StoredC
     """The herder of a worker file, its listener and the connectors given on the command line (validated)."""
     raw = load_worker_config(options.worker_file)
     worker, values = validate_worker(raw, options.worker_file)
+    # Every connector this worker may run reads from or writes to Kafka: the worker file must say where it is.
+    issues = worker_file_issues(worker, uses_kafka=True)
+    if issues:
+        raise ConfigException(options.worker_file, issues, what="worker")
     listener = parse_listener(raw.get("listeners") or _port_listener(raw))
     directory = options.recovery_dir or values.get("offset.storage.file.filename")
     store: ConfigStore
@@ -143,8 +149,21 @@ def run_worker(options: WorkerOptions) -> int:
     config = uvicorn.Config(app, host=listener.host or "0.0.0.0", port=listener.port, log_level="warning",
                             access_log=False, lifespan="on")
     server = uvicorn.Server(config)
+    # uvicorn stops serving at SIGINT/SIGTERM, then raises the signal again with the handlers it found:
+    # these, so the connectors are stopped cleanly below instead of the process dying at once.
+    received: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run()
     finally:
+        log.warning("Stopping the connectors")
         herder.shutdown()
-    return 0 if server.started else 1
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if not server.started:
+        return 1
+    return 130 if signal.SIGINT in received else 0
