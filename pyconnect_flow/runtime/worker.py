@@ -134,6 +134,19 @@ def _port_listener(raw: dict[str, str]) -> str | None:
     return f"http://{raw.get('rest.host.name', '')}:{raw['rest.port']}"
 
 
+def _check_listener(listener: Listener) -> None:
+    """Fail before any connector starts when the REST API's address cannot be listened on."""
+    host = listener.host or "0.0.0.0"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, listener.port))
+        except OSError as exc:
+            raise ConnectException(f"Cannot serve the REST API on http://{host}:{listener.port} (listeners): "
+                                   f"{exc.strerror or exc}") from None
+
+
 def run_worker(options: WorkerOptions) -> int:
     """Serve the REST API until SIGINT/SIGTERM, then stop every connector cleanly. Returns the exit status."""
     import uvicorn
@@ -141,6 +154,7 @@ def run_worker(options: WorkerOptions) -> int:
     from pyconnect_flow.rest.app import create_app
 
     herder, listener, given = build_herder(options)
+    _check_listener(listener)
     info = WorkerInfo()
     threading.Thread(target=_read_cluster_id, args=(herder.settings.worker, info), daemon=True).start()
     herder.start(given)
