@@ -1,6 +1,7 @@
 """`pyconnect-flow`: the command line, shaped like Kafka Connect's `connect-standalone`.
 
-    pyconnect-flow standalone worker.properties connector.properties [connector2.json ...]
+    pyconnect-flow standalone worker.properties [connector.properties connector2.json ...]
+    pyconnect-flow standalone --stop-at-end worker.properties connector.properties ...
     pyconnect-flow validate worker.properties connector.properties ...
     pyconnect-flow connectors
     pyconnect-flow demo
@@ -16,18 +17,44 @@ from collections.abc import Sequence
 from importlib.metadata import version
 
 from pyconnect_flow.connectors.registry import builtin_connectors
+from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.demo import main as demo_main
 from pyconnect_flow.embedded.serve import DEFAULT_KAFKA_PORT, serve
 from pyconnect_flow.engine.engine_output import engine_panics_filtered
 from pyconnect_flow.engine.explain import explain, root_cause
 from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
-from pyconnect_flow.engine.runner import RunOptions, load, run_connectors
+from pyconnect_flow.engine.runner import RunOptions, load, run_connectors, write_error_file
+from pyconnect_flow.engine.shutdown import watch_parent
 
 
 def _standalone(args: argparse.Namespace) -> int:
+    if not (args.stop_at_end or args.no_rest):
+        if args.processes is not None:
+            raise ConnectException("--processes applies without the REST API only (--no-rest or --stop-at-end); "
+                                   "with it, each connector runs tasks.max processes")
+        try:
+            from pyconnect_flow.runtime.worker import WorkerOptions, run_worker
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("starlette", "uvicorn"):
+                raise
+            raise ConnectException(f"The REST API needs {exc.name}: pip install 'pyconnect-flow[rest]' "
+                                   "(or run the connectors without it: --no-rest)") from None
+        return run_worker(WorkerOptions(
+            worker_file=args.worker, connector_files=args.connectors, recovery_dir=args.recovery_dir,
+            epoch_interval_ms=args.epoch_interval_ms, log_level=args.log_level))
+    if not args.connectors:
+        raise ConnectException("Give at least one connector file to run without the REST API "
+                               "(--no-rest or --stop-at-end)")
+    if args.parent_pid is not None:
+        # Polled, not PR_SET_PDEATHSIG: the kernel sends that when the parent *thread* that started this
+        # process ends, and the REST worker starts connectors from short-lived request threads.
+        if os.getppid() != args.parent_pid:
+            return 1
+        watch_parent(args.parent_pid)
     options = RunOptions(
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
+        pause_file=args.pause_file, positions_file=args.positions_file, error_file=args.error_file,
     )
     try:
         return run_connectors(options)
@@ -92,15 +119,25 @@ def parser() -> argparse.ArgumentParser:
                    help="logging level: DEBUG, INFO, WARNING (default), ERROR")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("standalone", help="run connectors in one worker, like connect-standalone")
+    s = sub.add_parser("standalone", help="run connectors in one worker with Kafka Connect's REST API, "
+                                          "like connect-standalone")
     s.add_argument("worker", help="worker config (.properties), e.g. connect-standalone.properties")
-    s.add_argument("connectors", nargs="+", help="connector configs (.properties or REST API JSON)")
-    s.add_argument("--stop-at-end", action="store_true", help="exit 0 once all existing input has been delivered")
+    s.add_argument("connectors", nargs="*", help="connector configs (.properties or REST API JSON)")
+    s.add_argument("--stop-at-end", action="store_true",
+                   help="exit 0 once all existing input has been delivered (runs the connectors as one dataflow, "
+                        "without the REST API)")
+    s.add_argument("--no-rest", action="store_true",
+                   help="run the connectors given as one dataflow, without the REST API")
     s.add_argument("--recovery-dir", help="recovery store directory (default: offset.storage.file.filename)")
     s.add_argument("--processes", type=_at_least_one,
                    help="number of Bytewax processes, at least 1 (default: the largest tasks.max)")
     s.add_argument("--epoch-interval-ms", type=_at_least_one,
                    help="epoch length, at least 1 (default: offset.flush.interval.ms)")
+    # How the REST worker runs each connector's processes (runtime.herder); not for users.
+    s.add_argument("--pause-file", help=argparse.SUPPRESS)
+    s.add_argument("--positions-file", help=argparse.SUPPRESS)
+    s.add_argument("--error-file", help=argparse.SUPPRESS)
+    s.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     s.set_defaults(func=_standalone)
 
     v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")
@@ -140,7 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 130
         except Exception as exc:  # noqa: BLE001 - every failure becomes one clear message
-            print(f"pyconnect-flow: {explain(exc)}", file=sys.stderr)
+            message = explain(exc)
+            print(f"pyconnect-flow: {message}", file=sys.stderr)
+            error_file = getattr(args, "error_file", None)
+            if error_file:
+                write_error_file(error_file, message)
             return 1
 
 

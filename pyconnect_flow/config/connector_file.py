@@ -136,3 +136,34 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, _JsonNumber):
         return "a number"
     return "a string" if isinstance(value, str) else type(value).__name__
+
+
+def parse_rest_json(text: str, where: str = "request body") -> Any:
+    """A REST request body as Kafka Connect reads it: numbers kept as their JSON text (see the module).
+
+    Raises ConfigFileError naming `where` when it is not valid JSON."""
+    return _parse_json(where, text)
+
+
+def rest_config_values(obj: Mapping[str, Any], where: str = "request body", prefix: str = "") -> dict[str, str]:
+    """A REST request's connector config with every value as Kafka Connect holds it: a string.
+
+    Raises ConfigFileError naming `where` for a value that is null, an array or an object."""
+    return _string_values(where, obj, prefix, "connector")
+
+
+def rest_create_request(document: Any, where: str = "request body") -> tuple[str | None, dict[str, str]]:
+    """The name and config of a `POST /connectors` body (`{"name", "config", "initial_state"}`)."""
+    if not isinstance(document, dict):
+        raise ConfigFileError(where, f"a connector must be a JSON object, not {_json_kind(document)}")
+    if not isinstance(document.get("config"), dict):
+        raise ConfigFileError(where, "\"config\" must be a JSON object of connector settings, "
+                                     f"not {_json_kind(document.get('config'))}")
+    extra = sorted(set(document) - _REST_KEYS - {"initial_offsets"})
+    if extra:
+        raise ConfigFileError(where, f"unexpected top-level key(s) {', '.join(map(repr, extra))} next to "
+                                     "\"config\"; connector settings belong inside \"config\"")
+    name = document.get("name")
+    if name is not None and (not isinstance(name, str) or isinstance(name, _JsonNumber)):
+        raise ConfigFileError(where, f"\"name\" must be a string, not {_json_kind(name)}")
+    return name, _string_values(where, document["config"], "config.", "connector")

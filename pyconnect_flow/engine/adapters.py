@@ -19,6 +19,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
 from pyconnect_flow.engine.backpressure import InFlight
+from pyconnect_flow.engine.control import paused
 from pyconnect_flow.engine.gc_policy import tune_for_streaming
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.stop import stop_requested
@@ -29,6 +30,7 @@ Batch = tuple[str, ReadBatch]
 """What a source partition emits: its key and what its reader read."""
 
 _PAUSE = dt.timedelta(milliseconds=2)
+_PAUSED_WAIT = dt.timedelta(milliseconds=50)
 
 
 class DeadLetterBatch(SinkBatch):
@@ -47,6 +49,7 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         self._inflight = inflight
         self._deliveries = deliveries
         self._paused = False
+        self._held = False  # paused from outside (`engine.control`)
         if holds is not None:
             holds.opened(key, reader.position())
         if deliveries is not None:
@@ -55,6 +58,10 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def next_batch(self) -> list[Batch]:
         if stop_requested():
             raise StopIteration()
+        if paused():
+            self._held = True
+            return []
+        self._held = False
         inflight = self._inflight
         if inflight is not None and inflight.full(self._key):
             self._paused = True
@@ -73,6 +80,8 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def next_awake(self) -> dt.datetime | None:
         if stop_requested():
             return None
+        if self._held:
+            return dt.datetime.now(dt.timezone.utc) + _PAUSED_WAIT
         if self._paused:
             return dt.datetime.now(dt.timezone.utc) + _PAUSE
         return self._reader.wake_at()
@@ -93,20 +102,25 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
 
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
     """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given;
-    published through `deliveries` once the sink made them durable)."""
+    published through `deliveries` once the sink made them durable). A partition without a stored
+    position starts from its entry in `initial_positions`, if any (`engine.control`)."""
 
     def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None, deliveries: Deliveries | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None,
+                 initial_positions: dict[str, Any] | None = None) -> None:
         self.source = source
         self.holds = holds
         self.inflight = inflight
         self.deliveries = deliveries
+        self.initial_positions = initial_positions or {}
 
     def list_parts(self) -> list[str]:
         return self.source.partitions()
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SourcePartition:
         tune_for_streaming()  # the pipeline starts running in this process
+        if resume_state is None:
+            resume_state = self.initial_positions.get(for_part)
         return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight,
                                 self.deliveries)
 

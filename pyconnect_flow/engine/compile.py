@@ -30,6 +30,7 @@ from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter, create_header_converter
 from pyconnect_flow.engine.adapters import Batch, BytewaxSink, BytewaxSource, DeadLetterBatch
 from pyconnect_flow.engine.backpressure import InFlight
+from pyconnect_flow.engine.control import initial_positions
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
@@ -99,7 +100,8 @@ def add_pipeline(
     holds = PositionHolds() if sink.holds_records else None
     inflight = InFlight()
     deliveries = Deliveries()
-    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries))
+    stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries,
+                                                                   initial_positions(name)))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))

@@ -25,6 +25,7 @@ from typing import Any
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.engine.control import load_initial_positions, watch_pause_file
 from pyconnect_flow.engine.explain import explain
 from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
 from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
@@ -43,6 +44,12 @@ class RunOptions:
     processes: int | None = None
     epoch_interval_ms: int | None = None
     overrides: dict[str, str] = field(default_factory=dict)
+    pause_file: str | None = None
+    """Sources read only while this file does not exist (`engine.control`; the REST worker's pause)."""
+    positions_file: str | None = None
+    """Initial positions of partitions the recovery store has none for (`engine.control`)."""
+    error_file: str | None = None
+    """Where a failing run writes its one-message explanation (read by the REST worker for FAILED)."""
 
 
 @dataclass
@@ -90,6 +97,8 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
         if len(problems) == 1:
             raise problems[0]
         raise ConnectException("\n".join(str(p) for p in problems))
+    if options.positions_file:
+        load_initial_positions(options.positions_file)
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
     setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
     if recovery and check_store:
@@ -121,6 +130,8 @@ def run_connectors(options: RunOptions) -> int:
     """Validate, preflight and run the connectors until they end (stop-at-end), fail, or are stopped by
     SIGINT/SIGTERM (cleanly: see `runtime.shutdown`). Returns the exit status: 0, or 130 after SIGINT."""
     loaded = load(options)
+    if options.pause_file:
+        watch_pause_file(options.pause_file)
     if loaded.recovery_dir is not None:
         prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
     flow = build(loaded, options.stop_at_end, preflight=True)
@@ -190,6 +201,17 @@ def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
                     c.kill()
 
 
+def write_error_file(path: str, message: str) -> None:
+    """Record why a run failed, unless a process of the same run already did (the first cause wins)."""
+    try:
+        with open(path, "x", encoding="utf-8") as f:
+            f.write(message)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        print(f"pyconnect-flow: cannot write the error file {path!r}: {exc}", file=sys.stderr)
+
+
 def cluster_worker_main(argv: Sequence[str]) -> int:
     """Entry point of one process of a multi-process run (started by `_run_cluster`)."""
     from bytewax.testing import cluster_main
@@ -206,12 +228,17 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     try:
         with stop_on_signals():
             loaded = load(options, check_store=False)
+            if options.pause_file:
+                watch_pause_file(options.pause_file)
             flow = build(loaded, options.stop_at_end, preflight=False)
             cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
                          recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - reported, then non-zero exit
-        print(f"pyconnect-flow worker {process_id}: {explain(exc)}", file=sys.stderr)
+        message = explain(exc)
+        print(f"pyconnect-flow worker {process_id}: {message}", file=sys.stderr)
+        if options.error_file:
+            write_error_file(options.error_file, message)
         return 1
     return 0

@@ -158,7 +158,7 @@ def test_a_store_failing_mid_run_is_named_by_the_command(tmp_path: Path, monkeyp
     monkeypatch.setattr(cli, "run_connectors", failing_run)
     (tmp_path / "w.properties").write_text("bootstrap.servers=127.0.0.1:1\n")
     (tmp_path / "c.properties").write_text("name=c\nconnector.class=FileStreamSource\nfile=a.txt\ntopic=t\n")
-    status = cli.main(["standalone", "--recovery-dir", str(store), str(tmp_path / "w.properties"),
+    status = cli.main(["standalone", "--no-rest", "--recovery-dir", str(store), str(tmp_path / "w.properties"),
                        str(tmp_path / "c.properties")])
     assert status == 1
     err = capsys.readouterr().err

@@ -36,9 +36,18 @@ def cli_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def without_rest(args: Iterable[str]) -> list[str]:
+    """`standalone` runs the given connectors as one dataflow, without the REST API (`--no-rest`): tests
+    that want the API start the worker themselves (tests/integration/rest_helpers.py)."""
+    args = list(args)
+    if args[:1] == ["standalone"] and "--no-rest" not in args:
+        args.insert(1, "--no-rest")
+    return args
+
+
 def run_cli(args: Iterable[str], cwd: Path | None = None, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `pyconnect-flow ARGS` in a subprocess and return the finished process."""
-    return subprocess.run([sys.executable, "-m", "pyconnect_flow", *args], cwd=cwd, env=cli_env(**env),
+    return subprocess.run([sys.executable, "-m", "pyconnect_flow", *without_rest(args)], cwd=cwd, env=cli_env(**env),
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -52,7 +61,7 @@ def _die_with_parent() -> None:
 
 def start_cli(args: Iterable[str], cwd: Path | None = None, **env: str) -> subprocess.Popen[str]:
     """Start `pyconnect-flow ARGS` in the background (the caller must kill and wait for it)."""
-    return subprocess.Popen([sys.executable, "-m", "pyconnect_flow", *args], cwd=cwd, env=cli_env(**env),
+    return subprocess.Popen([sys.executable, "-m", "pyconnect_flow", *without_rest(args)], cwd=cwd, env=cli_env(**env),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 

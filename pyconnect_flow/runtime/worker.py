@@ -1,0 +1,183 @@
+"""The standalone worker with its REST API: `pyconnect-flow standalone worker.properties [connector files…]`.
+
+It serves Kafka Connect's REST API on `listeners` (default `http://:8083`) with uvicorn, runs the
+connectors given on the command line and those created over the API (`runtime.herder`), and keeps their
+configs and target states in the directory named by `offset.storage.file.filename`
+(`<dir>/connectors/<name>/`), so a restarted worker runs the same connectors in the same states. SIGINT or
+SIGTERM stop the API and every connector cleanly (their target states are kept).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from urllib.parse import urlsplit
+
+from pyconnect_flow.config import load_connector_config, load_worker_config
+from pyconnect_flow.config.definition import ConfigException, ConfigIssue
+from pyconnect_flow.connectors.kafka_clients import admin_client, client_config
+from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.engine.spec import check_connector, validate_worker, worker_file_issues
+from pyconnect_flow.rest.app import WorkerInfo
+from pyconnect_flow.runtime.herder import Herder, HerderSettings, default_root, invalid_config_message
+from pyconnect_flow.runtime.store import ConfigStore, FileConfigStore, MemoryConfigStore, StoredConnector
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LISTENER = "http://:8083"
+
+
+@dataclass
+class WorkerOptions:
+    """How to run the worker."""
+
+    worker_file: str
+    connector_files: list[str] = field(default_factory=list)
+    recovery_dir: str | None = None
+    epoch_interval_ms: int | None = None
+    log_level: str = "WARNING"
+
+
+@dataclass(frozen=True)
+class Listener:
+    """Where the REST API listens: `listeners`' first http:// entry."""
+
+    host: str
+    port: int
+
+    @property
+    def advertised(self) -> str:
+        host = self.host if self.host not in ("", "0.0.0.0", "::") else socket.gethostname()
+        return f"{host}:{self.port}"
+
+
+def parse_listener(value: str | None) -> Listener:
+    """The first entry of a `listeners` value (`http://host:port`, host optional)."""
+    entries = [e.strip() for e in (value or DEFAULT_LISTENER).split(",") if e.strip()]
+    for entry in entries:
+        parts = urlsplit(entry)
+        scheme = parts.scheme.lower()
+        if scheme == "https":
+            continue
+        if scheme != "http":
+            raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} is not http://host:port")],
+                                  what="worker")
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if port is None:
+            raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} names no port")], what="worker")
+        return Listener(parts.hostname or "", port)
+    raise ConfigException("worker", [ConfigIssue("listeners", "only http:// listeners are supported (no TLS yet)")],
+                          what="worker")
+
+
+def _read_cluster_id(worker: dict[str, str], info: WorkerInfo) -> None:
+    try:
+        metadata = admin_client(client_config(worker, "admin")).list_topics(timeout=10)
+        info.kafka_cluster_id = metadata.cluster_id
+    except Exception as exc:  # noqa: BLE001 - GET / shows null until Kafka answers
+        log.warning("Cannot read the Kafka cluster id: %s", exc)
+
+
+def build_herder(options: WorkerOptions) -> tuple[Herder, Listener, list[StoredConnector]]:
+    """The herder of a worker file, its listener and the connectors given on the command line (validated)."""
+    raw = load_worker_config(options.worker_file)
+    worker, values = validate_worker(raw, options.worker_file)
+    # Every connector this worker may run reads from or writes to Kafka: the worker file must say where it is.
+    issues = worker_file_issues(worker, uses_kafka=True)
+    if issues:
+        raise ConfigException(options.worker_file, issues, what="worker")
+    listener = parse_listener(raw.get("listeners") or _port_listener(raw))
+    directory = options.recovery_dir or values.get("offset.storage.file.filename")
+    store: ConfigStore
+    if directory:
+        root = Path(directory) / "connectors"
+        root.mkdir(parents=True, exist_ok=True)
+        store = FileConfigStore(root)
+    else:
+        log.warning("offset.storage.file.filename is not set: connectors' configs and positions are not kept "
+                    "when the worker stops")
+        root = default_root()
+        store = MemoryConfigStore()
+    host = raw.get("rest.advertised.host.name") or listener.advertised.rsplit(":", 1)[0]
+    port = raw.get("rest.advertised.port") or str(listener.port)
+    settings = HerderSettings(
+        worker_file=options.worker_file, worker=worker, root=root, worker_id=f"{host}:{port}",
+        epoch_interval_ms=options.epoch_interval_ms, log_level=options.log_level,
+        topic_tracking=raw.get("topic.tracking.enable", "true").strip().lower() != "false",
+        topic_tracking_reset=raw.get("topic.tracking.allow.reset", "true").strip().lower() != "false")
+    given: list[StoredConnector] = []
+    problems: list[str] = []
+    for path in options.connector_files:
+        config = load_connector_config(path)
+        _spec, issues = check_connector(config, worker)
+        name = str(config.get("name") or path)
+        if issues:
+            problems.append(f"{path}: {invalid_config_message(issues)}")
+        given.append(StoredConnector(name, config))
+    if problems:
+        raise ConnectException("\n".join(problems))
+    return Herder(settings, store), listener, given
+
+
+def _port_listener(raw: dict[str, str]) -> str | None:
+    # Kafka's deprecated rest.host.name / rest.port, still found in old worker files.
+    if "rest.port" not in raw:
+        return None
+    return f"http://{raw.get('rest.host.name', '')}:{raw['rest.port']}"
+
+
+def _check_listener(listener: Listener) -> None:
+    """Fail before any connector starts when the REST API's address cannot be listened on."""
+    host = listener.host or "0.0.0.0"
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, listener.port))
+        except OSError as exc:
+            raise ConnectException(f"Cannot serve the REST API on http://{host}:{listener.port} (listeners): "
+                                   f"{exc.strerror or exc}") from None
+
+
+def run_worker(options: WorkerOptions) -> int:
+    """Serve the REST API until SIGINT/SIGTERM, then stop every connector cleanly. Returns the exit status."""
+    import uvicorn
+
+    from pyconnect_flow.rest.app import create_app
+
+    herder, listener, given = build_herder(options)
+    _check_listener(listener)
+    info = WorkerInfo()
+    threading.Thread(target=_read_cluster_id, args=(herder.settings.worker, info), daemon=True).start()
+    herder.start(given)
+    app = create_app(herder, info)
+    log.warning("REST API listening on http://%s:%d", listener.host or "0.0.0.0", listener.port)
+    config = uvicorn.Config(app, host=listener.host or "0.0.0.0", port=listener.port, log_level="warning",
+                            access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    # uvicorn stops serving at SIGINT/SIGTERM, then raises the signal again with the handlers it found:
+    # these, so the connectors are stopped cleanly below instead of the process dying at once.
+    received: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+
+    previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run()
+    finally:
+        log.warning("Stopping the connectors")
+        herder.shutdown()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if not server.started:
+        return 1
+    return 130 if signal.SIGINT in received else 0
