@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -252,6 +253,8 @@ class Herder:
         """Start the connector's run in its target state (caller holds `c.lock`)."""
         f = c.files
         f.directory.mkdir(parents=True, exist_ok=True)
+        if not f.recovery.exists():
+            _adopt_standalone_store(self.settings.root.parent, f.recovery, c.name)
         write_json_atomically(f.run_config, {"name": c.name, "config": c.config})
         f.error.unlink(missing_ok=True)
         self._apply_pause(c)
@@ -570,6 +573,19 @@ def invalid_config_message(issues: list[ConfigIssue]) -> str:
     lines.append("You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}"
                  "/config/validate`")
     return "\n".join(lines)
+
+
+def _adopt_standalone_store(legacy: Path, recovery: Path, name: str) -> None:
+    """A connector's first start under the REST worker continues from the positions that runs without it
+    (`--no-rest`, `--stop-at-end`, earlier versions) kept in `offset.storage.file.filename` itself: its own
+    store starts as a copy of that one (Bytewax reads only the snapshots of the connector's own steps)."""
+    parts = sorted(legacy.glob("part-*.sqlite3"))
+    if not parts:
+        return
+    recovery.mkdir(parents=True)
+    for part in parts:
+        shutil.copy2(part, recovery / part.name)
+    log.info("Connector '%s' continues from the positions stored in %s", name, legacy)
 
 
 def default_root() -> Path:

@@ -258,3 +258,26 @@ def test_a_restarted_worker_runs_the_same_connectors_in_their_target_states(kafk
         assert api.put("/connectors/sink/resume").status_code == 202
         assert _wait_lines(out, 10) == [f"a{i}" for i in range(5)] + [f"b{i}" for i in range(5)]
         assert len(read_topic(kafka.bootstrap_servers, topic, timeout=10)) == 10
+
+
+def test_the_rest_worker_continues_from_positions_stored_without_it(kafka, tmp_path: Path, unique_name: str) -> None:
+    from tests.integration.kafka_helpers import run_cli, write_properties
+
+    topic = unique_name
+    kafka.create_topic(topic, partitions=1)
+    src = tmp_path / "in.txt"
+    src.write_text("".join(f"a{i}\n" for i in range(5)))
+    worker = RestWorker(tmp_path, kafka.bootstrap_servers)
+    conn = write_properties(tmp_path / "src.properties", {"name": "src", **_source("src", src, topic)["config"]})
+    done = run_cli(["standalone", str(worker.worker_file), str(conn), "--stop-at-end"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(read_topic(kafka.bootstrap_servers, topic, expected=5)) == 5
+    with src.open("a") as f:
+        f.write("b0\n")
+    worker.connectors = [str(conn)]  # an upgrade: the same worker and connector files, now with the REST API
+    with worker:
+        worker.wait_state("src", "RUNNING")
+        values = [m.value for m in read_topic(kafka.bootstrap_servers, topic, expected=6, timeout=60)]
+        time.sleep(1.5)
+        values = [m.value for m in read_topic(kafka.bootstrap_servers, topic)]
+    assert values == [f"a{i}".encode() for i in range(5)] + [b"b0"]  # nothing sent twice
