@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, new_record
 from pyconnect_flow.transforms.base import tag_failure
 
 __all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic", "run_stages"]
@@ -115,9 +115,9 @@ class FusedMapStages:
             f"        topic = {topic}\n"
             "    except Exception:\n"
             f"        return {slow}(r)\n"
-            "    return NEW(RECORD, (topic, r[1], u, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))\n"
+            "    return new_record((topic, r[1], u, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))\n"
         )
-        namespace: dict[str, Any] = {**code.names, "NEW": tuple.__new__, "RECORD": Record}
+        namespace: dict[str, Any] = {**code.names, "new_record": new_record}
         exec(compile(self.source, f"<fused {self!r}>", "exec"), namespace)  # noqa: S102 - our own generated code
         self.function: Callable[[Record], Record | None] = namespace["fused"]
 

@@ -41,8 +41,7 @@ from pyconnect_flow.data import (
 )
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
 from pyconnect_flow.data.java_dates import temporal_to_millis
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_part
+from pyconnect_flow.record import Record, with_part
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
     KeyValueTransform,
