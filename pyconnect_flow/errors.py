@@ -41,6 +41,22 @@ class Stage(str, Enum):
     KAFKA_CONSUME = "KAFKA_CONSUME"
 
 
+class StageError(Exception):
+    """A record failed in one stage: `stage` says where (Kafka Connect's `Stage`), `plugin` is the converter or
+    transform that raised (for `__connect.errors.class.name`) and `cause` the exception it raised.
+
+    The stages raise it around each record's work and unwrap it when they report: users see `cause`
+    (its class and message in errors, logs and DLQ headers), never this wrapper; its message is `cause`'s.
+    """
+
+    def __init__(self, stage: Stage, plugin: object, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.stage, self.plugin, self.cause = stage, plugin, cause
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StageError, (self.stage, self.plugin, self.cause))
+
+
 @dataclass(frozen=True)
 class ErrorPolicy:
     """The `errors.*` settings of one connector; each field declares the key it comes from."""
