@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import importlib
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["ImportPathError", "PluginLookup", "PluginNotFound", "close_matches", "did_you_mean", "import_object",
@@ -134,6 +135,7 @@ def did_you_mean(matches: Iterable[str]) -> str:
     return f"did you mean {' or '.join(quoted)}?" if quoted else ""
 
 
+@dataclass(frozen=True)
 class PluginLookup:
     """Finds the plugins of one kind by name (see the module doc).
 
@@ -145,18 +147,16 @@ class PluginLookup:
     compared in lower case).
     """
 
-    def __init__(self, kind: str, builtins: Callable[[], Mapping[str, Loader]], *, packages: tuple[str, ...] = (),
-                 dotted: bool = True, suggest: int = 1, ignore_case: bool = False) -> None:
-        self.kind = kind
-        self._builtins = builtins
-        self.packages = packages
-        self.dotted = dotted
-        self.suggest = suggest
-        self.ignore_case = ignore_case
+    kind: str
+    builtins: Callable[[], Mapping[str, Loader]]
+    packages: tuple[str, ...] = ()
+    dotted: bool = True
+    suggest: int = 1
+    ignore_case: bool = False
 
     def names(self) -> list[str]:
         """The built-in names, in the table's order."""
-        return list(self._builtins())
+        return list(self.builtins())
 
     def short_name(self, name: str) -> str:
         """`name` without the first of `packages` it starts with (others unchanged)."""
@@ -167,13 +167,13 @@ class PluginLookup:
 
     def is_builtin(self, name: str) -> bool:
         """True when `name` (full or short) is a built-in name."""
-        return self.short_name(name.strip()) in self._builtins()
+        return self.short_name(name.strip()) in self.builtins()
 
     def resolve(self, name: str) -> Any:
         """The plugin `name` names: a built-in one, or the object at an import path; `PluginNotFound` otherwise."""
         text = name.strip()
         short = self.short_name(text)
-        builtins = self._builtins()
+        builtins = self.builtins()
         load = builtins.get(short)
         if load is not None:
             return load()

@@ -25,6 +25,7 @@ Records are built here and nowhere else:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from types import MethodType
 from typing import Any, NamedTuple
 
@@ -77,6 +78,13 @@ source_partition, source_offset))`: a Record from a complete tuple of its fields
 per-call overhead of the keyword constructor (for hot loops)."""
 
 
+key_part: Callable[[Record], tuple[Any, Any]] = itemgetter(1, 5)
+"""`(key, key_schema)` of a record (one C call)."""
+
+value_part: Callable[[Record], tuple[Any, Any]] = itemgetter(2, 6)
+"""`(value, value_schema)` of a record (one C call)."""
+
+
 def with_topic(record: Record, topic: str) -> Record:
     """`record` with another topic."""
     return _new(Record, (topic,) + record[1:])
@@ -115,5 +123,5 @@ def with_data(record: Record, key: Any, value: Any, key_schema: Any, value_schem
     return _new(Record, (r[0], key, value, r[3], r[4], key_schema, value_schema, r[7], r[8], r[9], r[10]))
 
 
-__all__ = ["Header", "Headers", "Record", "new_record", "with_data", "with_headers", "with_key", "with_part",
-           "with_topic", "with_value"]
+__all__ = ["Header", "Headers", "Record", "key_part", "new_record", "value_part", "with_data", "with_headers",
+           "with_key", "with_part", "with_topic", "with_value"]

@@ -88,11 +88,14 @@ def _retriable(exc: BaseException) -> bool:
     return isinstance(exc, StageError) and isinstance(exc.cause, RetriableError)
 
 
-def _retry(errors: ErrorReporter, failure: StageError, operation: Callable[[], T]) -> T:
-    """Retry a retriable failure for up to `errors.retry.timeout`; re-raise the last failure otherwise."""
-    if not _retriable(failure) or errors.policy.retry_timeout_ms == 0:
-        raise failure
-    return errors.retrying(operation, failure.stage, is_retriable=_retriable)
+def _attempt(errors: ErrorReporter, one: Callable[[Record], T], record: Record) -> T:
+    """`one(record)`, a retriable failure retried for up to `errors.retry.timeout`; raises the last `StageError`."""
+    try:
+        return one(record)
+    except StageError as failure:
+        if not _retriable(failure) or errors.policy.retry_timeout_ms == 0:
+            raise
+        return errors.retrying(partial(one, record), failure.stage, is_retriable=_retriable)
 
 
 def _report(errors: ErrorReporter, chunk: Chunk, record: Record, failure: StageError,
@@ -174,10 +177,7 @@ class Decoder:
         originals: list[Record] = []
         for r in chunk.records:
             try:
-                try:
-                    decoded = self._one(r)
-                except StageError as first:
-                    decoded = _retry(self.errors, first, partial(self._one, r))
+                decoded = _attempt(self.errors, self._one, r)
                 out.append(decoded)
                 originals.append(r)
             except StageError as failure:
@@ -223,10 +223,7 @@ class Transformer:
         kept: list[Record] | None = [] if originals is not None else None
         for i, r in enumerate(chunk.records):
             try:
-                try:
-                    t = self._one(r)
-                except StageError as first:
-                    t = _retry(self.errors, first, partial(self._one, r))
+                t = _attempt(self.errors, self._one, r)
             except StageError as failure:
                 _report(self.errors, chunk, r, failure, originals[i] if originals is not None else None)
                 continue
@@ -293,10 +290,7 @@ class Encoder:
         originals = chunk.originals
         for i, r in enumerate(chunk.records):
             try:
-                try:
-                    encoded = self.encode_one(r)
-                except StageError as first:
-                    encoded = _retry(self.errors, first, partial(self.encode_one, r))
+                encoded = _attempt(self.errors, self.encode_one, r)
                 out.append(encoded)
                 kept.append(r if encoded[7] is r[7] else with_headers(r, encoded[7]))
                 if kept_originals is not None and originals is not None:

@@ -84,10 +84,7 @@ class HeaderFrom(KeyValueTransform):
         self._schemas = SchemaCache()
 
     def __call__(self, record: Record) -> Record:
-        if self._is_key:
-            value, schema = record.key, record.key_schema
-        else:
-            value, schema = record.value, record.value_schema
+        value, schema = self._operating(record)
         purpose = "header move" if self._move else "header copy"
         if schema is None:
             data = require_map(value, purpose)

@@ -18,7 +18,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, validate_value
-from pyconnect_flow.record import Record, with_key, with_value
+from pyconnect_flow.record import Record, key_part, value_part, with_key, with_value
 from pyconnect_flow.transforms.base import Transform
 
 __all__ = [
@@ -284,6 +284,8 @@ class KeyValueTransform(ConfiguredTransform):
     TARGET: ClassVar[str]
     Key: ClassVar[type[KeyValueTransform]]
     Value: ClassVar[type[KeyValueTransform]]
+    _operating: Callable[[Record], tuple[Any, Schema | None]]
+    """`(data, schema)` of the part this variant works on: `record.key_part` or `record.value_part`."""
     _with_part: Callable[[Record, Any, Schema | None], Record]
     """`record` with the operated part and its schema replaced: `record.with_key` or `record.with_value`."""
 
@@ -309,15 +311,11 @@ class KeyValueTransform(ConfiguredTransform):
             raise TypeError(f"{name} is abstract: use {name}.key(...) or {name}.value(...)")
         super().__init__(**kwargs)
 
-    def _operating(self, record: Record) -> tuple[Any, Schema | None]:
-        """(value, schema) of the part this variant works on."""
-        if self.TARGET == "key":
-            return record.key, record.key_schema
-        return record.value, record.value_schema
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         target = cls.__dict__.get("TARGET")
         if target is not None:
-            # One call per record, straight to the record module's copy of the right part.
-            cls._with_part = staticmethod(with_key if target == "key" else with_value)
+            # One call per record, straight to the record module's getter and copy of the right part.
+            is_key = target == "key"
+            cls._operating = key_part if is_key else value_part  # an itemgetter: no binding to the instance
+            cls._with_part = staticmethod(with_key if is_key else with_value)
