@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, at_least, one_of
+from pyconnect_flow.config.definition import ConfigKey, ConfigType, at_least, one_of
+from pyconnect_flow.config.derive import declaration, derive, setting
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.record import Record
 
@@ -40,58 +41,61 @@ class Stage(str, Enum):
     KAFKA_CONSUME = "KAFKA_CONSUME"
 
 
-ERRORS_CONFIG = ConfigDef([
-    ConfigKey("errors.retry.timeout", ConfigType.LONG, 0,
-              "Maximum ms a failed operation is retried; 0 = no retry, -1 = forever."),
-    ConfigKey("errors.retry.delay.max.ms", ConfigType.LONG, 60000,
-              "Maximum ms between consecutive retries.", validator=at_least(1)),
-    ConfigKey("errors.tolerance", ConfigType.STRING, "none",
-              "none: any error stops the connector; all: skip problematic records.",
-              validator=one_of("none", "all")),
-    ConfigKey("errors.log.enable", ConfigType.BOOLEAN, False, "Log every error and the failed record's coordinates."),
-    ConfigKey("errors.log.include.messages", ConfigType.BOOLEAN, False,
-              "Also log the failed record's key, value and headers."),
-    ConfigKey("errors.deadletterqueue.topic.name", ConfigType.STRING, "",
-              "Topic that receives records that failed (empty: no dead letter queue)."),
-    ConfigKey("errors.deadletterqueue.topic.replication.factor", ConfigType.SHORT, 3,
-              "Replication factor of the dead letter queue topic when it is created."),
-    ConfigKey("errors.deadletterqueue.context.headers.enable", ConfigType.BOOLEAN, False,
-              "Add __connect.errors.* headers describing the failure to dead letter records."),
-])
+class StageError(Exception):
+    """A record failed in one stage: `stage` says where (Kafka Connect's `Stage`), `plugin` is the converter or
+    transform that raised (for `__connect.errors.class.name`) and `cause` the exception it raised.
+
+    The stages raise it around each record's work and unwrap it when they report: users see `cause`
+    (its class and message in errors, logs and DLQ headers), never this wrapper; its message is `cause`'s.
+    """
+
+    def __init__(self, stage: Stage, plugin: object, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.stage, self.plugin, self.cause = stage, plugin, cause
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StageError, (self.stage, self.plugin, self.cause))
 
 
 @dataclass(frozen=True)
 class ErrorPolicy:
-    """The `errors.*` settings of one connector."""
+    """The `errors.*` settings of one connector; each field declares the key it comes from."""
 
-    tolerance: str = "none"
-    retry_timeout_ms: int = 0
-    retry_delay_max_ms: int = 60000
-    log_enable: bool = False
-    log_include_messages: bool = False
-    dlq_topic: str = ""
-    dlq_replication_factor: int = 3
-    dlq_context_headers: bool = False
+    retry_timeout_ms: int = setting(ConfigKey(
+        "errors.retry.timeout", ConfigType.LONG, 0, "Maximum ms a failed operation is retried; 0 = no retry, -1 = forever."))
+    retry_delay_max_ms: int = setting(ConfigKey(
+        "errors.retry.delay.max.ms", ConfigType.LONG, 60000, "Maximum ms between consecutive retries.",
+        validator=at_least(1)))
+    tolerance: str = setting(ConfigKey(
+        "errors.tolerance", ConfigType.STRING, "none",
+        "none: any error stops the connector; all: skip problematic records.", validator=one_of("none", "all")),
+        convert=str.lower)
+    log_enable: bool = setting(ConfigKey(
+        "errors.log.enable", ConfigType.BOOLEAN, False, "Log every error and the failed record's coordinates."))
+    log_include_messages: bool = setting(ConfigKey(
+        "errors.log.include.messages", ConfigType.BOOLEAN, False, "Also log the failed record's key, value and headers."))
+    dlq_topic: str = setting(ConfigKey(
+        "errors.deadletterqueue.topic.name", ConfigType.STRING, "",
+        "Topic that receives records that failed (empty: no dead letter queue)."))
+    dlq_replication_factor: int = setting(ConfigKey(
+        "errors.deadletterqueue.topic.replication.factor", ConfigType.SHORT, 3,
+        "Replication factor of the dead letter queue topic when it is created."))
+    dlq_context_headers: bool = setting(ConfigKey(
+        "errors.deadletterqueue.context.headers.enable", ConfigType.BOOLEAN, False,
+        "Add __connect.errors.* headers describing the failure to dead letter records."))
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> ErrorPolicy:
-        """From typed values of `ERRORS_CONFIG` keys (missing keys take the defaults)."""
-        defaults = {k.name: k.default for k in ERRORS_CONFIG}
-        v = {**defaults, **{k: values[k] for k in defaults if k in values}}
-        return cls(
-            tolerance=str(v["errors.tolerance"]).lower(),
-            retry_timeout_ms=int(v["errors.retry.timeout"]),
-            retry_delay_max_ms=int(v["errors.retry.delay.max.ms"]),
-            log_enable=bool(v["errors.log.enable"]),
-            log_include_messages=bool(v["errors.log.include.messages"]),
-            dlq_topic=str(v["errors.deadletterqueue.topic.name"] or ""),
-            dlq_replication_factor=int(v["errors.deadletterqueue.topic.replication.factor"]),
-            dlq_context_headers=bool(v["errors.deadletterqueue.context.headers.enable"]),
-        )
+        """From values of `ERRORS_CONFIG` keys (missing keys take the defaults)."""
+        return derive(cls, values)
 
     @property
     def tolerate_all(self) -> bool:
         return self.tolerance == "all"
+
+
+ERRORS_CONFIG = declaration(ErrorPolicy)
+"""The `errors.*` keys of every connector."""
 
 
 class ConnectorTaskError(ConnectException):

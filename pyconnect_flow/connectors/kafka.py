@@ -364,7 +364,7 @@ class KafkaWriter(SinkWriter):
     def _refused(self, record: Record, key: Any, value: Any, exc: BaseException) -> None:
         """The producer refused a record at once (too large, ...): errors.tolerance, and the DLQ with the
         bytes that were to be written."""
-        original = record._replace(key=key, value=value)
+        original = record.replace(key=key, value=value)
         failed = self._errors.failed(Stage.KAFKA_PRODUCE, record, exc, "KafkaProducer", original=original)
         if failed is not None and self._dead_letters is not None:
             self._dead_letters.send(failed)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import logging
 
 from pyconnect_flow.contract.connector import Connector
+from pyconnect_flow.plugins import Loader, PluginLookup, PluginNotFound, did_you_mean, loaded
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,17 @@ def builtin_connectors() -> list[type[Connector]]:
     return found
 
 
-def _names() -> dict[str, type[Connector]]:
-    names: dict[str, type[Connector]] = {}
+def _names() -> dict[str, Loader]:
+    names: dict[str, Loader] = {}
     for cls in builtin_connectors():
         for name in (*cls.CLASS_NAMES, *cls.short_names()):
-            names.setdefault(name, cls)
+            names.setdefault(name, loaded(cls))
     return names
+
+
+# A dotted name is a Kafka Connect class name here, never an import path (only `package.module:Class` is).
+LOOKUP = PluginLookup("connector", _names, dotted=False)
+"""Connector classes by `connector.class` value."""
 
 
 def available_names() -> list[str]:
@@ -61,19 +66,13 @@ def connector_class_hint() -> str:
 
 def connector_class(name: str) -> type[Connector]:
     """The connector class for a `connector.class` value: a Kafka Connect name, an alias or `pkg.mod:Class`."""
-    name = name.strip()
-    names = _names()
-    if name in names:
-        return names[name]
-    if ":" in name:
-        module_name, _, attr = name.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError) as exc:
-            raise UnknownConnectorClass(f"cannot import connector class {name!r}: {exc}") from None
-        if not (isinstance(cls, type) and issubclass(cls, Connector)):
-            raise UnknownConnectorClass(f"{name!r} is not a pyconnect_flow Connector subclass")
-        return cls
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise UnknownConnectorClass(f"unknown connector class {name!r}{hint}; {connector_class_hint()}")
+    try:
+        cls = LOOKUP.resolve(name)
+    except PluginNotFound as exc:
+        if exc.import_error is not None:
+            raise UnknownConnectorClass(f"cannot import connector class {exc.name!r}: {exc.import_error.error}") from None
+        hint = f" ({did_you_mean(exc.suggestions)})" if exc.suggestions else ""
+        raise UnknownConnectorClass(f"unknown connector class {exc.name!r}{hint}; {connector_class_hint()}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Connector)):
+        raise UnknownConnectorClass(f"{name.strip()!r} is not a pyconnect_flow Connector subclass")
+    return cls

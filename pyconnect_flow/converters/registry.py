@@ -11,13 +11,14 @@ logged by `create_converter`, with a did-you-mean for likely typos).
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue, unknown_key_message
 from pyconnect_flow.converters.base import Converter
+from pyconnect_flow.plugins import Loader, PluginLookup, PluginNotFound, import_object
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,18 @@ _BUILTIN: dict[str, str] = {
     "org.apache.kafka.connect.converters.ByteArrayConverter": "pyconnect_flow.converters.bytearray:ByteArrayConverter",
 }
 _SHORT: dict[str, str] = {full.rsplit(".", 1)[1]: full for full in _BUILTIN}
+_TABLE: dict[str, Loader] = {
+    **{full: partial(import_object, path) for full, path in _BUILTIN.items()},
+    **{short: partial(import_object, _BUILTIN[full]) for short, full in _SHORT.items()},
+}
+
+LOOKUP = PluginLookup("converter", lambda: _TABLE)
+"""Converter classes by Kafka class name, short name or import path."""
 
 
 def available_converters() -> list[str]:
     """The names `converter_class` knows without an import path (Kafka and short names)."""
-    return [*_BUILTIN, *_SHORT]
+    return LOOKUP.names()
 
 
 def _unknown(name: str, reason: str = "") -> ValueError:
@@ -39,35 +47,20 @@ def _unknown(name: str, reason: str = "") -> ValueError:
                       "(or an import path such as 'my_pkg.my_module:MyConverter')")
 
 
-def _import(path: str, name: str) -> Any:
-    if ":" in path:
-        module_name, _, attr = path.partition(":")
-    elif "." in path:
-        module_name, _, attr = path.rpartition(".")
-    else:
-        raise _unknown(name)
-    if not module_name or not attr:
-        raise _unknown(name)
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise _unknown(name, f" (cannot import module {module_name!r}: {exc})") from exc
-    obj: Any = module
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise _unknown(name, f" (module {module_name!r} has no attribute {attr!r})")
-        obj = getattr(obj, part)
-    return obj
-
-
 def converter_class(name: str) -> type[Converter]:
     """The converter class for a Kafka class name, a short name or an import path.
 
     Raises ValueError (listing the available names) when it cannot be found or is not a `Converter`.
     """
-    key = name.strip()
-    path = _BUILTIN.get(key) or _BUILTIN.get(_SHORT.get(key, ""), key)
-    cls = _import(path, name)
+    try:
+        cls = LOOKUP.resolve(name)
+    except PluginNotFound as exc:
+        failure = exc.import_error
+        if failure is None:
+            raise _unknown(name) from None
+        if isinstance(failure.error, AttributeError):
+            raise _unknown(name, f" (module {failure.module!r} has no attribute {failure.attribute!r})") from None
+        raise _unknown(name, f" (cannot import module {failure.module!r}: {failure.error})") from failure.error
     if not (isinstance(cls, type) and issubclass(cls, Converter)):
         raise _unknown(name, " (not a pyconnect_flow Converter)")
     return cls

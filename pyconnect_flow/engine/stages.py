@@ -3,7 +3,9 @@
 Each stage takes a `Chunk` (records of one source partition, plus the
 original raw records they came from, plus failures so far) and returns it
 changed. A failing batch is retried record by record so that one bad record
-is reported (and dead-lettered) alone while the rest go on.
+is reported (and dead-lettered) alone while the rest go on: the record-by-record
+work raises `errors.StageError` (the stage, the converter or transform that
+raised, the exception), which is reported as that exception.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
-from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
-from pyconnect_flow.record import Record, new_record
+from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage, StageError
+from pyconnect_flow.record import Record, new_record, with_data, with_headers
+from pyconnect_flow.transforms.base import failing_transform
+from pyconnect_flow.transforms.chain import Chain
 
 TransformFn = Callable[[Record], "Record | None"]
 T = TypeVar("T")
@@ -72,11 +76,34 @@ class Chunk:
         return len(self.batch) if self._records is None and self.batch is not None else len(self.records)
 
 
-def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], T]) -> T:
-    """Retry a retriable failure for up to `errors.retry.timeout`; re-raise the last failure otherwise."""
-    if not isinstance(exc, RetriableError) or errors.policy.retry_timeout_ms == 0:
-        raise exc
-    return errors.retrying(operation, stage)
+def _run(stage: Stage, plugin: object, function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)`; a failure is raised as `StageError(stage, plugin, failure)`."""
+    try:
+        return function(*args)
+    except Exception as exc:
+        raise StageError(stage, plugin, exc) from exc
+
+
+def _retriable(exc: BaseException) -> bool:
+    return isinstance(exc, StageError) and isinstance(exc.cause, RetriableError)
+
+
+def _attempt(errors: ErrorReporter, one: Callable[[Record], T], record: Record) -> T:
+    """`one(record)`, a retriable failure retried for up to `errors.retry.timeout`; raises the last `StageError`."""
+    try:
+        return one(record)
+    except StageError as failure:
+        if not _retriable(failure) or errors.policy.retry_timeout_ms == 0:
+            raise
+        return errors.retrying(partial(one, record), failure.stage, is_retriable=_retriable)
+
+
+def _report(errors: ErrorReporter, chunk: Chunk, record: Record, failure: StageError,
+            original: Record | None = None) -> None:
+    """Apply `errors.tolerance` to a record that failed (raises with `none`); keep it for the DLQ with `all`."""
+    failed = errors.failed(failure.stage, record, failure.cause, _class_name(failure.plugin), original=original)
+    if failed is not None:
+        chunk.failed.append(failed)
 
 
 def _class_name(obj: Any) -> str:
@@ -96,25 +123,16 @@ def _active(headers: HeaderConverter | None) -> HeaderConverter | None:
     return None if headers is None or headers.raw else headers
 
 
-def _convert_headers(r: Record, convert: Callable[[str, str, Any], Any]) -> Record:
-    """`r` with each header value converted (Stage HEADER_CONVERTER on failure); `r` if it has none."""
+def _convert_headers(r: Record, convert: Callable[[str, str, Any], Any], converter: HeaderConverter) -> Record:
+    """`r` with each header value converted (`StageError` HEADER_CONVERTER on failure); `r` if it has none."""
     if not r[7]:
         return r
     topic = r[0]
     try:
         headers = tuple([(name, convert(topic, name, value)) for name, value in r[7]])
     except Exception as exc:
-        exc.__dict__.setdefault("_pcf_stage", Stage.HEADER_CONVERTER)
-        raise
-    return r._replace(headers=headers)
-
-
-def _converter_for(stage: Stage, key: Converter, value: Converter, headers: HeaderConverter | None) -> Any:
-    if stage is Stage.KEY_CONVERTER:
-        return key
-    if stage is Stage.HEADER_CONVERTER and headers is not None:
-        return headers
-    return value
+        raise StageError(Stage.HEADER_CONVERTER, converter, exc) from exc
+    return with_headers(r, headers)
 
 
 class Decoder:
@@ -126,19 +144,11 @@ class Decoder:
         self.headers = _active(headers)
 
     def _one(self, r: Record) -> Record:
-        try:
-            ks, kv = self.key.to_connect(r.topic, r.key)
-        except Exception as exc:
-            exc.__dict__.setdefault("_pcf_stage", Stage.KEY_CONVERTER)
-            raise
-        try:
-            vs, vv = self.value.to_connect(r.topic, r.value)
-        except Exception as exc:
-            exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
-            raise
-        decoded = Record(r.topic, kv, vv, r.partition, r.offset, ks, vs, r.headers, r.timestamp,
-                         r.source_partition, r.source_offset)
-        return decoded if self.headers is None else _convert_headers(decoded, self.headers.to_connect_header)
+        ks, kv = _run(Stage.KEY_CONVERTER, self.key, self.key.to_connect, r.topic, r.key)
+        vs, vv = _run(Stage.VALUE_CONVERTER, self.value, self.value.to_connect, r.topic, r.value)
+        decoded = with_data(r, kv, vv, ks, vs)
+        return decoded if self.headers is None else _convert_headers(decoded, self.headers.to_connect_header,
+                                                                     self.headers)
 
     def __call__(self, chunk: Chunk) -> Chunk:
         raw = chunk.records
@@ -153,9 +163,9 @@ class Decoder:
             for r, (ks, kv), (vs, vv) in zip(raw, keys, values)
         ]
         if self.headers is not None and any(map(_headers_of, decoded)):
-            convert = self.headers.to_connect_header
+            headers, convert = self.headers, self.headers.to_connect_header
             try:
-                decoded = [_convert_headers(r, convert) for r in decoded]
+                decoded = [_convert_headers(r, convert, headers) for r in decoded]
             except Exception:
                 return self._slow(chunk)
         chunk.records = decoded
@@ -167,18 +177,11 @@ class Decoder:
         originals: list[Record] = []
         for r in chunk.records:
             try:
-                try:
-                    decoded = self._one(r)
-                except Exception as first:
-                    decoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, partial(self._one, r))
+                decoded = _attempt(self.errors, self._one, r)
                 out.append(decoded)
                 originals.append(r)
-            except Exception as exc:
-                stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
-                conv = _converter_for(stage, self.key, self.value, self.headers)
-                failed = self.errors.failed(stage, r, exc, _class_name(conv))
-                if failed is not None:
-                    chunk.failed.append(failed)
+            except StageError as failure:
+                _report(self.errors, chunk, r, failure)
         chunk.records, chunk.originals = out, originals
         return chunk
 
@@ -189,8 +192,14 @@ class Transformer:
     def __init__(self, transform: TransformFn, errors: ErrorReporter) -> None:
         self.transform, self.errors = transform, errors
         # A chain may have a faster callable doing the same (a fused, compiled one).
-        record_function = getattr(transform, "record_function", None)
-        self._map_one: TransformFn = record_function() if callable(record_function) else transform
+        self._map_one: TransformFn = transform.record_function() if isinstance(transform, Chain) else transform
+
+    def _one(self, r: Record) -> Record | None:
+        try:
+            return self.transform(r)
+        except Exception as exc:
+            failed = failing_transform(exc)  # a chain names its stage that raised
+            raise StageError(Stage.TRANSFORMATION, self.transform if failed is None else failed, exc) from exc
 
     def __call__(self, chunk: Chunk) -> Chunk:
         records = chunk.records
@@ -209,21 +218,14 @@ class Transformer:
         return chunk
 
     def _one_by_one(self, chunk: Chunk) -> Chunk:
-        transform = self.transform
         originals = chunk.originals
         out: list[Record] = []
         kept: list[Record] | None = [] if originals is not None else None
         for i, r in enumerate(chunk.records):
             try:
-                try:
-                    t = transform(r)
-                except Exception as first:
-                    t = _retry(self.errors, first, Stage.TRANSFORMATION, partial(transform, r))
-            except Exception as exc:
-                failed = self.errors.failed(Stage.TRANSFORMATION, r, exc, _class_name(getattr(exc, "transform", transform)),
-                                            original=originals[i] if originals is not None else None)
-                if failed is not None:
-                    chunk.failed.append(failed)
+                t = _attempt(self.errors, self._one, r)
+            except StageError as failure:
+                _report(self.errors, chunk, r, failure, originals[i] if originals is not None else None)
                 continue
             if t is not None:
                 out.append(t)
@@ -246,19 +248,12 @@ class Encoder:
         self.headers = _active(headers)
 
     def encode_one(self, r: Record) -> Record:
-        try:
-            k = self.key.from_connect(r.topic, r.key_schema, r.key)
-        except Exception as exc:
-            exc.__dict__.setdefault("_pcf_stage", Stage.KEY_CONVERTER)
-            raise
-        try:
-            v = self.value.from_connect(r.topic, r.value_schema, r.value)
-        except Exception as exc:
-            exc.__dict__.setdefault("_pcf_stage", Stage.VALUE_CONVERTER)
-            raise
-        encoded = Record(r.topic, k, v, r.partition, r.offset, None, None, r.headers, r.timestamp,
-                         r.source_partition, r.source_offset)
-        return encoded if self.headers is None else _convert_headers(encoded, self.headers.from_connect_header)
+        """`r` serialized; a failure raises `StageError` naming the stage and the converter."""
+        k = _run(Stage.KEY_CONVERTER, self.key, self.key.from_connect, r.topic, r.key_schema, r.key)
+        v = _run(Stage.VALUE_CONVERTER, self.value, self.value.from_connect, r.topic, r.value_schema, r.value)
+        encoded = with_data(r, k, v, None, None)
+        return encoded if self.headers is None else _convert_headers(encoded, self.headers.from_connect_header,
+                                                                     self.headers)
 
     def __call__(self, chunk: Chunk) -> Chunk:
         if chunk.batch is not None and chunk._records is None:
@@ -281,8 +276,8 @@ class Encoder:
             keys = self.key.from_connect_batch(topics, [(r[5], r[1]) for r in recs])
             values = self.value.from_connect_batch(topics, [(r[6], r[2]) for r in recs])
             if self.headers is not None and any(map(_headers_of, recs)):
-                convert = self.headers.from_connect_header
-                chunk.records = [_convert_headers(r, convert) for r in recs]
+                headers, convert = self.headers, self.headers.from_connect_header
+                chunk.records = [_convert_headers(r, convert, headers) for r in recs]
         except Exception:
             return self._slow(chunk)
         chunk.encoded = (keys, values)
@@ -295,21 +290,13 @@ class Encoder:
         originals = chunk.originals
         for i, r in enumerate(chunk.records):
             try:
-                try:
-                    encoded = self.encode_one(r)
-                except Exception as first:
-                    encoded = _retry(self.errors, first, Stage.VALUE_CONVERTER, partial(self.encode_one, r))
+                encoded = _attempt(self.errors, self.encode_one, r)
                 out.append(encoded)
-                kept.append(r if encoded[7] is r[7] else r._replace(headers=encoded[7]))
+                kept.append(r if encoded[7] is r[7] else with_headers(r, encoded[7]))
                 if kept_originals is not None and originals is not None:
                     kept_originals.append(originals[i])
-            except Exception as exc:
-                stage = exc.__dict__.get("_pcf_stage", Stage.VALUE_CONVERTER)
-                conv = _converter_for(stage, self.key, self.value, self.headers)
-                failed = self.errors.failed(stage, r, exc, _class_name(conv),
-                                            original=originals[i] if originals is not None else None)
-                if failed is not None:
-                    chunk.failed.append(failed)
+            except StageError as failure:
+                _report(self.errors, chunk, r, failure, originals[i] if originals is not None else None)
         chunk.records, chunk.originals = kept, kept_originals
         chunk.encoded = ([r[1] for r in out], [r[2] for r in out])
         return chunk

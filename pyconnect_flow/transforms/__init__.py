@@ -137,15 +137,7 @@ def _plan(config: Mapping[str, Any]) -> tuple[list[_Alias], dict[str, _Alias], l
         entry.props = _props(config, entry.prefix)
         type_name = entry.props.pop("type", None)
         predicates[alias] = entry
-        if type_name is None:
-            predicate_issues.append(ConfigIssue(entry.prefix + "type", "missing required key (the predicate's class)"))
-            continue
-        try:
-            entry.plugin = resolve_predicate(type_name)
-        except UnknownPluginError as exc:
-            predicate_issues.append(ConfigIssue(entry.prefix + "type", str(exc)))
-            continue
-        _check_plugin(entry, Predicate, ("type",), predicate_issues)
+        _resolve_plugin(entry, type_name, Predicate, ("type",), predicate_issues)
 
     transforms: list[_Alias] = []
     for alias in _aliases(config, "transforms", issues):
@@ -156,16 +148,23 @@ def _plan(config: Mapping[str, Any]) -> tuple[list[_Alias], dict[str, _Alias], l
         predicate = entry.props.pop("predicate", None)
         negate = entry.props.pop("negate", None)
         _check_stage(entry, config, predicate, negate, predicates, issues)
-        if type_name is None:
-            issues.append(ConfigIssue(entry.prefix + "type", "missing required key (the transform's class)"))
-            continue
-        try:
-            entry.plugin = resolve_transform(type_name)
-        except UnknownPluginError as exc:
-            issues.append(ConfigIssue(entry.prefix + "type", str(exc)))
-            continue
-        _check_plugin(entry, Transform, _STAGE_KEYS, issues)
+        _resolve_plugin(entry, type_name, Transform, _STAGE_KEYS, issues)
     return transforms, predicates, issues + predicate_issues
+
+
+def _resolve_plugin(entry: _Alias, type_name: Any, base: type[Transform] | type[Predicate],
+                    extra_known: tuple[str, ...], issues: list[ConfigIssue]) -> None:
+    """`entry.plugin` from the alias' `type`, then its keys checked; every problem added to `issues`."""
+    kind = "transform" if base is Transform else "predicate"
+    if type_name is None:
+        issues.append(ConfigIssue(entry.prefix + "type", f"missing required key (the {kind}'s class)"))
+        return
+    try:
+        entry.plugin = resolve_transform(type_name) if base is Transform else resolve_predicate(type_name)
+    except UnknownPluginError as exc:
+        issues.append(ConfigIssue(entry.prefix + "type", str(exc)))
+        return
+    _check_plugin(entry, base, extra_known, issues)
 
 
 def _check_stage(entry: _Alias, config: Mapping[str, Any], predicate: Any, negate: Any,

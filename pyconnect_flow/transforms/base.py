@@ -84,8 +84,17 @@ class Predicate:
         raise NotImplementedError
 
 
+_FAILED_TRANSFORM = "transform"
+"""The attribute `tag_failure` sets on an exception a chain's stage raised (a chain raises it unchanged)."""
+
+
 def tag_failure(exc: BaseException, transform: Any) -> None:
     """Name `transform` as the one that raised `exc` (unless an inner stage was named already)."""
     attributes = getattr(exc, "__dict__", None)  # None for exceptions with __slots__
     if attributes is not None:
-        attributes.setdefault("transform", transform)
+        attributes.setdefault(_FAILED_TRANSFORM, transform)
+
+
+def failing_transform(exc: BaseException) -> Any | None:
+    """The transform `tag_failure` named as the one that raised `exc` (None when none was named)."""
+    return getattr(exc, _FAILED_TRANSFORM, None)

@@ -303,11 +303,11 @@ class Cast(KeyValueTransform):
             return record
         if schema is None:
             if self.whole_value_type is not None:
-                return self._new_record(record, None, cast_value(None, value, self.whole_value_type))
-            return self._new_record(record, None, self.map_update(record, dict(require_map(value, PURPOSE))))
+                return self._with_part(record, cast_value(None, value, self.whole_value_type), None)
+            return self._with_part(record, self.map_update(record, dict(require_map(value, PURPOSE))), None)
         updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
         if self.whole_value_type is not None:
-            return self._new_record(record, updated_schema, cast_value(schema, value, self.whole_value_type))
+            return self._with_part(record, cast_value(schema, value, self.whole_value_type), updated_schema)
         struct = require_struct(value, PURPOSE)
         values = field_values(struct, self.replace_null_with_default)
         casts = self._field_casts
@@ -315,7 +315,7 @@ class Cast(KeyValueTransform):
             field_target = casts.get(f.name)
             if field_target is not None:
                 put_checked(values, updated_schema, f.name, cast_value(f.schema, values[f.name], field_target))
-        return self._new_record(record, updated_schema, Struct.unchecked(updated_schema, values))
+        return self._with_part(record, Struct.unchecked(updated_schema, values), updated_schema)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         if self.whole_value_type is not None:

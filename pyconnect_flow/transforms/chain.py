@@ -22,7 +22,7 @@ from typing import Any
 
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import PredicateFn, TransformFn, tag_failure
-from pyconnect_flow.transforms.fused import FusedMapStages, fusable, routes_topic, run_stages
+from pyconnect_flow.transforms.fused import FusedMapStages, MapUpdater, fusable, routes_topic, run_stages
 
 __all__ = ["Chain", "Conditional", "apply_batch", "chain", "tag_failure", "when"]
 
@@ -137,7 +137,7 @@ def _fuse(stages: tuple[TransformFn, ...]) -> tuple[TransformFn, ...]:
     """The stages to run: consecutive map-updating value SMTs, with a topic router right after
     them, become one `FusedMapStages` (see `fused`)."""
     run: list[TransformFn] = []
-    group: list[Any] = []
+    group: list[MapUpdater] = []
     for stage in (*stages, None):
         if stage is not None and fusable(stage):
             group.append(stage)

@@ -11,8 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_headers
+from pyconnect_flow.record import Record, with_headers
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform, non_empty_list
 

@@ -200,13 +200,13 @@ class ExtractField(KeyValueTransform):
         value, schema = self._operating(record)
         if schema is None:
             original = require_map_or_null(value, PURPOSE)
-            return self._new_record(record, None, None if original is None else self.path.value_from_map(original))
+            return self._with_part(record, None if original is None else self.path.value_from_map(original), None)
         struct = require_struct_or_null(value, PURPOSE)
         field = self.path.field_from(schema)
         if field is None:
             raise ValueError(f"Unknown field: {self.field}")
         extracted = None if struct is None else self.path.value_from_struct(struct, self.replace_null_with_default)
-        return self._new_record(record, field.schema, extracted)
+        return self._with_part(record, extracted, field.schema)
 
 
 class ExtractFieldKey(ExtractField):

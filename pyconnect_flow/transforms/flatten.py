@@ -58,15 +58,15 @@ class Flatten(KeyValueTransform):
         flat: dict[str, Any] = {}
         if schema is None:
             self._flatten_map(require_map(value, PURPOSE), "", flat)
-            return self._new_record(record, None, flat)
+            return self._with_part(record, flat, None)
         struct = require_struct_or_null(value, PURPOSE)
         updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
         if struct is None:
-            return self._new_record(record, updated_schema, None)
+            return self._with_part(record, None, updated_schema)
         self._flatten_struct(struct, "", flat)
         # every value comes from a struct checked against the field's schema (flattening only
         # relaxes optionality and adds defaults), so the new struct is built without checks
-        return self._new_record(record, updated_schema, Struct.unchecked(updated_schema, flat))
+        return self._with_part(record, Struct.unchecked(updated_schema, flat), updated_schema)
 
     # schemaless -------------------------------------------------------------
     def _flatten_map(self, value: Mapping[str, Any], prefix: str, out: dict[str, Any]) -> None:

@@ -3,10 +3,12 @@
 A chain such as InsertField → ReplaceField → Cast → MaskField → TimestampRouter on a
 schemaless map copies the map and builds a new record at every stage. `FusedMapStages`
 does the same work with one copy of the map and one new record: each fusable stage
-(`fusable_map` true) writes the Python lines that update the private copy `u` of the map
-(`map_code`, or a call of its `map_update` when it has none), and a topic router right after
-the group (`route_topic`) names the new record's topic. The lines are compiled once, when
-the chain is built, into a function without per-stage calls or per-stage records.
+(a `MapUpdater` whose `fusable_map` is true) writes the Python lines that update the private
+copy `u` of the map (`map_code`, when it is a `MapCodeWriter`, or a call of its `map_update`),
+and a `TopicRouter` right after the group (`route_topic`) names the new record's topic. The
+lines are compiled once, when the chain is built, into a function without per-stage calls or
+per-stage records. These protocols are what an SMT provides to take part; the built-in ones
+(InsertField, ReplaceField, Cast, MaskField; TimestampRouter, RegexRouter) implement them.
 
 Only plain `dict` values without a schema take the compiled path. Any other value, and
 any record on which the compiled function raises, goes through the stages one by one,
@@ -17,12 +19,47 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeGuard, runtime_checkable
 
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, new_record
 from pyconnect_flow.transforms.base import tag_failure
 
-__all__ = ["FusedMapStages", "MapCode", "fusable", "routes_topic", "run_stages"]
+__all__ = ["FusedMapStages", "MapCode", "MapCodeWriter", "MapUpdater", "TopicRouter", "fusable", "routes_topic",
+           "run_stages"]
+
+
+@runtime_checkable
+class MapUpdater(Protocol):
+    """A value SMT that can do its work on a private copy of a schemaless map (so it can be fused).
+
+    It takes part when `TARGET` is "value" and `fusable_map` is true (for this configuration); then
+    `map_update(record, u)` must do to `u` what calling the SMT does to the record's map, and return it.
+    """
+
+    TARGET: ClassVar[str]
+
+    @property
+    def fusable_map(self) -> bool: ...
+
+    def map_update(self, record: Record, updated: dict[str, Any]) -> dict[str, Any]: ...
+
+    def __call__(self, record: Record) -> Record | None: ...
+
+
+@runtime_checkable
+class MapCodeWriter(MapUpdater, Protocol):
+    """A `MapUpdater` that writes its usual case as lines of the fused function (faster than a call)."""
+
+    def map_code(self, code: MapCode) -> None: ...
+
+
+@runtime_checkable
+class TopicRouter(Protocol):
+    """An SMT that only changes the topic, and says which one with `route_topic(record)` (fused after a map group)."""
+
+    def route_topic(self, record: Record) -> str | None: ...
+
+    def __call__(self, record: Record) -> Record | None: ...
 
 
 def _same_class(stage: Any, *names: str) -> bool:
@@ -32,15 +69,15 @@ def _same_class(stage: Any, *names: str) -> bool:
     return len(owners) == 1 and None not in owners
 
 
-def fusable(stage: Any) -> bool:
-    """True when `stage` is a value SMT that can update a schemaless map in place (`map_update`)."""
-    return (getattr(stage, "TARGET", None) == "value" and getattr(stage, "fusable_map", False) is True
+def fusable(stage: object) -> TypeGuard[MapUpdater]:
+    """True when `stage` is a value SMT that can update a schemaless map in place (a `MapUpdater` taking part)."""
+    return (isinstance(stage, MapUpdater) and stage.TARGET == "value" and stage.fusable_map is True
             and _same_class(stage, "map_update", "__call__"))
 
 
-def routes_topic(stage: Any) -> bool:
-    """True when `stage` only changes the topic, and says which one with `route_topic(record)`."""
-    return callable(getattr(stage, "route_topic", None)) and _same_class(stage, "route_topic", "__call__")
+def routes_topic(stage: object) -> TypeGuard[TopicRouter]:
+    """True when `stage` only changes the topic, and says which one with `route_topic(record)` (a `TopicRouter`)."""
+    return isinstance(stage, TopicRouter) and callable(stage.route_topic) and _same_class(stage, "route_topic", "__call__")
 
 
 class MapCode:
@@ -90,17 +127,16 @@ class FusedMapStages:
 
     __slots__ = ("stages", "router", "function", "source")
 
-    def __init__(self, stages: tuple[Any, ...], router: Any = None) -> None:
+    def __init__(self, stages: tuple[MapUpdater, ...], router: TopicRouter | None = None) -> None:
         self.stages = stages
         self.router = router
-        everything = (*stages, router) if router is not None else stages
+        everything: tuple[Callable[[Record], Record | None], ...] = (*stages, router) if router is not None else stages
         code = MapCode()
         for stage in stages:
-            write = getattr(stage, "map_code", None) if _same_class(stage, "map_code", "map_update") else None
-            if write is None:
-                code.call(stage.map_update)
+            if isinstance(stage, MapCodeWriter) and _same_class(stage, "map_code", "map_update"):
+                stage.map_code(code)
             else:
-                write(code)
+                code.call(stage.map_update)
         slow = code.const(partial(run_stages, everything))
         topic = f"{code.const(router.route_topic)}(r)" if router is not None else "r[0]"
         body = "\n".join("        " + line for line in code.lines)
@@ -115,9 +151,9 @@ class FusedMapStages:
             f"        topic = {topic}\n"
             "    except Exception:\n"
             f"        return {slow}(r)\n"
-            "    return NEW(RECORD, (topic, r[1], u, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))\n"
+            "    return new_record((topic, r[1], u, r[3], r[4], r[5], None, r[7], r[8], r[9], r[10]))\n"
         )
-        namespace: dict[str, Any] = {**code.names, "NEW": tuple.__new__, "RECORD": Record}
+        namespace: dict[str, Any] = {**code.names, "new_record": new_record}
         exec(compile(self.source, f"<fused {self!r}>", "exec"), namespace)  # noqa: S102 - our own generated code
         self.function: Callable[[Record], Record | None] = namespace["fused"]
 

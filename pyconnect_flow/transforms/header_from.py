@@ -21,8 +21,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_part_and_headers
+from pyconnect_flow.record import Record, with_part
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
     KeyValueTransform,
@@ -85,10 +84,7 @@ class HeaderFrom(KeyValueTransform):
         self._schemas = SchemaCache()
 
     def __call__(self, record: Record) -> Record:
-        if self._is_key:
-            value, schema = record.key, record.key_schema
-        else:
-            value, schema = record.value, record.value_schema
+        value, schema = self._operating(record)
         purpose = "header move" if self._move else "header copy"
         if schema is None:
             data = require_map(value, purpose)
@@ -106,7 +102,7 @@ class HeaderFrom(KeyValueTransform):
                     new_value.put(f, self._get(struct, f.name))
             else:
                 new_value = struct
-        return with_part_and_headers(record, self._is_key, new_value, schema, (*record.headers, *new_headers))
+        return with_part(record, self._is_key, new_value, schema, (*record.headers, *new_headers))
 
     def _get(self, struct: Struct, name: str) -> Any:
         return struct.get(name) if self._replace_null else struct.get_without_default(name)

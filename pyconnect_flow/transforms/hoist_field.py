@@ -37,9 +37,9 @@ class HoistField(KeyValueTransform):
     def __call__(self, record: Record) -> Record:
         value, schema = self._operating(record)
         if schema is None:
-            return self._new_record(record, None, {self.field: value})
+            return self._with_part(record, {self.field: value}, None)
         updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
-        return self._new_record(record, updated_schema, Struct(updated_schema).put(self.field, value))
+        return self._with_part(record, Struct(updated_schema).put(self.field, value), updated_schema)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         return SchemaBuilder.struct().field(self.field, schema).build()

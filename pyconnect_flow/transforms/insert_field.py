@@ -106,10 +106,10 @@ class InsertField(KeyValueTransform):
         if value is None:
             return record
         if schema is None:
-            return self._new_record(record, None, self._insert_schemaless(record, require_map(value, PURPOSE)))
+            return self._with_part(record, self._insert_schemaless(record, require_map(value, PURPOSE)), None)
         struct = require_struct(value, PURPOSE)
         updated_schema: Schema = self._cache.get_or_build(struct.schema, self._updated_schema)
-        return self._new_record(record, updated_schema, self._insert_with_schema(record, struct, updated_schema))
+        return self._with_part(record, self._insert_with_schema(record, struct, updated_schema), updated_schema)
 
     @property
     def fusable_map(self) -> bool:

@@ -18,8 +18,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.data.text import parse_string
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_headers
+from pyconnect_flow.record import Record, with_headers
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform
 

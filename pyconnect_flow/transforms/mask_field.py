@@ -163,13 +163,13 @@ class MaskField(KeyValueTransform):
     def __call__(self, record: Record) -> Record:
         value, schema = self._operating(record)
         if schema is None:
-            return self._new_record(record, None, self.map_update(record, dict(require_map(value, PURPOSE))))
+            return self._with_part(record, self.map_update(record, dict(require_map(value, PURPOSE))), None)
         struct = require_struct(value, PURPOSE)
         values = field_values(struct, self.replace_null_with_default)
         for f in struct.schema.fields or ():
             if f.name in self._masked:
                 put_checked(values, struct.schema, f.name, self._mask(values[f.name], f.schema))
-        return self._new_record(record, schema, Struct.unchecked(struct.schema, values))
+        return self._with_part(record, Struct.unchecked(struct.schema, values), schema)
 
 
 class MaskFieldKey(MaskField):

@@ -17,10 +17,9 @@ from typing import Any, ClassVar, TypeVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType
 from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import Memo
 from pyconnect_flow.transforms.base import Predicate
 from pyconnect_flow.transforms.regex_router import compile_java_regex, java_regex_error
-from pyconnect_flow.transforms.util import kwargs_to_props, non_empty_string
+from pyconnect_flow.transforms.util import Memo, kwargs_to_props, non_empty_string
 
 __all__ = ["PREDICATES", "ConfiguredPredicate", "HasHeaderKey", "RecordIsTombstone", "TopicNameMatches"]
 

@@ -20,10 +20,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import Memo, with_topic
+from pyconnect_flow.record import Record, with_topic
 from pyconnect_flow.transforms.base import Transform
-from pyconnect_flow.transforms.util import ConfiguredTransform
+from pyconnect_flow.transforms.util import ConfiguredTransform, Memo
 
 __all__ = ["TRANSFORMS", "JavaReplacement", "RegexRouter", "compile_java_regex", "java_regex_error"]
 

@@ -14,16 +14,18 @@ A type is one of:
       predicate): used as it is; it takes no configuration keys.
 
 Built-in modules are imported when one of their names is first resolved, from a fixed table,
-so a missing module fails loudly with its name.
+so a missing module fails loudly with its name. The lookup itself is `pyconnect_flow.plugins`, shared
+with connectors and converters; this module keeps the tables and words the messages.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from pyconnect_flow.plugins import Loader, PluginLookup, PluginNotFound, did_you_mean
 from pyconnect_flow.transforms.base import Predicate, Transform
 
 __all__ = [
@@ -102,44 +104,22 @@ def available_predicates() -> dict[str, type[Predicate]]:
     return {name: _builtin(_PREDICATE_OWNER[name], name, "PREDICATES") for name in predicate_names()}
 
 
+def _table(owners: dict[str, str], attribute: str) -> dict[str, Loader]:
+    return {name: partial(_builtin, module, name, attribute) for name, module in owners.items()}
+
+
+_PACKAGES = (KAFKA_PREDICATES_PACKAGE, KAFKA_TRANSFORMS_PACKAGE)
+_LOOKUPS = {
+    "transform": PluginLookup("transform", lambda: _table(_TRANSFORM_OWNER, "TRANSFORMS"), packages=_PACKAGES,
+                              suggest=2, ignore_case=True),
+    "predicate": PluginLookup("predicate", lambda: _table(_PREDICATE_OWNER, "PREDICATES"), packages=_PACKAGES,
+                              suggest=2, ignore_case=True),
+}
+
+
 def short_name(type_name: str) -> str:
     """`InsertField$Value` for `org.apache.kafka.connect.transforms.InsertField$Value` (others unchanged)."""
-    for package in (KAFKA_PREDICATES_PACKAGE, KAFKA_TRANSFORMS_PACKAGE):
-        if type_name.startswith(package):
-            return type_name[len(package):]
-    return type_name
-
-
-def _suggest(name: str, candidates: list[str]) -> str:
-    lowered = {c.lower(): c for c in candidates}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=2, cutoff=0.6)
-    if not close:
-        return ""
-    return "; did you mean " + " or ".join(f"'{lowered[c]}'" for c in close) + "?"
-
-
-def _import_object(path: str) -> Any:
-    """The object at `pkg.mod:attr.sub` or `pkg.mod.attr`; ImportError/AttributeError if there is none."""
-    if ":" in path:
-        module_name, _, attr_path = path.partition(":")
-        obj: Any = importlib.import_module(module_name)
-        for part in attr_path.split("."):
-            obj = getattr(obj, part)
-        return obj
-    parts = path.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        module_name = ".".join(parts[:cut])
-        try:
-            obj = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            # Only "this prefix is not a module" moves on; a module failing its own imports is reported.
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue
-            raise
-        for part in parts[cut:]:
-            obj = getattr(obj, part)
-        return obj
-    raise ModuleNotFoundError(f"No module named {parts[0]!r}", name=parts[0])
+    return _LOOKUPS["transform"].short_name(type_name)
 
 
 def _resolve(type_name: Any, kind: str) -> Any:
@@ -147,27 +127,23 @@ def _resolve(type_name: Any, kind: str) -> Any:
         return type_name  # already an object (Python configs may pass classes or functions)
     if not isinstance(type_name, str) or not type_name.strip():
         raise UnknownPluginError(f"a {kind} type must be a non-empty class name, got {type_name!r}")
-    text = type_name.strip()
-    own, other = (_TRANSFORM_OWNER, _PREDICATE_OWNER) if kind == "transform" else (_PREDICATE_OWNER, _TRANSFORM_OWNER)
-    attribute = "TRANSFORMS" if kind == "transform" else "PREDICATES"
-    short = short_name(text)
-    if short in own:
-        return _builtin(own[short], short, attribute)
     other_kind = "predicate" if kind == "transform" else "transform"
-    if short in other:
-        where = "predicates.<alias>.type" if other_kind == "predicate" else "transforms.<alias>.type"
-        raise UnknownPluginError(f"'{text}' is a {other_kind}, not a {kind}; configure it as {where}")
-    names = sorted(own)
-    if text.startswith(KAFKA_TRANSFORMS_PACKAGE) or ("." not in text and ":" not in text):
-        raise UnknownPluginError(
-            f"unknown {kind} type '{text}'{_suggest(short, names)} (built-in {kind}s: {', '.join(names)}; "
-            f"or give a Python import path 'package.module:name')")
+    lookup, other = _LOOKUPS[kind], _LOOKUPS[other_kind]
     try:
-        return _import_object(text)
-    except (ImportError, AttributeError) as exc:
+        return lookup.resolve(type_name)
+    except PluginNotFound as exc:
+        text, failure = exc.name, exc.import_error
+        suggest = f"; {did_you_mean(exc.suggestions)}" if exc.suggestions else ""
+        if failure is None and other.is_builtin(text):
+            where = "predicates.<alias>.type" if other_kind == "predicate" else "transforms.<alias>.type"
+            raise UnknownPluginError(f"'{text}' is a {other_kind}, not a {kind}; configure it as {where}") from None
+        if failure is None:
+            raise UnknownPluginError(
+                f"unknown {kind} type '{text}'{suggest} (built-in {kind}s: {', '.join(sorted(lookup.names()))}; "
+                f"or give a Python import path 'package.module:name')") from None
         raise UnknownPluginError(
-            f"unknown {kind} type '{text}'{_suggest(short, names)} (not a built-in Kafka Connect {kind}, and "
-            f"not importable as a Python object: {type(exc).__name__}: {exc})") from None
+            f"unknown {kind} type '{text}'{suggest} (not a built-in Kafka Connect {kind}, and "
+            f"not importable as a Python object: {failure})") from None
 
 
 def resolve_transform(type_name: str | Callable[..., Any]) -> Any:

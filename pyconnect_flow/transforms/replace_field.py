@@ -126,12 +126,12 @@ class ReplaceField(KeyValueTransform):
         if value is None:
             return record
         if schema is None:
-            return self._new_record(record, None, self.map_update(record, require_map(value, PURPOSE)))
+            return self._with_part(record, self.map_update(record, require_map(value, PURPOSE)), None)
         struct = require_struct(value, PURPOSE)
         updated_schema, pairs = self._cache.get_or_build(struct.schema, self._updated_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default
         updated = Struct.unchecked(updated_schema, {new: get(old) for new, old in pairs})
-        return self._new_record(record, updated_schema, updated)
+        return self._with_part(record, updated, updated_schema)
 
     def _updated_schema(self, schema: Schema) -> tuple[Schema, tuple[tuple[str, str], ...]]:
         builder = copy_schema_basics(schema, SchemaBuilder.struct())

@@ -59,7 +59,7 @@ class SetSchemaMetadata(KeyValueTransform):
             name=self.schema_name if self.schema_name is not None else schema.name,
             version=self.schema_version if self.schema_version is not None else schema.version,
         )
-        return self._new_record(record, updated_schema, self.update_schema_in(value, updated_schema))
+        return self._with_part(record, self.update_schema_in(value, updated_schema), updated_schema)
 
     def update_schema_in(self, value: Any, updated_schema: Schema) -> Any:
         """`value` rebuilt on `updated_schema` if it is a Struct (same fields assumed), else `value` itself."""

@@ -42,7 +42,6 @@ from pyconnect_flow.data import (
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
 from pyconnect_flow.data.java_dates import temporal_to_millis
 from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_part
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
     KeyValueTransform,
@@ -113,7 +112,6 @@ class TimestampConverter(KeyValueTransform):
     _format: SimpleDateFormat | None
     _precision: str
     _replace_null: bool
-    _is_key: bool
     _schemas: SchemaCache
 
     @classmethod
@@ -137,15 +135,11 @@ class TimestampConverter(KeyValueTransform):
         self._format = SimpleDateFormat(pattern) if pattern else None
         self._precision = values["unix.precision"]
         self._replace_null = values["replace.null.with.default"]
-        self._is_key = self.TARGET == "key"
         self._schemas = SchemaCache()
 
     # record ---------------------------------------------------------------
     def __call__(self, record: Record) -> Record:
-        if self._is_key:
-            value, schema = record.key, record.key_schema
-        else:
-            value, schema = record.value, record.value_schema
+        value, schema = self._operating(record)
         if schema is None:
             new_schema, new_value = None, self._schemaless(value)
         elif not self._field:
@@ -155,7 +149,7 @@ class TimestampConverter(KeyValueTransform):
             struct = require_struct_or_null(value, PURPOSE)
             new_schema = self._schemas.get_or_build(schema, self._updated_schema)
             new_value = self._convert_struct(struct, new_schema)
-        return with_part(record, self._is_key, new_value, new_schema)
+        return self._with_part(record, new_value, new_schema)
 
     def _schemaless(self, value: Any) -> Any:
         if value is None or not self._field:

@@ -21,8 +21,7 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.record import Record
-from pyconnect_flow.transforms._records import with_topic
+from pyconnect_flow.record import Record, with_topic
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform
 

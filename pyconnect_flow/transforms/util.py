@@ -2,7 +2,7 @@
 
 Python counterparts of Kafka's `transforms.util.Requirements` (the
 `require_*` checks, with Kafka's messages), `SchemaUtil.copySchemaBasics`,
-the bounded schema-update cache every schema-changing SMT keeps, the config
+the bounded schema-update cache every schema-changing SMT keeps (and `Memo`, a bounded topic cache), the config
 validators the SMTs share (`NonEmptyListValidator`, `ConfigDef.NonEmptyString`),
 and the bases of the configured SMTs: `ConfiguredTransform` (keyword arguments
 or `from_config`) and `KeyValueTransform` (SMTs that come as `$Key` and `$Value`
@@ -18,19 +18,19 @@ from typing import Any, ClassVar, TypeVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, validate_value
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, key_part, value_part, with_key, with_value
 from pyconnect_flow.transforms.base import Transform
 
-_new_tuple = tuple.__new__
-
 __all__ = [
-    "REPLACE_NULL_WITH_DEFAULT", "ConfiguredTransform", "KeyValueTransform", "SchemaCache", "copy_schema_basics",
+    "REPLACE_NULL_WITH_DEFAULT", "ConfiguredTransform", "KeyValueTransform", "Memo", "SchemaCache", "copy_schema_basics",
     "field_values", "java_split", "kwargs_to_props", "non_empty_list", "non_empty_string", "put_checked",
     "require_map", "require_map_or_null", "require_schema", "require_sink_record", "require_struct",
     "require_struct_or_null", "type_name", "validated_values",
 ]
 
 C = TypeVar("C", bound="ConfiguredTransform")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 # requirements -------------------------------------------------------------
@@ -160,6 +160,26 @@ class SchemaCache:
         SchemaCache.__init__(self, state[0])
 
 
+class Memo(dict[K, V]):
+    """A small cache (for example topic -> routed topic) that empties itself when full and pickles empty."""
+
+    __slots__ = ("maxsize",)
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def put(self, key: K, value: V) -> V:
+        """Store and return `value`."""
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[key] = value
+        return value
+
+    def __reduce__(self) -> tuple[type[Memo[Any, Any]], tuple[int]]:
+        return (Memo, (self.maxsize,))
+
+
 # Java string semantics -------------------------------------------------------
 
 def java_split(text: str, sep: str) -> list[str]:
@@ -264,6 +284,10 @@ class KeyValueTransform(ConfiguredTransform):
     TARGET: ClassVar[str]
     Key: ClassVar[type[KeyValueTransform]]
     Value: ClassVar[type[KeyValueTransform]]
+    _operating: Callable[[Record], tuple[Any, Schema | None]]
+    """`(data, schema)` of the part this variant works on: `record.key_part` or `record.value_part`."""
+    _with_part: Callable[[Record, Any, Schema | None], Record]
+    """`record` with the operated part and its schema replaced: `record.with_key` or `record.with_value`."""
 
     @classmethod
     def key(cls, **kwargs: Any) -> KeyValueTransform:
@@ -287,15 +311,11 @@ class KeyValueTransform(ConfiguredTransform):
             raise TypeError(f"{name} is abstract: use {name}.key(...) or {name}.value(...)")
         super().__init__(**kwargs)
 
-    def _operating(self, record: Record) -> tuple[Any, Schema | None]:
-        """(value, schema) of the part this variant works on."""
-        if self.TARGET == "key":
-            return record.key, record.key_schema
-        return record.value, record.value_schema
-
-    def _new_record(self, record: Record, schema: Schema | None, value: Any) -> Record:
-        """`record` with the operated part replaced."""
-        r = record
-        if self.TARGET == "key":
-            return _new_tuple(Record, (r[0], value, r[2], r[3], r[4], schema, r[6], r[7], r[8], r[9], r[10]))
-        return _new_tuple(Record, (r[0], r[1], value, r[3], r[4], r[5], schema, r[7], r[8], r[9], r[10]))
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        target = cls.__dict__.get("TARGET")
+        if target is not None:
+            # One call per record, straight to the record module's getter and copy of the right part.
+            is_key = target == "key"
+            cls._operating = key_part if is_key else value_part  # an itemgetter: no binding to the instance
+            cls._with_part = staticmethod(with_key if is_key else with_value)

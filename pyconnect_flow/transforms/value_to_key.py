@@ -15,7 +15,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, with_data, with_key
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
     REPLACE_NULL_WITH_DEFAULT,
@@ -49,12 +49,12 @@ class ValueToKey(ConfiguredTransform):
     def __call__(self, record: Record) -> Record:
         if record.value_schema is None:
             value = require_map(record.value, PURPOSE)
-            return record._replace(key={name: value.get(name) for name in self.fields}, key_schema=None)
+            return with_key(record, {name: value.get(name) for name in self.fields}, None)
         struct = require_struct(record.value, PURPOSE)
         key_schema: Schema = self._cache.get_or_build(struct.schema, self._key_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default
         key = Struct.unchecked(key_schema, {name: get(name) for name in self.fields})
-        return record._replace(key=key, key_schema=key_schema, value_schema=struct.schema)
+        return with_data(record, key, record.value, key_schema, struct.schema)
 
     def _key_schema(self, value_schema: Schema) -> Schema:
         builder = SchemaBuilder.struct()

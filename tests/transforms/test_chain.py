@@ -370,3 +370,18 @@ def test_random_fused_chains_match_the_stages_one_by_one() -> None:
             assert _outcome(fused, record) == expected, (stages, record)
             assert _outcome(fused.record_function(), record) == expected, (stages, record)
     assert compiled > 150  # most chains took the compiled path
+
+
+def test_the_fusable_smts_implement_the_fusion_protocols() -> None:
+    from pyconnect_flow.transforms import Cast, InsertField, MaskField, RegexRouter, ReplaceField, TimestampRouter
+    from pyconnect_flow.transforms.fused import MapCodeWriter, MapUpdater, TopicRouter, fusable, routes_topic
+
+    value_smts = [InsertField.value(static_field="s", static_value="v"), ReplaceField.value(exclude=["x"]),
+                  Cast.value(spec="n:int32"), MaskField.value(fields=["m"])]
+    for smt in value_smts:
+        assert isinstance(smt, MapCodeWriter) and isinstance(smt, MapUpdater) and fusable(smt), smt
+    assert not fusable(InsertField.key(static_field="s", static_value="v"))  # key SMTs are not fused
+    assert not fusable(Cast.value(spec="int32"))  # a whole-value cast has no map form
+    for router in (TimestampRouter(), RegexRouter(regex="a", replacement="b")):
+        assert isinstance(router, TopicRouter) and routes_topic(router)
+    assert not fusable(lambda r: r) and not routes_topic(lambda r: r)
