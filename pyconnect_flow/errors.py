@@ -1,30 +1,27 @@
-"""Error handling as Kafka Connect does it: `errors.tolerance`, retries, logging, dead letter queue.
+"""Error handling as Kafka Connect does it: `errors.tolerance`, logging, dead letter queue.
 
 Every stage (decode, transform, encode, sink write) hands a failed record to an
 `ErrorReporter`. With `errors.tolerance=none` the reporter raises a
 `ConnectorTaskError` naming the connector, stage and record coordinates; with
 `all` it logs (when asked) and returns a `FailedRecord`, which the dataflow
-routes to the dead letter queue topic when one is configured.
+routes to the dead letter queue topic when one is configured. Retries
+(`errors.retry.*`) are `contract.retry.RetryPolicy.kafka_connect`, run by the stages.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, at_least, one_of
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.record import Record
 
 log = logging.getLogger("pyconnect_flow.errors")
-
-T = TypeVar("T")
 
 
 class Stage(str, Enum):
@@ -155,31 +152,3 @@ class ErrorReporter:
         if not self.policy.dlq_topic:
             return None
         return FailedRecord(original or record, stage, class_name, exc, self.connector, self.task_id)
-
-    def retrying(self, operation: Callable[[], T], stage: Stage, is_retriable: Callable[[BaseException], bool]
-                 | None = None, sleep: Callable[[float], None] = time.sleep) -> T:
-        """Run `operation`, retrying retriable failures with exponential backoff up to
-        `errors.retry.timeout` (Kafka Connect's RetryWithToleranceOperator: 300 ms doubling,
-        capped at `errors.retry.delay.max.ms`, with jitter)."""
-        retriable = is_retriable or (lambda e: isinstance(e, RetriableError))
-        deadline = time.monotonic() + self.policy.retry_timeout_ms / 1000 if self.policy.retry_timeout_ms >= 0 else None
-        delay = 0.3
-        attempt = 0
-        while True:
-            try:
-                return operation()
-            except Exception as exc:
-                attempt += 1
-                if not retriable(exc) or self.policy.retry_timeout_ms == 0:
-                    raise
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    raise
-                wait = min(delay, self.policy.retry_delay_max_ms / 1000)
-                wait = wait + random.uniform(0, wait * 0.2)
-                if deadline is not None:
-                    wait = min(wait, max(0.0, deadline - now))
-                log.warning("Connector '%s' stage %s failed (attempt %d), retrying in %.2fs: %s",
-                            self.connector, stage.value, attempt, wait, exc)
-                sleep(wait)
-                delay *= 2

@@ -14,10 +14,11 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pyconnect_flow.batches import ValueBatch
+from pyconnect_flow.contract.retry import RetriesExhausted, RetryPolicy
 from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
-from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage
+from pyconnect_flow.errors import ErrorReporter, FailedRecord, Stage
 from pyconnect_flow.record import Record, new_record
 
 TransformFn = Callable[[Record], "Record | None"]
@@ -73,10 +74,15 @@ class Chunk:
 
 
 def _retry(errors: ErrorReporter, exc: Exception, stage: Stage, operation: Callable[[], T]) -> T:
-    """Retry a retriable failure for up to `errors.retry.timeout`; re-raise the last failure otherwise."""
-    if not isinstance(exc, RetriableError) or errors.policy.retry_timeout_ms == 0:
-        raise exc
-    return errors.retrying(operation, stage)
+    """`operation` failed once with `exc`: retry it as `errors.retry.*` say (Kafka Connect's
+    RetryWithToleranceOperator); the last failure itself is raised when that is not retriable or time runs out."""
+    policy = errors.policy
+    retry = RetryPolicy.kafka_connect(policy.retry_timeout_ms, policy.retry_delay_max_ms)
+    try:
+        return retry.run(operation, connector=errors.connector, what=f"stage {stage.value}", first_failure=exc)
+    except RetriesExhausted as out:
+        last = out.last
+    raise last  # outside the handler: the failure keeps its own cause and context
 
 
 def _class_name(obj: Any) -> str:
