@@ -22,6 +22,7 @@ from pyconnect_flow.config.definition import (
     between,
     one_of,
 )
+from pyconnect_flow.contract.retry import Jitter, RetryPolicy
 
 SSL_PREFIX = "elastic.https."
 _DAY_MS = 24 * 3600 * 1000
@@ -305,6 +306,13 @@ class EsSinkSettings:
             proxy_password=v["proxy.password"], ssl=str(v["elastic.security.protocol"]).upper() == "SSL",
             ssl_options={k: str(x) for k, x in (ssl_options or {}).items()},
         )
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """`max.retries` retries of requests and throttled items, one count for both; retry n waits a uniform
+        time below `retry.backoff.ms` x 2^n, at most 24 h (Confluent's RetryUtil)."""
+        return RetryPolicy(first_delay_ms=2 * self.retry_backoff_ms, max_retries=self.max_retries,
+                           max_delay_ms=_DAY_MS, jitter=Jitter.FULL)
 
     def ignore_key(self, topic: str) -> bool:
         """Whether documents of `topic` get `topic+partition+offset` ids (Confluent's shouldIgnoreKey)."""

@@ -24,13 +24,15 @@ from typing import Any
 
 import orjson
 
-from pyconnect_flow.connectors.elasticsearch.bulk import BulkRequestError, BulkSender, ItemFailure, backoff_ms
+from pyconnect_flow.connectors.elasticsearch.bulk import BulkRequestError, BulkSender, ItemFailure
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
 from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder
 from pyconnect_flow.connectors.elasticsearch.http import EsConnectionError, EsHttp, EsResponse
 from pyconnect_flow.connectors.elasticsearch.mapping import build_mapping, is_empty_mapping
+from pyconnect_flow.contract.retry import RetriesExhausted
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.errors import RetriableError
 from pyconnect_flow.record import Record
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,8 @@ class _Shared:
         self.settings = settings
         self.connector = connector
         self.http = EsHttp(settings)
-        self.sender = BulkSender(self.http, max_retries=settings.max_retries,
-                                 retry_backoff_ms=settings.retry_backoff_ms, upsert=settings.upsert,
-                                 connector=connector)
+        self.retry = settings.retry
+        self.sender = BulkSender(self.http, retry=self.retry, upsert=settings.upsert, connector=connector)
         self.pool = ThreadPoolExecutor(settings.max_in_flight, thread_name_prefix=f"es-bulk-{connector}")
         self.slots = threading.BoundedSemaphore(settings.max_in_flight)
         self.ready: set[str] = set()
@@ -60,20 +61,18 @@ class _Shared:
     def call(self, what: str, method: str, path: str, body: Any = None) -> EsResponse:
         """One admin request, retried as bulk requests are (connection errors, 429, 5xx)."""
         data = orjson.dumps(body) if body is not None else None
-        attempt = 0
-        while True:
-            try:
-                response = self.http.request(method, path, data)
-                if response.status != 429 and response.status < 500:
-                    return response
-                problem = f"HTTP {response.status}"
-            except EsConnectionError as exc:
-                problem = str(exc)
-            attempt += 1
-            if attempt > self.settings.max_retries:
-                raise ElasticsearchSinkError(f"Connector '{self.connector}': failed to {what} due to '{problem}' "
-                                             f"after {attempt} attempt(s)")
-            time.sleep(backoff_ms(attempt, self.settings.retry_backoff_ms) / 1000)
+
+        def attempt() -> EsResponse:
+            response = self.http.request(method, path, data)  # EsConnectionError is retriable
+            if response.status == 429 or response.status >= 500:
+                raise RetriableError(f"HTTP {response.status}")
+            return response
+
+        try:
+            return self.retry.run(attempt, connector=self.connector, what=what, describe=str)
+        except RetriesExhausted as out:
+            raise ElasticsearchSinkError(f"Connector '{self.connector}': failed to {what} due to '{out.last}' "
+                                         f"after {out.attempts} attempt(s)") from None
 
     def ensure_index(self, index: str, record: Record) -> None:
         """Create `index` if missing (and its mapping from the record's schema unless schemas are ignored)."""
