@@ -29,9 +29,7 @@ errors (unknown database or table, failed login, syntax) stop it at once (`engin
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,11 +45,10 @@ from pyconnect_flow.connectors.sql.engine import (
 from pyconnect_flow.connectors.sql.rows import Planner, RowPlan, Settings
 from pyconnect_flow.connectors.sql.tables import TableId, TableInfo, TableManager, table_id
 from pyconnect_flow.connectors.sql.writers import BatchWriter, Row, writer_for
+from pyconnect_flow.contract.retry import Jitter, RetriesExhausted, RetryPolicy
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.record import Record
-
-log = logging.getLogger(__name__)
 
 MAX_BUFFERED = 200_000
 """Records buffered by one writer before it commits early (keeps memory flat in long epochs)."""
@@ -86,6 +83,12 @@ class SqlSinkSettings:
     db_timezone: str = "UTC"
     replace_null_with_default: bool = True
     secret: str | None = field(default=None, repr=False)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """`max.retries` retries of transient failures (`engine.is_retriable`), each after `retry.backoff.ms`."""
+        return RetryPolicy(first_delay_ms=self.retry_backoff_ms, max_retries=self.max_retries, multiplier=1,
+                           jitter=Jitter.NONE, retriable=is_retriable)
 
     @property
     def uses_offsets_table(self) -> bool:
@@ -282,7 +285,7 @@ class SqlSinkWriter(SinkWriter):
                 # The target may be one commit ahead of the recovery store: the larger mark wins.
                 self._hwm = max(self._hwm, int(stored))
 
-        self._retrying("read the sink offsets table", load)
+        self._retry("read the sink offsets table", load)
         self._hwm_loaded = True
 
     def _table(self, topic: str) -> TableId:
@@ -295,25 +298,31 @@ class SqlSinkWriter(SinkWriter):
             self._tables[topic] = tid
         return tid
 
-    def _retrying(self, what: str, operation: Callable[[], Any]) -> Any:
+    def _retry(self, what: str, operation: Callable[[], Any], first_failure: BaseException | None = None) -> Any:
+        """`operation()`, retried as `max.retries`/`retry.backoff.ms` say; a ConnectException (no SQL, no
+        secrets) when retries run out or the failure is permanent."""
         s = self.settings
-        attempt = 0
-        while True:
+        forget = self.sink.tables.forget
+
+        def attempt() -> Any:
             try:
                 return operation()
-            except Exception as exc:
-                if not is_retriable(exc):
-                    self._fail_permanently(what, exc)
-                    raise
-                attempt += 1
-                self.sink.tables.forget()
-                if attempt > s.max_retries:
-                    raise ConnectException(
-                        f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)} after {s.max_retries} "
-                        f"retries: {self.sink.describe(exc)}") from None
-                log.warning("Connector '%s': %s failed (attempt %d of %d), retrying in %d ms: %s", s.connector,
-                            what, attempt, s.max_retries + 1, s.retry_backoff_ms, self.sink.describe(exc))
-                time.sleep(s.retry_backoff_ms / 1000)
+            except Exception:
+                forget()  # a failed transaction may have left the table cache stale
+                raise
+
+        if first_failure is not None:
+            forget()
+        try:
+            return s.retry.run(attempt, connector=s.connector, what=what, describe=self.sink.describe,
+                               first_failure=first_failure)
+        except RetriesExhausted as out:
+            raise ConnectException(
+                f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)} after {s.max_retries} "
+                f"retries: {self.sink.describe(out.last)}") from None
+        except Exception as exc:
+            self._fail_permanently(what, exc)
+            raise
 
     def _fail_permanently(self, what: str, exc: Exception) -> None:
         """Raise a database error that is not worth retrying as a ConnectException (no SQL, no parameters)."""
@@ -382,14 +391,8 @@ class SqlSinkWriter(SinkWriter):
             assert self.sink.report is not None
             self.sink.report(bad.record, bad.exc)  # raises (errors.tolerance=none)
             raise
-        except Exception as exc:
-            if not is_retriable(exc):
-                self._fail_permanently("write records", exc)
-                raise
-            log.warning("Connector '%s': write records failed, retrying in %d ms: %s", self.settings.connector,
-                        self.settings.retry_backoff_ms, self.sink.describe(exc))
-            time.sleep(self.settings.retry_backoff_ms / 1000)
-            self._retrying("write records", lambda: self._write_once(chunk, last))
+        except Exception as exc:  # the pool's attempt was the first: retried here, in the flow's thread
+            self._retry("write records", lambda: self._write_once(chunk, last), first_failure=exc)
             deferred = []
         if last is not None and self.settings.uses_offsets_table:
             self._hwm = max(self._hwm, last)
@@ -416,7 +419,7 @@ class SqlSinkWriter(SinkWriter):
             return
         # offsets ascend within a partition: the last record with one holds the high-water mark
         last = next((r.offset for r in reversed(records) if r.offset is not None), None)
-        self._retrying("write records", lambda: self._write_once(records, last))
+        self._retry("write records", lambda: self._write_once(records, last))
         self._pending = []
         if last is not None and self.settings.uses_offsets_table:
             self._hwm = max(self._hwm, last)
