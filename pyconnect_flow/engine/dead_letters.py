@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyconnect_flow.connectors.kafka import KafkaSink
+from pyconnect_flow.contract.sink import SinkBatch, SinkWriter
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, FailedRecord
 from pyconnect_flow.record import Record
 
@@ -102,9 +103,9 @@ class DeadLetterQueue:
         self.encode = encode
         self.create_topics = create_topics
         self._lock = threading.Lock()
-        self._writer: Any = None
+        self._writer: SinkWriter | None = None
 
-    def _get_writer(self) -> Any:
+    def _get_writer(self) -> SinkWriter:
         with self._lock:
             if self._writer is None:
                 # With the connector's policy, a dead letter the broker refuses is logged (tolerance all),
@@ -117,7 +118,7 @@ class DeadLetterQueue:
 
     def send(self, failed: FailedRecord) -> None:
         """Queue one dead letter record (asynchronously)."""
-        self._get_writer().write([dead_letter_record(failed, self.policy, self.encode)])
+        self._get_writer().write(SinkBatch([dead_letter_record(failed, self.policy, self.encode)]))
 
     def flush(self) -> None:
         """Wait until every queued dead letter is acknowledged."""
