@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from pyconnect_flow.connectors.sql.config import safe_url, zone_info
+from pyconnect_flow.config.definition import secret_text, setting
+from pyconnect_flow.connectors.sql.config import SINK_CONFIG, names, safe_url, zone_info
 from pyconnect_flow.connectors.sql.engine import (
     create_engine,
     describe_error,
@@ -64,27 +65,32 @@ _BISECT_ROWS = 8
 Report = Callable[[Record, BaseException], None]
 
 
-@dataclass(frozen=True)
+def _quoted(mode: str) -> bool:
+    return mode.lower() == "always"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SqlSinkSettings:
-    """The typed sink keys (see `config.SINK_CONFIG`)."""
+    """The typed sink keys: each field names its key in `config.SINK_CONFIG`, whose default it takes;
+    `url` (from `connection.url`, `connection.user` and `connection.password`) and `connector` are given."""
 
     url: Any
     connector: str = "sql-sink"
-    insert_mode: str = "insert"
-    pk_mode: str = "none"
-    pk_fields: tuple[str, ...] = ()
-    fields_whitelist: frozenset[str] = frozenset()
-    table_name_format: str = "${topic}"
-    auto_create: bool = False
-    auto_evolve: bool = False
-    delete_enabled: bool = False
-    batch_size: int = 3000
-    quote_identifiers: bool = True
-    max_retries: int = 10
-    retry_backoff_ms: int = 3000
-    db_timezone: str = "UTC"
-    replace_null_with_default: bool = True
-    secret: str | None = field(default=None, repr=False)
+    insert_mode: str = setting(SINK_CONFIG, "insert.mode", str.lower)
+    pk_mode: str = setting(SINK_CONFIG, "pk.mode", str.lower)
+    pk_fields: tuple[str, ...] = setting(SINK_CONFIG, "pk.fields", names)
+    fields_whitelist: frozenset[str] = setting(SINK_CONFIG, "fields.whitelist", lambda v: frozenset(names(v)))
+    table_name_format: str = setting(SINK_CONFIG, "table.name.format")
+    auto_create: bool = setting(SINK_CONFIG, "auto.create")
+    auto_evolve: bool = setting(SINK_CONFIG, "auto.evolve")
+    delete_enabled: bool = setting(SINK_CONFIG, "delete.enabled")
+    batch_size: int = setting(SINK_CONFIG, "batch.size")
+    quote_identifiers: bool = setting(SINK_CONFIG, "quote.sql.identifiers", _quoted)
+    max_retries: int = setting(SINK_CONFIG, "max.retries")
+    retry_backoff_ms: int = setting(SINK_CONFIG, "retry.backoff.ms")
+    db_timezone: str = setting(SINK_CONFIG, "db.timezone")
+    replace_null_with_default: bool = setting(SINK_CONFIG, "replace.null.with.default")
+    secret: str | None = setting(SINK_CONFIG, "connection.password", secret_text, repr=False)
 
     @property
     def retry(self) -> RetryPolicy:
