@@ -1,31 +1,27 @@
-"""Error handling as Kafka Connect does it: `errors.tolerance`, retries, logging, dead letter queue.
+"""Error handling as Kafka Connect does it: `errors.tolerance`, logging, dead letter queue.
 
 Every stage (decode, transform, encode, sink write) hands a failed record to an
 `ErrorReporter`. With `errors.tolerance=none` the reporter raises a
 `ConnectorTaskError` naming the connector, stage and record coordinates; with
 `all` it logs (when asked) and returns a `FailedRecord`, which the dataflow
-routes to the dead letter queue topic when one is configured.
+routes to the dead letter queue topic when one is configured. Retries
+(`errors.retry.*`) are `contract.retry.RetryPolicy.kafka_connect`, run by the stages.
 """
 
 from __future__ import annotations
 
 import logging
-import random
-import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
-from pyconnect_flow.config.definition import ConfigKey, ConfigType, at_least, one_of
-from pyconnect_flow.config.derive import declaration, derive, setting
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, at_least, one_of, setting, settings_from
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.record import Record
 
 log = logging.getLogger("pyconnect_flow.errors")
-
-T = TypeVar("T")
 
 
 class Stage(str, Enum):
@@ -57,45 +53,51 @@ class StageError(Exception):
         return (StageError, (self.stage, self.plugin, self.cause))
 
 
-@dataclass(frozen=True)
-class ErrorPolicy:
-    """The `errors.*` settings of one connector; each field declares the key it comes from."""
+def _text(value: Any) -> str:
+    return str(value or "")
 
-    retry_timeout_ms: int = setting(ConfigKey(
-        "errors.retry.timeout", ConfigType.LONG, 0, "Maximum ms a failed operation is retried; 0 = no retry, -1 = forever."))
-    retry_delay_max_ms: int = setting(ConfigKey(
-        "errors.retry.delay.max.ms", ConfigType.LONG, 60000, "Maximum ms between consecutive retries.",
-        validator=at_least(1)))
-    tolerance: str = setting(ConfigKey(
-        "errors.tolerance", ConfigType.STRING, "none",
-        "none: any error stops the connector; all: skip problematic records.", validator=one_of("none", "all")),
-        convert=str.lower)
-    log_enable: bool = setting(ConfigKey(
-        "errors.log.enable", ConfigType.BOOLEAN, False, "Log every error and the failed record's coordinates."))
-    log_include_messages: bool = setting(ConfigKey(
-        "errors.log.include.messages", ConfigType.BOOLEAN, False, "Also log the failed record's key, value and headers."))
-    dlq_topic: str = setting(ConfigKey(
-        "errors.deadletterqueue.topic.name", ConfigType.STRING, "",
-        "Topic that receives records that failed (empty: no dead letter queue)."))
-    dlq_replication_factor: int = setting(ConfigKey(
-        "errors.deadletterqueue.topic.replication.factor", ConfigType.SHORT, 3,
-        "Replication factor of the dead letter queue topic when it is created."))
-    dlq_context_headers: bool = setting(ConfigKey(
-        "errors.deadletterqueue.context.headers.enable", ConfigType.BOOLEAN, False,
-        "Add __connect.errors.* headers describing the failure to dead letter records."))
+
+ERRORS_CONFIG = ConfigDef([
+    ConfigKey("errors.retry.timeout", ConfigType.LONG, 0,
+              "Maximum ms a failed operation is retried; 0 = no retry, -1 = forever."),
+    ConfigKey("errors.retry.delay.max.ms", ConfigType.LONG, 60000, "Maximum ms between consecutive retries.",
+              validator=at_least(1)),
+    ConfigKey("errors.tolerance", ConfigType.STRING, "none",
+              "none: any error stops the connector; all: skip problematic records.", validator=one_of("none", "all")),
+    ConfigKey("errors.log.enable", ConfigType.BOOLEAN, False, "Log every error and the failed record's coordinates."),
+    ConfigKey("errors.log.include.messages", ConfigType.BOOLEAN, False,
+              "Also log the failed record's key, value and headers."),
+    ConfigKey("errors.deadletterqueue.topic.name", ConfigType.STRING, "",
+              "Topic that receives records that failed (empty: no dead letter queue)."),
+    ConfigKey("errors.deadletterqueue.topic.replication.factor", ConfigType.SHORT, 3,
+              "Replication factor of the dead letter queue topic when it is created."),
+    ConfigKey("errors.deadletterqueue.context.headers.enable", ConfigType.BOOLEAN, False,
+              "Add __connect.errors.* headers describing the failure to dead letter records."),
+])
+"""The `errors.*` keys of every connector."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorPolicy:
+    """The `errors.*` settings of one connector, derived from `ERRORS_CONFIG`."""
+
+    retry_timeout_ms: int = setting(ERRORS_CONFIG, "errors.retry.timeout")
+    retry_delay_max_ms: int = setting(ERRORS_CONFIG, "errors.retry.delay.max.ms")
+    tolerance: str = setting(ERRORS_CONFIG, "errors.tolerance", str.lower)
+    log_enable: bool = setting(ERRORS_CONFIG, "errors.log.enable")
+    log_include_messages: bool = setting(ERRORS_CONFIG, "errors.log.include.messages")
+    dlq_topic: str = setting(ERRORS_CONFIG, "errors.deadletterqueue.topic.name", _text)
+    dlq_replication_factor: int = setting(ERRORS_CONFIG, "errors.deadletterqueue.topic.replication.factor")
+    dlq_context_headers: bool = setting(ERRORS_CONFIG, "errors.deadletterqueue.context.headers.enable")
 
     @classmethod
     def from_values(cls, values: Mapping[str, Any]) -> ErrorPolicy:
-        """From values of `ERRORS_CONFIG` keys (missing keys take the defaults)."""
-        return derive(cls, values)
+        """From typed values of `ERRORS_CONFIG` keys (missing keys take the defaults)."""
+        return settings_from(cls, values)
 
     @property
     def tolerate_all(self) -> bool:
         return self.tolerance == "all"
-
-
-ERRORS_CONFIG = declaration(ErrorPolicy)
-"""The `errors.*` keys of every connector."""
 
 
 class ConnectorTaskError(ConnectException):
@@ -159,31 +161,3 @@ class ErrorReporter:
         if not self.policy.dlq_topic:
             return None
         return FailedRecord(original or record, stage, class_name, exc, self.connector, self.task_id)
-
-    def retrying(self, operation: Callable[[], T], stage: Stage, is_retriable: Callable[[BaseException], bool]
-                 | None = None, sleep: Callable[[float], None] = time.sleep) -> T:
-        """Run `operation`, retrying retriable failures with exponential backoff up to
-        `errors.retry.timeout` (Kafka Connect's RetryWithToleranceOperator: 300 ms doubling,
-        capped at `errors.retry.delay.max.ms`, with jitter)."""
-        retriable = is_retriable or (lambda e: isinstance(e, RetriableError))
-        deadline = time.monotonic() + self.policy.retry_timeout_ms / 1000 if self.policy.retry_timeout_ms >= 0 else None
-        delay = 0.3
-        attempt = 0
-        while True:
-            try:
-                return operation()
-            except Exception as exc:
-                attempt += 1
-                if not retriable(exc) or self.policy.retry_timeout_ms == 0:
-                    raise
-                now = time.monotonic()
-                if deadline is not None and now >= deadline:
-                    raise
-                wait = min(delay, self.policy.retry_delay_max_ms / 1000)
-                wait = wait + random.uniform(0, wait * 0.2)
-                if deadline is not None:
-                    wait = min(wait, max(0.0, deadline - now))
-                log.warning("Connector '%s' stage %s failed (attempt %d), retrying in %.2fs: %s",
-                            self.connector, stage.value, attempt, wait, exc)
-                sleep(wait)
-                delay *= 2

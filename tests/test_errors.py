@@ -1,4 +1,4 @@
-"""errors.tolerance, logging, retries with backoff, and dead letter records."""
+"""errors.tolerance, logging and dead letter records (retries: tests/contract/test_retry.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.engine.dead_letters import dead_letter_record
-from pyconnect_flow.errors import ConnectorTaskError, ErrorPolicy, ErrorReporter, RetriableError, Stage
+from pyconnect_flow.errors import ConnectorTaskError, ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.record import Record
 
 RECORD = Record("orders", b"k", b"v", 2, 41, headers=(("h", b"1"),))
@@ -62,37 +62,6 @@ def test_dead_letter_record_has_original_bytes_and_context_headers() -> None:
     assert b"DataException: nope" in headers["__connect.errors.exception.stacktrace"]
     plain = dead_letter_record(failed, ErrorPolicy(tolerance="all", dlq_topic="dlq"))
     assert dict(plain.headers) == {"h": b"1"}
-
-
-def test_retriable_failures_are_retried_with_backoff_until_success() -> None:
-    waits: list[float] = []
-    attempts = iter([RetriableError("busy"), RetriableError("busy"), "ok"])
-
-    def operation() -> str:
-        outcome = next(attempts)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
-    reporter = ErrorReporter("c", ErrorPolicy(retry_timeout_ms=60_000, retry_delay_max_ms=1000))
-    assert reporter.retrying(operation, Stage.TASK_PUT, sleep=waits.append) == "ok"
-    assert len(waits) == 2 and 0.3 <= waits[0] <= 0.36 and 0.6 <= waits[1] <= 0.72
-
-
-def test_retries_stop_at_the_timeout_and_never_for_other_errors() -> None:
-    reporter = ErrorReporter("c", ErrorPolicy(retry_timeout_ms=0))
-    with pytest.raises(RetriableError):
-        reporter.retrying(lambda: (_ for _ in ()).throw(RetriableError("x")), Stage.TASK_PUT, sleep=lambda _: None)
-    patient = ErrorReporter("c", ErrorPolicy(retry_timeout_ms=60_000))
-    calls = []
-
-    def fails() -> None:
-        calls.append(1)
-        raise ValueError("not retriable")
-
-    with pytest.raises(ValueError):
-        patient.retrying(fails, Stage.TASK_PUT, sleep=lambda _: None)
-    assert len(calls) == 1
 
 
 def test_policy_from_config_values() -> None:

@@ -15,14 +15,19 @@ Secrets (`ConfigType.PASSWORD`) become `Password` objects that never print their
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from enum import Enum
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pyconnect_flow.data.exceptions import ConnectException
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class _Required:
@@ -411,3 +416,72 @@ def non_empty_string_without_control_chars(v: Any) -> str | None:
     if any(ord(c) < 32 or ord(c) == 127 for c in v):
         return "must not contain control characters"
     return None
+
+
+# settings objects derived from a declaration ------------------------------------------------------
+# A connector's typed settings object is a dataclass whose fields name their keys (`setting`), built from
+# the parsed values by `settings_from`: no key is copied by hand into a constructor call.
+
+_SETTING = "pyconnect_flow.setting"
+SettingsT = TypeVar("SettingsT", bound="DataclassInstance")
+
+
+@dataclass(frozen=True)
+class _Setting:
+    key: ConfigKey
+    convert: Callable[[Any], Any] | None
+
+
+def setting(definition: ConfigDef, key: str, convert: Callable[[Any], Any] | None = None, *,
+            repr: bool = True) -> Any:
+    """A field of a settings dataclass that holds `key` of `definition`, where the key is declared once
+    (type, default, doc, validator); `convert` turns the key's typed value (None when it has none) into
+    the field's, e.g. `str.lower`, `frozenset`. The field's default is the key's default, converted (a
+    required key has none), so declare the dataclass `kw_only=True`; `settings_from` builds one::
+
+        @dataclass(frozen=True, kw_only=True)
+        class FileSinkSettings:
+            path: str = setting(CONFIG, "file")
+            batch_size: int = setting(CONFIG, "batch.size")
+            topics: frozenset[str] = setting(CONFIG, "topics", frozenset)
+
+        settings = settings_from(FileSinkSettings, ctx.config)
+
+    A key that is not declared is a KeyError when the class is defined. `repr=False` keeps a secret out
+    of the dataclass's repr.
+    """
+    declared = definition[key]
+    metadata = {_SETTING: _Setting(declared, convert)}
+    if declared.required:
+        return field(metadata=metadata, repr=repr)
+    default = declared.default if convert is None else convert(declared.default)
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=partial(copy.copy, default), metadata=metadata, repr=repr)
+    return field(default=default, metadata=metadata, repr=repr)
+
+
+def settings_from(cls: type[SettingsT], values: Mapping[str, Any], **others: Any) -> SettingsT:
+    """An instance of the settings dataclass `cls`: each field declared with `setting` takes its key's typed
+    value from `values` (a `ParsedConfig`, or a dict of typed values; an absent key takes its default),
+    converted; `others` gives the fields that come from elsewhere (the connector's name, a value derived
+    from several keys)."""
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        declared = f.metadata.get(_SETTING)
+        if declared is None or f.name in others:
+            continue
+        key = declared.key
+        if key.name in values:
+            value = values[key.name]
+        elif key.required:
+            raise ValueError(f"{cls.__name__}.{f.name}: no value for the required key {key.name!r}")
+        else:
+            value = key.default
+        kwargs[f.name] = value if declared.convert is None else declared.convert(value)
+    return cls(**kwargs, **others)
+
+
+def secret_text(value: Any) -> str | None:
+    """The text of a secret (a `Password`, or text), None when there is none: a converter for `setting`."""
+    text = value.value if isinstance(value, Password) else value
+    return text or None

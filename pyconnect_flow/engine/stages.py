@@ -16,6 +16,7 @@ from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from pyconnect_flow.batches import ValueBatch
+from pyconnect_flow.contract.retry import RetriesExhausted, RetryPolicy
 from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
@@ -95,7 +96,14 @@ def _attempt(errors: ErrorReporter, one: Callable[[Record], T], record: Record) 
     except StageError as failure:
         if not _retriable(failure) or errors.policy.retry_timeout_ms == 0:
             raise
-        return errors.retrying(partial(one, record), failure.stage, is_retriable=_retriable)
+        policy = errors.policy
+        retry = RetryPolicy.kafka_connect(policy.retry_timeout_ms, policy.retry_delay_max_ms, _retriable)
+        try:
+            return retry.run(partial(one, record), connector=errors.connector, what=f"stage {failure.stage.value}",
+                             first_failure=failure)
+        except RetriesExhausted as out:
+            last = out.last
+    raise last  # outside the handler: the failure keeps its own cause and context
 
 
 def _report(errors: ErrorReporter, chunk: Chunk, record: Record, failure: StageError,

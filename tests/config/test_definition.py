@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 from typing import Any
 
@@ -26,6 +27,9 @@ from pyconnect_flow.config.definition import (
     non_empty_string_without_control_chars,
     one_of,
     parse_value,
+    secret_text,
+    setting,
+    settings_from,
     unknown_key_message,
     valid_regex,
 )
@@ -411,3 +415,53 @@ def test_parsed_config_is_a_full_mapping() -> None:
     assert parsed == {"a": 1, "p": Password(SECRET)} and parsed.get("zzz") is None and "a" in parsed
     assert parsed.originals == {"a": "1"} and parsed.definition is None
     assert ParsedConfig({}).originals == {}
+
+
+# settings objects derived from a declaration -------------------------------------------------------
+
+SETTINGS_CONFIG = ConfigDef([
+    ConfigKey("file", ConfigType.STRING, doc="Target file."),
+    ConfigKey("batch.size", ConfigType.INT, 2000),
+    ConfigKey("topics", ConfigType.LIST, "a,b"),
+    ConfigKey("mode", ConfigType.STRING, "UPSERT"),
+    ConfigKey("fields", ConfigType.LIST, []),
+    ConfigKey("password", ConfigType.PASSWORD, None),
+])
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FileSettings:
+    path: str = setting(SETTINGS_CONFIG, "file")
+    batch_size: int = setting(SETTINGS_CONFIG, "batch.size")
+    topics: frozenset[str] = setting(SETTINGS_CONFIG, "topics", frozenset)
+    mode: str = setting(SETTINGS_CONFIG, "mode", str.lower)
+    fields: list[str] = setting(SETTINGS_CONFIG, "fields")
+    secret: str | None = setting(SETTINGS_CONFIG, "password", secret_text, repr=False)
+    name: str = "unnamed"
+
+
+def test_a_settings_dataclass_takes_its_defaults_from_the_declaration() -> None:
+    s = FileSettings(path="/x")
+    assert (s.batch_size, s.topics, s.mode, s.fields, s.secret) == (2000, frozenset({"a", "b"}), "upsert", [], None)
+    assert FileSettings(path="/y").fields is not s.fields  # a mutable default is copied
+    with pytest.raises(TypeError):
+        FileSettings()  # type: ignore[call-arg]  # "file" is required
+
+
+def test_settings_from_parsed_values_converts_and_takes_the_others() -> None:
+    parsed = SETTINGS_CONFIG.parse({"file": "/data", "topics": "c", "mode": "INSERT", "password": "pw"},
+                                   connector="c")
+    s = settings_from(FileSettings, parsed, name="sink-1")
+    assert (s.path, s.batch_size, s.topics, s.mode, s.secret, s.name) == (
+        "/data", 2000, frozenset({"c"}), "insert", "pw", "sink-1")
+    assert "pw" not in repr(s)
+    assert settings_from(FileSettings, {"file": "/d"}).topics == frozenset({"a", "b"})  # absent: the default
+    assert settings_from(FileSettings, {"file": "/d"}, batch_size=7).batch_size == 7
+    with pytest.raises(ValueError, match="'file'"):
+        settings_from(FileSettings, {})
+
+
+def test_a_setting_for_an_undeclared_key_fails_when_the_class_is_defined() -> None:
+    with pytest.raises(KeyError):
+        setting(SETTINGS_CONFIG, "no.such.key")
+    assert secret_text(Password("")) is None and secret_text(None) is None and secret_text("t") == "t"

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from pyconnect_flow.connectors.elasticsearch.bulk import backoff_ms, classify, error_chain
+from pyconnect_flow.connectors.elasticsearch.bulk import classify, error_chain
+from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
 
 
 @pytest.mark.parametrize(("error", "kind"), [
@@ -34,9 +35,11 @@ def test_error_chain_reads_causes_and_plain_strings() -> None:
 
 def test_backoff_is_full_jitter_exponential_and_capped() -> None:
     random.seed(1)
+    retry = EsSinkSettings(urls=("http://x",), retry_backoff_ms=100, max_retries=5).retry
+    assert retry.max_retries == 5
     for attempt in range(1, 6):
-        waits = [backoff_ms(attempt, 100) for _ in range(200)]
+        waits = [retry.delay_ms(attempt) for _ in range(200)]
         assert 0 <= min(waits) and max(waits) < 100 << attempt
         assert max(waits) > (100 << attempt) / 2  # spread over the whole range
-    assert backoff_ms(3, 0) == 0
-    assert backoff_ms(40, 100) < 24 * 3600 * 1000
+    assert EsSinkSettings(urls=("http://x",), retry_backoff_ms=0).retry.delay_ms(3) == 0
+    assert retry.delay_ms(40) <= 24 * 3600 * 1000

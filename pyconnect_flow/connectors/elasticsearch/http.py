@@ -22,15 +22,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings, _safe_url
-from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.errors import RetriableError
 
 log = logging.getLogger(__name__)
 
 _DEAD_SECONDS = 5.0
 
 
-class EsConnectionError(ConnectException):
-    """No node answered (connection refused, reset, timeout); retriable."""
+class EsConnectionError(RetriableError):
+    """No node answered (connection refused, reset, timeout): worth another attempt."""
 
 
 @dataclass(frozen=True)

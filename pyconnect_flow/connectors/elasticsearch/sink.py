@@ -3,8 +3,8 @@
 Each sink partition (a Kafka topic-partition) has an `ElasticsearchWriter` that turns records
 into pre-encoded bulk actions and sends a request whenever `batch.size` actions or
 `bulk.size.bytes` bytes are pending (or the oldest waited `linger.ms`). Requests run on a
-thread pool shared by the sink's partitions, at most `max.in.flight.requests` at once;
-a write blocks while that many are outstanding (for at most `flush.timeout.ms`), which also
+thread pool shared by the sink's partitions, at most `max.in.flight.requests` at once, and are
+settled in the order they were sent (`contract.pipelined.PipelinedWriter`); a write blocks while that many are outstanding (for at most `flush.timeout.ms`), which also
 bounds the buffered records (`max.buffered.records` >= batch.size x max.in.flight.requests).
 
 `flush()` — at every epoch boundary, before Bytewax stores the source offsets — sends what is
@@ -19,18 +19,23 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import orjson
 
-from pyconnect_flow.connectors.elasticsearch.bulk import BulkRequestError, BulkSender, ItemFailure, backoff_ms
+from pyconnect_flow.connectors.elasticsearch.bulk import BulkSender, ItemFailure
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
 from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder
 from pyconnect_flow.connectors.elasticsearch.http import EsConnectionError, EsHttp, EsResponse
 from pyconnect_flow.connectors.elasticsearch.mapping import build_mapping, is_empty_mapping
-from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
+from pyconnect_flow.contract.pipelined import PipelinedWriter, Request, Waiting
+from pyconnect_flow.contract.retry import RetriesExhausted
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.errors import RetriableError
 from pyconnect_flow.record import Record
 
 log = logging.getLogger(__name__)
@@ -49,9 +54,8 @@ class _Shared:
         self.settings = settings
         self.connector = connector
         self.http = EsHttp(settings)
-        self.sender = BulkSender(self.http, max_retries=settings.max_retries,
-                                 retry_backoff_ms=settings.retry_backoff_ms, upsert=settings.upsert,
-                                 connector=connector)
+        self.retry = settings.retry
+        self.sender = BulkSender(self.http, retry=self.retry, upsert=settings.upsert, connector=connector)
         self.pool = ThreadPoolExecutor(settings.max_in_flight, thread_name_prefix=f"es-bulk-{connector}")
         self.slots = threading.BoundedSemaphore(settings.max_in_flight)
         self.ready: set[str] = set()
@@ -60,20 +64,18 @@ class _Shared:
     def call(self, what: str, method: str, path: str, body: Any = None) -> EsResponse:
         """One admin request, retried as bulk requests are (connection errors, 429, 5xx)."""
         data = orjson.dumps(body) if body is not None else None
-        attempt = 0
-        while True:
-            try:
-                response = self.http.request(method, path, data)
-                if response.status != 429 and response.status < 500:
-                    return response
-                problem = f"HTTP {response.status}"
-            except EsConnectionError as exc:
-                problem = str(exc)
-            attempt += 1
-            if attempt > self.settings.max_retries:
-                raise ElasticsearchSinkError(f"Connector '{self.connector}': failed to {what} due to '{problem}' "
-                                             f"after {attempt} attempt(s)")
-            time.sleep(backoff_ms(attempt, self.settings.retry_backoff_ms) / 1000)
+
+        def attempt() -> EsResponse:
+            response = self.http.request(method, path, data)  # EsConnectionError is retriable
+            if response.status == 429 or response.status >= 500:
+                raise RetriableError(f"HTTP {response.status}")
+            return response
+
+        try:
+            return self.retry.run(attempt, connector=self.connector, what=what, describe=str)
+        except RetriesExhausted as out:
+            raise ElasticsearchSinkError(f"Connector '{self.connector}': failed to {what} due to '{out.last}' "
+                                         f"after {out.attempts} attempt(s)") from None
 
     def ensure_index(self, index: str, record: Record) -> None:
         """Create `index` if missing (and its mapping from the record's schema unless schemas are ignored)."""
@@ -114,45 +116,31 @@ class _Shared:
         self.http.close()
 
 
-class _Request:
-    """One bulk request on its way: its items, its future, the document ids it touches and its oldest record."""
-
-    __slots__ = ("items", "future", "ids", "first")
-
-    def __init__(self, items: list[BulkItem], future: Future[list[ItemFailure]], ids: frozenset[str],
-                 first: int) -> None:
-        self.items, self.future, self.ids = items, future, ids
-        self.first = first  # the write position of its oldest record (see `unsettled`)
-
-
-class ElasticsearchWriter(SinkWriter):
-    """Writes the records of one sink partition as bulk requests."""
+class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFailure]]):
+    """Writes the records of one sink partition as bulk requests (at most `max.in.flight.requests` of the
+    sink's partitions in flight at once, settled in order; see `contract.pipelined`)."""
 
     def __init__(self, shared: _Shared, ctx: Any, partition: str) -> None:
+        super().__init__(shared.pool, slots=shared.slots, timeout_s=shared.settings.flush_timeout_ms / 1000)
         self.shared = shared
         self.settings = shared.settings
         self.ctx = ctx
         self.partition = partition
         self.builder = DocumentBuilder(shared.settings)
-        self.pending: list[BulkItem] = []
         self.pending_bytes = 0
         self.pending_since = 0.0
-        self.in_flight: list[_Request] = []
         self.written = 0
-        self.received = 0  # records handed to write(), ever
-        self.pending_first = 0  # the write position of the oldest pending record
 
     # writing -----------------------------------------------------------------------------
 
     def write(self, records: SinkBatch) -> None:
-        self._collect(done_only=True)
+        self._settle(done_only=True)
         settings = self.settings
         build = self.builder.build
         batch_size, max_bytes = settings.batch_size, settings.bulk_size_bytes
         ready = self.shared.ready
         index_for = self.builder.index_for
-        position = self.received
-        self.received += len(records)
+        position = self._count(len(records)) - 1
         for record in records:
             position += 1
             try:
@@ -191,59 +179,34 @@ class ElasticsearchWriter(SinkWriter):
         if self.ctx.reporter.policy.tolerate_all:
             self.ctx.report(record, exc, TASK_CLASS)
 
-    def _send(self) -> None:
-        items, self.pending, self.pending_bytes = self.pending, [], 0
+    def _request(self, items: list[BulkItem]) -> tuple[Callable[[], list[ItemFailure]], frozenset[str]]:
+        self.pending_bytes = 0
         # A request waits for earlier ones touching the same documents, so operations on one document
         # apply in record order: an index and a later delete of one key must not race (external versions
         # would settle it only while the index still remembers the deleted version).
         ids = frozenset(i.doc_id for i in items if i.doc_id is not None)
         if ids:
             for request in list(self.in_flight):
-                if not request.future.done() and not request.ids.isdisjoint(ids):
-                    self._wait(request)
-        timeout = self.settings.flush_timeout_ms / 1000
-        if not self.shared.slots.acquire(timeout=timeout):
-            raise ElasticsearchSinkError(
-                f"Connector '{self.ctx.name}': no bulk request finished within flush.timeout.ms "
-                f"({self.settings.flush_timeout_ms} ms) while {self.settings.max_in_flight} were in flight")
-        try:
-            future = self.shared.pool.submit(self._run, items)
-        except BaseException:
-            self.shared.slots.release()
-            raise
-        self.in_flight.append(_Request(items, future, ids, self.pending_first))
+                if not request.future.done() and not request.data.isdisjoint(ids):
+                    self._await(request)
+        return partial(self.shared.sender.send, items), ids
 
-    def _run(self, items: list[BulkItem]) -> list[ItemFailure]:
-        try:
-            return self.shared.sender.send(items)
-        finally:
-            self.shared.slots.release()
+    def _timed_out(self, waiting: Waiting) -> Exception:
+        ms = self.settings.flush_timeout_ms
+        if waiting == "slot":
+            return ElasticsearchSinkError(
+                f"Connector '{self.ctx.name}': no bulk request finished within flush.timeout.ms ({ms} ms) while "
+                f"{self.settings.max_in_flight} were in flight")
+        return ElasticsearchSinkError(f"Connector '{self.ctx.name}': a bulk request was not acknowledged within "
+                                      f"flush.timeout.ms ({ms} ms)")
 
     # completing ----------------------------------------------------------------------------
 
-    def _wait(self, request: _Request) -> None:
-        timeout = self.settings.flush_timeout_ms / 1000
-        try:
-            request.future.result(timeout=timeout)
-        except TimeoutError:
-            raise ElasticsearchSinkError(
-                f"Connector '{self.ctx.name}': a bulk request was not acknowledged within flush.timeout.ms "
-                f"({self.settings.flush_timeout_ms} ms)") from None
-        except BulkRequestError:
-            pass  # raised again, in order, by _collect
-
-    def _collect(self, done_only: bool) -> None:
-        """Handle finished requests (all of them unless `done_only`), in the order they were sent."""
-        while self.in_flight:
-            request = self.in_flight[0]
-            if done_only and not request.future.done():
-                return
-            self._wait(request)
-            self.in_flight.pop(0)
-            failures = request.future.result()
-            self.written += len(request.items) - len(failures)
-            for failure in failures:
-                self._item_failed(failure)
+    def _settled(self, request: Request[BulkItem, frozenset[str], list[ItemFailure]]) -> None:
+        failures = request.future.result()  # BulkRequestError: retries ran out, the task fails
+        self.written += len(request.items) - len(failures)
+        for failure in failures:
+            self._item_failed(failure)
 
     def _item_failed(self, failure: ItemFailure) -> None:
         record = failure.item.record
@@ -270,23 +233,6 @@ class ElasticsearchWriter(SinkWriter):
         self.ctx.report(record, exc, TASK_CLASS)
         raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': indexing record {where} failed: "
                                      f"{failure.message()}")
-
-    def unsettled(self) -> int | None:
-        """Records from the oldest one still in a pending or unanswered bulk request to the last written."""
-        oldest = [r.first for r in self.in_flight[:1]] + ([self.pending_first] if self.pending else [])
-        return self.received - min(oldest) + 1 if oldest else 0
-
-    def flush(self) -> None:
-        """Send what is pending and wait until Elasticsearch acknowledged every request."""
-        if self.pending:
-            self._send()
-        self._collect(done_only=False)
-        return None
-
-    def close(self) -> None:
-        for request in self.in_flight:
-            request.future.cancel()
-        self.in_flight.clear()
 
 
 class ElasticsearchSink(RecordSink):

@@ -1,4 +1,5 @@
-"""The S3 sink's configuration: Confluent's keys and defaults, checked once, read into `S3SinkSettings`.
+"""The S3 sink's configuration: Confluent's keys and defaults, checked once, read into `S3SinkSettings`
+(whose fields name their keys: `config.definition.setting`).
 
 Key names, defaults and cross-key rules follow Confluent's `S3SinkConnectorConfig`,
 `StorageSinkConnectorConfig`, `StorageCommonConfig` and `PartitionerConfig`
@@ -19,10 +20,12 @@ from pyconnect_flow.config.definition import (
     ConfigIssue,
     ConfigKey,
     ConfigType,
-    ParsedConfig,
     at_least,
     between,
     one_of,
+    secret_text,
+    setting,
+    settings_from,
 )
 
 PART_SIZE_MIN = 5 * 1024 * 1024
@@ -151,80 +154,20 @@ CONFIG = ConfigDef([
 ])
 
 
-@dataclass(frozen=True)
-class S3SinkSettings:
-    """The S3 sink's settings, typed and normalised (format and partitioner as short kinds)."""
+def _format(name: str) -> str:
+    return str(_simple_class(name, FORMATS, FORMAT_PACKAGE))
 
-    bucket: str
-    region: str
-    store_url: str | None
-    path_style: bool
-    access_key_id: str | None
-    secret_access_key: str | None
-    part_size: int
-    compression: str
-    compression_level: int
-    part_retries: int
-    retry_backoff_ms: int
-    topics_dir: str
-    directory_delim: str
-    file_delim: str
-    format: str
-    flush_size: int
-    rotate_interval_ms: int
-    rotate_schedule_interval_ms: int
-    zero_pad_width: int
-    avro_codec: str
-    parquet_codec: str
-    bytearray_extension: str
-    bytearray_separator: bytes
-    json_decimal_format: str
-    null_values: str
-    rotate_on_partition_change: bool
-    partitioner: str
-    partition_fields: tuple[str, ...]
-    path_format: str
-    partition_duration_ms: int
-    locale: str
-    timezone: str
-    timestamp_extractor: str
-    timestamp_field: str
 
-    @classmethod
-    def from_config(cls, c: Mapping[str, Any]) -> S3SinkSettings:
-        """Settings from a validated config (`ParsedConfig` or a dict of typed values)."""
-        def secret(name: str) -> str | None:
-            if isinstance(c, ParsedConfig):
-                return c.secret(name)
-            value = c.get(name)
-            return getattr(value, "value", value)
+def _partitioner(name: str) -> str:
+    return str(_simple_class(name, PARTITIONERS, PARTITIONER_PACKAGE))
 
-        separator = c.get("format.bytearray.separator")
-        return cls(
-            bucket=c["s3.bucket.name"], region=c["s3.region"], store_url=normalise_url(c.get("store.url")),
-            path_style=c["s3.path.style.access.enabled"], access_key_id=secret("aws.access.key.id"),
-            secret_access_key=secret("aws.secret.access.key"), part_size=c["s3.part.size"],
-            compression=c["s3.compression.type"].lower(), compression_level=c["s3.compression.level"],
-            part_retries=c["s3.part.retries"], retry_backoff_ms=c["s3.retry.backoff.ms"],
-            topics_dir=c["topics.dir"], directory_delim=c["directory.delim"], file_delim=c["file.delim"],
-            format=str(_simple_class(c["format.class"], FORMATS, FORMAT_PACKAGE)), flush_size=c["flush.size"],
-            rotate_interval_ms=c["rotate.interval.ms"], rotate_schedule_interval_ms=c["rotate.schedule.interval.ms"],
-            zero_pad_width=c["filename.offset.zero.pad.width"], avro_codec=c["avro.codec"].lower(),
-            parquet_codec=c["parquet.codec"].lower(), bytearray_extension=c["format.bytearray.extension"],
-            bytearray_separator=(b"\n" if separator is None else separator.encode()),
-            json_decimal_format=c["json.decimal.format"].upper(), null_values=c["behavior.on.null.values"].lower(),
-            rotate_on_partition_change=c["rotate.file.on.partition.change"],
-            partitioner=str(_simple_class(c["partitioner.class"], PARTITIONERS, PARTITIONER_PACKAGE)),
-            partition_fields=tuple(c["partition.field.name"]), path_format=c["path.format"],
-            partition_duration_ms=c["partition.duration.ms"], locale=c["locale"], timezone=c["timezone"],
-            timestamp_extractor=c["timestamp.extractor"].rsplit(".", 1)[-1].removesuffix("TimestampExtractor"),
-            timestamp_field=c["timestamp.field"],
-        )
 
-    @property
-    def time_based(self) -> bool:
-        """True for the TimeBased, Daily and Hourly partitioners."""
-        return self.partitioner in ("time", "daily", "hourly")
+def _extractor(name: str) -> str:
+    return name.rsplit(".", 1)[-1].removesuffix("TimestampExtractor")
+
+
+def _separator(text: str | None) -> bytes:
+    return b"\n" if text is None else text.encode()
 
 
 def normalise_url(url: str | None) -> str | None:
@@ -232,6 +175,57 @@ def normalise_url(url: str | None) -> str | None:
     if not url:
         return None
     return url if "://" in url else f"https://{url}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class S3SinkSettings:
+    """The S3 sink's settings, typed and normalised (format and partitioner as short kinds): each field
+    names its key in `CONFIG`, whose default it takes."""
+
+    bucket: str = setting(CONFIG, "s3.bucket.name")
+    region: str = setting(CONFIG, "s3.region")
+    store_url: str | None = setting(CONFIG, "store.url", normalise_url)
+    path_style: bool = setting(CONFIG, "s3.path.style.access.enabled")
+    access_key_id: str | None = setting(CONFIG, "aws.access.key.id", secret_text, repr=False)
+    secret_access_key: str | None = setting(CONFIG, "aws.secret.access.key", secret_text, repr=False)
+    part_size: int = setting(CONFIG, "s3.part.size")
+    compression: str = setting(CONFIG, "s3.compression.type", str.lower)
+    compression_level: int = setting(CONFIG, "s3.compression.level")
+    part_retries: int = setting(CONFIG, "s3.part.retries")
+    retry_backoff_ms: int = setting(CONFIG, "s3.retry.backoff.ms")
+    topics_dir: str = setting(CONFIG, "topics.dir")
+    directory_delim: str = setting(CONFIG, "directory.delim")
+    file_delim: str = setting(CONFIG, "file.delim")
+    format: str = setting(CONFIG, "format.class", _format)
+    flush_size: int = setting(CONFIG, "flush.size")
+    rotate_interval_ms: int = setting(CONFIG, "rotate.interval.ms")
+    rotate_schedule_interval_ms: int = setting(CONFIG, "rotate.schedule.interval.ms")
+    zero_pad_width: int = setting(CONFIG, "filename.offset.zero.pad.width")
+    avro_codec: str = setting(CONFIG, "avro.codec", str.lower)
+    parquet_codec: str = setting(CONFIG, "parquet.codec", str.lower)
+    bytearray_extension: str = setting(CONFIG, "format.bytearray.extension")
+    bytearray_separator: bytes = setting(CONFIG, "format.bytearray.separator", _separator)
+    json_decimal_format: str = setting(CONFIG, "json.decimal.format", str.upper)
+    null_values: str = setting(CONFIG, "behavior.on.null.values", str.lower)
+    rotate_on_partition_change: bool = setting(CONFIG, "rotate.file.on.partition.change")
+    partitioner: str = setting(CONFIG, "partitioner.class", _partitioner)
+    partition_fields: tuple[str, ...] = setting(CONFIG, "partition.field.name", tuple)
+    path_format: str = setting(CONFIG, "path.format")
+    partition_duration_ms: int = setting(CONFIG, "partition.duration.ms")
+    locale: str = setting(CONFIG, "locale")
+    timezone: str = setting(CONFIG, "timezone")
+    timestamp_extractor: str = setting(CONFIG, "timestamp.extractor", _extractor)
+    timestamp_field: str = setting(CONFIG, "timestamp.field")
+
+    @classmethod
+    def from_config(cls, c: Mapping[str, Any]) -> S3SinkSettings:
+        """Settings from a validated config (`ParsedConfig` or a dict of typed values)."""
+        return settings_from(cls, c)
+
+    @property
+    def time_based(self) -> bool:
+        """True for the TimeBased, Daily and Hourly partitioners."""
+        return self.partitioner in ("time", "daily", "hourly")
 
 
 def validate(values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:

@@ -6,28 +6,29 @@ parts of `s3.part.size` while the file grows (on a small thread pool, at most
 `commit()` uploads the rest and completes the upload, or sends a single
 PutObject when the whole object is smaller than one part. Throttling, 5xx and
 connection failures are retried `s3.part.retries` times with jittered
-exponential backoff from `s3.retry.backoff.ms`; other failures raise a
+exponential backoff from `s3.retry.backoff.ms` (`retry_policy`); other failures raise a
 `ConnectException` naming the bucket and key (never a credential).
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any, TypeVar
 
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
+from pyconnect_flow.contract.retry import Jitter, RetriesExhausted, RetryPolicy
 from pyconnect_flow.data.exceptions import ConnectException
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MAX_PARTS_IN_FLIGHT = 2
-MAX_BACKOFF_S = 30.0
+MAX_BACKOFF_MS = 30_000
 _RETRIABLE_CODES = frozenset({
     "SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
     "RequestTimeout", "RequestTimeoutException", "InternalError", "ServiceUnavailable", "503", "500", "502", "504",
@@ -57,6 +58,13 @@ def is_retriable(exc: BaseException) -> bool:
                             HTTPClientError, ConnectionError, TimeoutError))
 
 
+def retry_policy(settings: S3SinkSettings) -> RetryPolicy:
+    """`s3.part.retries` retries of throttling, 5xx and lost connections; retry n waits between half and all
+    of `s3.retry.backoff.ms` x 2^(n-1), at most 30 s."""
+    return RetryPolicy(first_delay_ms=settings.retry_backoff_ms, max_retries=settings.part_retries,
+                       max_delay_ms=MAX_BACKOFF_MS, jitter=Jitter.HALF, retriable=is_retriable)
+
+
 def _describe(exc: BaseException) -> str:
     from botocore.exceptions import ClientError
 
@@ -77,6 +85,7 @@ class S3Storage:
         self.connector = connector
         self._client = client
         self._sleep = sleep
+        self.retry = retry_policy(settings)
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
 
@@ -109,22 +118,15 @@ class S3Storage:
 
     def call(self, what: str, key: str | None, fn: Callable[..., T], **kwargs: Any) -> T:
         """`fn(**kwargs)`, retried on throttling, 5xx and connection loss; S3Error when it gives up."""
-        attempts = self.settings.part_retries + 1
-        backoff = self.settings.retry_backoff_ms / 1000
-        for attempt in range(attempts):
-            try:
-                return fn(**kwargs)
-            except Exception as exc:
-                if not is_retriable(exc) or attempt == attempts - 1:
-                    where = f"s3://{self.bucket}/{key}" if key else f"bucket {self.bucket!r}"
-                    tried = f" after {attempt + 1} attempts" if attempt else ""
-                    raise S3Error(f"Connector '{self.connector}': S3 {what} of {where} failed{tried}: "
-                                  f"{_describe(exc)}") from exc
-                delay = min(MAX_BACKOFF_S, backoff * (2 ** attempt)) * (0.5 + random.random() / 2)
-                log.warning("S3 %s of %s failed (%s); retry %d/%d in %.2fs", what, key or self.bucket,
-                            _describe(exc), attempt + 1, attempts - 1, delay)
-                self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        where = f"s3://{self.bucket}/{key}" if key else f"bucket {self.bucket!r}"
+        try:
+            return self.retry.run(partial(fn, **kwargs), connector=self.connector, what=f"S3 {what} of {where}",
+                                  describe=_describe, sleep=self._sleep)
+        except RetriesExhausted as out:
+            raise S3Error(f"Connector '{self.connector}': S3 {what} of {where} failed after {out.attempts} attempts: "
+                          f"{_describe(out.last)}") from out.last
+        except Exception as exc:
+            raise S3Error(f"Connector '{self.connector}': S3 {what} of {where} failed: {_describe(exc)}") from exc
 
     def preflight(self) -> None:
         """Check that the bucket exists and we may use it, before any data moves."""

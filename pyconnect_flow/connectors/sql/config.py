@@ -122,6 +122,16 @@ SOURCE_CONFIG = CONNECTION_CONFIG.merged(ConfigDef([
 ]))
 
 
+def names(values: list[str]) -> tuple[str, ...]:
+    """The non-empty names of a LIST key, in order (a converter for `config.definition.setting`)."""
+    return tuple(v for v in values if v)
+
+
+def or_empty(text: str | None) -> str:
+    """A STRING key's text, "" when it has none (a converter for `config.definition.setting`)."""
+    return text or ""
+
+
 def validate_sink(values: Mapping[str, Any]) -> list[ConfigIssue]:
     """Cross-key rules of Confluent's JdbcSinkConfig, and the ones it only finds at the first write."""
     issues: list[ConfigIssue] = []

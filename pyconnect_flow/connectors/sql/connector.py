@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pyconnect_flow.config.definition import ConfigIssue
+from pyconnect_flow.config.definition import ConfigIssue, settings_from
 from pyconnect_flow.connectors.sql.config import (
     SINK_CONFIG,
     SOURCE_CONFIG,
@@ -33,50 +33,13 @@ class ContextReporter:
 
 def sink_settings(config: Mapping[str, Any], name: str) -> SqlSinkSettings:
     """Typed sink settings from validated config values."""
-    password = config.get("connection.password")
-    return SqlSinkSettings(
-        url=connection_url(config),
-        connector=name,
-        insert_mode=str(config["insert.mode"]).lower(),
-        pk_mode=str(config["pk.mode"]).lower(),
-        pk_fields=tuple(f for f in config["pk.fields"] if f),
-        fields_whitelist=frozenset(f for f in config["fields.whitelist"] if f),
-        table_name_format=config["table.name.format"],
-        auto_create=config["auto.create"],
-        auto_evolve=config["auto.evolve"],
-        delete_enabled=config["delete.enabled"],
-        batch_size=config["batch.size"],
-        quote_identifiers=str(config["quote.sql.identifiers"]).lower() == "always",
-        max_retries=config["max.retries"],
-        retry_backoff_ms=config["retry.backoff.ms"],
-        db_timezone=config["db.timezone"],
-        replace_null_with_default=config["replace.null.with.default"],
-        secret=getattr(password, "value", None) or None,
-    )
+    return settings_from(SqlSinkSettings, config, url=connection_url(config), connector=name)
 
 
 def source_settings(config: Mapping[str, Any], name: str, stop_at_end: bool) -> SqlSourceSettings:
     """Typed source settings from validated config values."""
-    password = config.get("connection.password")
-    return SqlSourceSettings(
-        url=connection_url(config),
-        connector=name,
-        mode=config["mode"],
-        table_whitelist=tuple(t for t in config["table.whitelist"] if t),
-        table_blacklist=tuple(t for t in config["table.blacklist"] if t),
-        table_types=tuple(config["table.types"]),
-        query=config["query"] or "",
-        incrementing_column=config["incrementing.column.name"] or "",
-        timestamp_columns=tuple(c for c in config["timestamp.column.name"] if c),
-        poll_interval_ms=config["poll.interval.ms"],
-        batch_max_rows=config["batch.max.rows"],
-        topic_prefix=config["topic.prefix"] or "",
-        timestamp_delay_ms=config["timestamp.delay.interval.ms"],
-        db_timezone=config["db.timezone"],
-        schema_pattern=config.get("schema.pattern") or None,
-        stop_at_end=stop_at_end,
-        secret=getattr(password, "value", None) or None,
-    )
+    return settings_from(SqlSourceSettings, config, url=connection_url(config), connector=name,
+                         stop_at_end=stop_at_end)
 
 
 class SqlSinkConnector(Connector):

@@ -17,7 +17,7 @@ Each sink partition (a Kafka topic-partition) has a `SqlSinkWriter`. `write` buf
 
 A batch is what the epoch brought, except on PostgreSQL when a partition buffers `PIPELINE_CHUNK`
 records before the epoch ends: that chunk is prepared here and written and committed by a pool
-thread while the flow decodes the next records (`flush` waits for it). On other databases a
+thread while the flow decodes the next records (`flush` waits for it; `contract.pipelined`). On other databases a
 buffer of `MAX_BUFFERED` records is committed early. Committing before the epoch ends is safe for
 the same reason a replay is: writes are idempotent, or skipped below the high-water mark.
 
@@ -29,14 +29,14 @@ errors (unknown database or table, failed login, syntax) stop it at once (`engin
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from pyconnect_flow.connectors.sql.config import safe_url, zone_info
+from pyconnect_flow.config.definition import secret_text, setting
+from pyconnect_flow.connectors.sql.config import SINK_CONFIG, names, safe_url, zone_info
 from pyconnect_flow.connectors.sql.engine import (
     create_engine,
     describe_error,
@@ -47,11 +47,11 @@ from pyconnect_flow.connectors.sql.engine import (
 from pyconnect_flow.connectors.sql.rows import Planner, RowPlan, Settings
 from pyconnect_flow.connectors.sql.tables import TableId, TableInfo, TableManager, table_id
 from pyconnect_flow.connectors.sql.writers import BatchWriter, Row, writer_for
-from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
+from pyconnect_flow.contract.pipelined import PipelinedWriter, Request
+from pyconnect_flow.contract.retry import Jitter, RetriesExhausted, RetryPolicy
+from pyconnect_flow.contract.sink import RecordSink, SinkBatch
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.record import Record
-
-log = logging.getLogger(__name__)
 
 MAX_BUFFERED = 200_000
 """Records buffered by one writer before it commits early (keeps memory flat in long epochs)."""
@@ -65,27 +65,38 @@ _BISECT_ROWS = 8
 Report = Callable[[Record, BaseException], None]
 
 
-@dataclass(frozen=True)
+def _quoted(mode: str) -> bool:
+    return mode.lower() == "always"
+
+
+@dataclass(frozen=True, kw_only=True)
 class SqlSinkSettings:
-    """The typed sink keys (see `config.SINK_CONFIG`)."""
+    """The typed sink keys: each field names its key in `config.SINK_CONFIG`, whose default it takes;
+    `url` (from `connection.url`, `connection.user` and `connection.password`) and `connector` are given."""
 
     url: Any
     connector: str = "sql-sink"
-    insert_mode: str = "insert"
-    pk_mode: str = "none"
-    pk_fields: tuple[str, ...] = ()
-    fields_whitelist: frozenset[str] = frozenset()
-    table_name_format: str = "${topic}"
-    auto_create: bool = False
-    auto_evolve: bool = False
-    delete_enabled: bool = False
-    batch_size: int = 3000
-    quote_identifiers: bool = True
-    max_retries: int = 10
-    retry_backoff_ms: int = 3000
-    db_timezone: str = "UTC"
-    replace_null_with_default: bool = True
-    secret: str | None = field(default=None, repr=False)
+    insert_mode: str = setting(SINK_CONFIG, "insert.mode", str.lower)
+    pk_mode: str = setting(SINK_CONFIG, "pk.mode", str.lower)
+    pk_fields: tuple[str, ...] = setting(SINK_CONFIG, "pk.fields", names)
+    fields_whitelist: frozenset[str] = setting(SINK_CONFIG, "fields.whitelist", lambda v: frozenset(names(v)))
+    table_name_format: str = setting(SINK_CONFIG, "table.name.format")
+    auto_create: bool = setting(SINK_CONFIG, "auto.create")
+    auto_evolve: bool = setting(SINK_CONFIG, "auto.evolve")
+    delete_enabled: bool = setting(SINK_CONFIG, "delete.enabled")
+    batch_size: int = setting(SINK_CONFIG, "batch.size")
+    quote_identifiers: bool = setting(SINK_CONFIG, "quote.sql.identifiers", _quoted)
+    max_retries: int = setting(SINK_CONFIG, "max.retries")
+    retry_backoff_ms: int = setting(SINK_CONFIG, "retry.backoff.ms")
+    db_timezone: str = setting(SINK_CONFIG, "db.timezone")
+    replace_null_with_default: bool = setting(SINK_CONFIG, "replace.null.with.default")
+    secret: str | None = setting(SINK_CONFIG, "connection.password", secret_text, repr=False)
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """`max.retries` retries of transient failures (`engine.is_retriable`), each after `retry.backoff.ms`."""
+        return RetryPolicy(first_delay_ms=self.retry_backoff_ms, max_retries=self.max_retries, multiplier=1,
+                           jitter=Jitter.NONE, retriable=is_retriable)
 
     @property
     def uses_offsets_table(self) -> bool:
@@ -219,10 +230,23 @@ def _group(into: dict[RowPlan, list[Item]], items: list[Item]) -> None:
         into.setdefault(item[0], []).append(item)
 
 
-class SqlSinkWriter(SinkWriter):
-    """Buffers one partition's records and writes them in one transaction per batch (see the module docstring)."""
+Deferred = list[tuple[Record, BaseException]]
+"""Failures of single records tolerated in a pool thread, reported by the flow's thread once the chunk settled."""
+ChunkData = tuple["int | None", Deferred]
+"""What settling a chunk needs: its last Kafka offset (the high-water mark it commits) and its deferred reports."""
+
+
+class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
+    """Buffers one partition's records and writes them in one transaction per chunk (see the module docstring).
+
+    On PostgreSQL one chunk at a time is written by a pool thread while the flow goes on; elsewhere a chunk is
+    written at once, in the flow's thread (`contract.pipelined.PipelinedWriter` without a pool).
+    """
 
     def __init__(self, sink: SqlSink, partition: str, state: Any | None) -> None:
+        pipelined = sink.engine.dialect.name == "postgresql"
+        super().__init__(sink.pool if pipelined else None, max_in_flight=1)
+        self._chunk = PIPELINE_CHUNK if pipelined else MAX_BUFFERED
         self.sink = sink
         self.settings = sink.settings
         self.partition = partition
@@ -233,40 +257,32 @@ class SqlSinkWriter(SinkWriter):
         s = self.settings
         self.planner = Planner(Settings(s.pk_mode, s.pk_fields, s.fields_whitelist, s.replace_null_with_default,
                                         zone_info(s.db_timezone)))
-        self._pending: list[Record] = []
         self._tables: dict[str, TableId] = {}
         self._writer: BatchWriter | None = None
-        # PostgreSQL: the chunk being written by a pool thread (future, records, last offset, tolerated failures)
-        self._inflight: tuple[Any, list[Record], int | None, list[tuple[Record, BaseException]]] | None = None
 
     # SinkWriter -------------------------------------------------------------
 
     def write(self, records: SinkBatch) -> None:
         if not self._hwm_loaded:
             self._load_hwm()
+        first = self._count(len(records))
         hwm = self._hwm
         if hwm >= 0 and records and records[0].offset is not None and records[0].offset <= hwm:
-            self._pending.extend(r for r in records if r.offset is None or r.offset > hwm)
+            # a replay: records at or below the high-water mark are written already
+            kept = [i for i, r in enumerate(records) if r.offset is None or r.offset > hwm]
+            if kept:
+                self._buffer([records[i] for i in kept], first + kept[0])
         else:
-            self._pending.extend(records)
-        if self._pipelined():
-            if len(self._pending) >= PIPELINE_CHUNK:
-                self._send()
-        elif len(self._pending) >= MAX_BUFFERED:
-            self._commit()
+            self._buffer(records, first)
+        if len(self.pending) >= self._chunk:
+            self._send()
 
     def flush(self) -> Any:
-        self._commit()
+        super().flush()
         return {"hwm": self._hwm} if self.settings.uses_offsets_table else None
 
-    def unsettled(self) -> int | None:
-        # Written records are [settled][chunk in flight][pending], in order (records skipped below the
-        # high-water mark come before any of these).
-        return len(self._pending) + (len(self._inflight[1]) if self._inflight is not None else 0)
-
     def close(self) -> None:
-        self._abort()
-        self._pending.clear()
+        self._abandon(wait=True)
 
     # internals --------------------------------------------------------------
 
@@ -282,7 +298,7 @@ class SqlSinkWriter(SinkWriter):
                 # The target may be one commit ahead of the recovery store: the larger mark wins.
                 self._hwm = max(self._hwm, int(stored))
 
-        self._retrying("read the sink offsets table", load)
+        self._retry("read the sink offsets table", load)
         self._hwm_loaded = True
 
     def _table(self, topic: str) -> TableId:
@@ -295,25 +311,31 @@ class SqlSinkWriter(SinkWriter):
             self._tables[topic] = tid
         return tid
 
-    def _retrying(self, what: str, operation: Callable[[], Any]) -> Any:
+    def _retry(self, what: str, operation: Callable[[], Any], first_failure: BaseException | None = None) -> Any:
+        """`operation()`, retried as `max.retries`/`retry.backoff.ms` say; a ConnectException (no SQL, no
+        secrets) when retries run out or the failure is permanent."""
         s = self.settings
-        attempt = 0
-        while True:
+        forget = self.sink.tables.forget
+
+        def attempt() -> Any:
             try:
                 return operation()
-            except Exception as exc:
-                if not is_retriable(exc):
-                    self._fail_permanently(what, exc)
-                    raise
-                attempt += 1
-                self.sink.tables.forget()
-                if attempt > s.max_retries:
-                    raise ConnectException(
-                        f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)} after {s.max_retries} "
-                        f"retries: {self.sink.describe(exc)}") from None
-                log.warning("Connector '%s': %s failed (attempt %d of %d), retrying in %d ms: %s", s.connector,
-                            what, attempt, s.max_retries + 1, s.retry_backoff_ms, self.sink.describe(exc))
-                time.sleep(s.retry_backoff_ms / 1000)
+            except Exception:
+                forget()  # a failed transaction may have left the table cache stale
+                raise
+
+        if first_failure is not None:
+            forget()
+        try:
+            return s.retry.run(attempt, connector=s.connector, what=what, describe=self.sink.describe,
+                               first_failure=first_failure)
+        except RetriesExhausted as out:
+            raise ConnectException(
+                f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)} after {s.max_retries} "
+                f"retries: {self.sink.describe(out.last)}") from None
+        except Exception as exc:
+            self._fail_permanently(what, exc)
+            raise
 
     def _fail_permanently(self, what: str, exc: Exception) -> None:
         """Raise a database error that is not worth retrying as a ConnectException (no SQL, no parameters)."""
@@ -322,31 +344,27 @@ class SqlSinkWriter(SinkWriter):
             raise ConnectException(f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)}: "
                                    f"{self.sink.describe(exc)} (a permanent error: not retried)") from None
 
-    def _pipelined(self) -> bool:
-        """True on PostgreSQL: statements run in a pool thread while the flow goes on."""
-        return self.sink.engine.dialect.name == "postgresql"
+    def _request(self, chunk: list[Record]) -> tuple[Callable[[], None], ChunkData]:
+        """The chunk's rows and what writing them takes.
 
-    def _send(self) -> None:
-        """Hand the buffered records, as rows, to a pool thread that writes and commits them.
-
-        The rows are prepared here (Python work); the database work (COPY, merge, commit) runs in
-        the pool while the flow decodes the next records. One chunk per writer is in flight, so
-        chunks commit in order; each is one transaction holding its rows and, in insert mode, the
-        high-water mark. No transaction stays open between calls: writers never wait on each other.
+        On PostgreSQL the rows are prepared here (Python work); the database work (COPY, merge, commit) runs
+        in the pool while the flow decodes the next records. One chunk per writer is in flight, so chunks
+        commit in order; each is one transaction holding its rows and, in insert mode, the high-water mark.
+        No transaction stays open between calls: writers never wait on each other.
         """
-        self._wait()
-        chunk, self._pending = self._pending, []
-        if not chunk:
-            return
+        # offsets ascend within a partition: the last record with one holds the high-water mark
+        last = next((r.offset for r in reversed(chunk) if r.offset is not None), None)
+        if self.pool is None:
+            return partial(self._write_once, chunk, last), (last, [])
         report = self.sink.report
         tolerate = report is not None and getattr(report, "tolerate_all", False)
-        deferred: list[tuple[Record, BaseException]] = []
+        deferred: Deferred = []
 
         def fail(record: Record, exc: BaseException) -> None:
             if report is None:
                 raise exc
             if not tolerate:
-                raise _Intolerable(record, exc)  # reported by the flow's thread, in _wait
+                raise _Intolerable(record, exc)  # reported by the flow's thread, in _settled
             deferred.append((record, exc))
 
         try:
@@ -355,9 +373,7 @@ class SqlSinkWriter(SinkWriter):
             assert report is not None
             report(bad.record, bad.exc)  # raises (errors.tolerance=none)
             raise
-        last = next((r.offset for r in reversed(chunk) if r.offset is not None), None)
-        future = self.sink.pool.submit(self._write_prepared, batches, last, fail)
-        self._inflight = (future, chunk, last, deferred)
+        return partial(self._write_prepared, batches, last, fail), (last, deferred)
 
     def _write_prepared(self, batches: dict[TableId, _TableBatch], last: int | None, fail: Report) -> None:
         infos = self._ensure_tables(batches, fail)
@@ -370,56 +386,24 @@ class SqlSinkWriter(SinkWriter):
             self.sink.tables.forget()
             raise
 
-    def _wait(self) -> None:
-        """Wait for the chunk in flight; retry it here (with backoff) after a retriable failure."""
-        if self._inflight is None:
-            return
-        future, chunk, last, deferred = self._inflight
-        self._inflight = None
+    def _settled(self, request: Request[Record, ChunkData, None]) -> None:
+        """The chunk is committed: move the high-water mark and report what was tolerated; a retriable
+        failure of its first attempt is retried here, in the flow's thread."""
+        last, deferred = request.data
         try:
-            future.result()
+            request.future.result()
         except _Intolerable as bad:
             assert self.sink.report is not None
             self.sink.report(bad.record, bad.exc)  # raises (errors.tolerance=none)
             raise
         except Exception as exc:
-            if not is_retriable(exc):
-                self._fail_permanently("write records", exc)
-                raise
-            log.warning("Connector '%s': write records failed, retrying in %d ms: %s", self.settings.connector,
-                        self.settings.retry_backoff_ms, self.sink.describe(exc))
-            time.sleep(self.settings.retry_backoff_ms / 1000)
-            self._retrying("write records", lambda: self._write_once(chunk, last))
+            self._retry("write records", partial(self._write_once, request.items, last), first_failure=exc)
             deferred = []
         if last is not None and self.settings.uses_offsets_table:
             self._hwm = max(self._hwm, last)
         for record, failure in deferred:
             assert self.sink.report is not None
             self.sink.report(record, failure)
-
-    def _abort(self) -> None:
-        """Forget the chunk in flight (after a failure, or at close)."""
-        if self._inflight is not None:
-            try:
-                self._inflight[0].result()
-            except Exception:  # noqa: BLE001 - the failure that brought us here is already raised
-                pass
-            self._inflight = None
-
-    def _commit(self) -> None:
-        if self._pipelined():
-            self._send()
-            self._wait()
-            return
-        records = self._pending
-        if not records:
-            return
-        # offsets ascend within a partition: the last record with one holds the high-water mark
-        last = next((r.offset for r in reversed(records) if r.offset is not None), None)
-        self._retrying("write records", lambda: self._write_once(records, last))
-        self._pending = []
-        if last is not None and self.settings.uses_offsets_table:
-            self._hwm = max(self._hwm, last)
 
     def _write_once(self, records: list[Record], last_offset: int | None) -> None:
         report = self.sink.report

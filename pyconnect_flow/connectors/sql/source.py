@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pyconnect_flow.connectors.sql.config import safe_url, zone_info
+from pyconnect_flow.config.definition import secret_text, setting
+from pyconnect_flow.connectors.sql.config import SOURCE_CONFIG, names, or_empty, safe_url, zone_info
 from pyconnect_flow.connectors.sql.engine import create_engine, describe_error
 from pyconnect_flow.connectors.sql.sink import OFFSETS_TABLE
 from pyconnect_flow.connectors.sql.types import connect_schema, source_value
@@ -42,27 +43,28 @@ log = logging.getLogger(__name__)
 QUERY_PARTITION = "query"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SqlSourceSettings:
-    """The typed source keys (see `config.SOURCE_CONFIG`)."""
+    """The typed source keys: each field names its key in `config.SOURCE_CONFIG`, whose default it takes;
+    `url`, `connector` and `stop_at_end` are given."""
 
     url: Any
     connector: str = "sql-source"
-    mode: str = "bulk"
-    table_whitelist: tuple[str, ...] = ()
-    table_blacklist: tuple[str, ...] = ()
-    table_types: tuple[str, ...] = ("TABLE",)
-    query: str = ""
-    incrementing_column: str = ""
-    timestamp_columns: tuple[str, ...] = ()
-    poll_interval_ms: int = 5000
-    batch_max_rows: int = 100
-    topic_prefix: str = ""
-    timestamp_delay_ms: int = 0
-    db_timezone: str = "UTC"
-    schema_pattern: str | None = None
+    mode: str = setting(SOURCE_CONFIG, "mode")
+    table_whitelist: tuple[str, ...] = setting(SOURCE_CONFIG, "table.whitelist", names)
+    table_blacklist: tuple[str, ...] = setting(SOURCE_CONFIG, "table.blacklist", names)
+    table_types: tuple[str, ...] = setting(SOURCE_CONFIG, "table.types", tuple)
+    query: str = setting(SOURCE_CONFIG, "query", or_empty)
+    incrementing_column: str = setting(SOURCE_CONFIG, "incrementing.column.name", or_empty)
+    timestamp_columns: tuple[str, ...] = setting(SOURCE_CONFIG, "timestamp.column.name", names)
+    poll_interval_ms: int = setting(SOURCE_CONFIG, "poll.interval.ms")
+    batch_max_rows: int = setting(SOURCE_CONFIG, "batch.max.rows")
+    topic_prefix: str = setting(SOURCE_CONFIG, "topic.prefix", or_empty)
+    timestamp_delay_ms: int = setting(SOURCE_CONFIG, "timestamp.delay.interval.ms")
+    db_timezone: str = setting(SOURCE_CONFIG, "db.timezone")
+    schema_pattern: str | None = setting(SOURCE_CONFIG, "schema.pattern", lambda v: v or None)
     stop_at_end: bool = False
-    secret: str | None = None
+    secret: str | None = setting(SOURCE_CONFIG, "connection.password", secret_text, repr=False)
 
 
 class SqlSource(RecordSource):
