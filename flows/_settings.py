@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from pyconnect_flow.config import load_properties
+
 
 def flow_settings(flow_file: str, defaults: Mapping[str, str], env: Mapping[str, str]) -> dict[str, str]:
     """Connector + worker keys for a flow.
@@ -14,8 +16,6 @@ def flow_settings(flow_file: str, defaults: Mapping[str, str], env: Mapping[str,
     `PYCONNECT_CONFIG` or else `<flow>.properties` beside the flow, then each
     environment variable in `env` (variable name → config key) that is set.
     """
-    from pyconnect_flow.config import load_properties
-
     settings = dict(defaults)
     config_file = os.environ.get("PYCONNECT_CONFIG") or str(Path(flow_file).with_suffix(".properties"))
     if Path(config_file).exists():

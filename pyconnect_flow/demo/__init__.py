@@ -16,6 +16,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from pyconnect_flow.embedded import EmbeddedKafka
+from pyconnect_flow.engine.runner import RunOptions, run_connectors
+
 DEMO_TOPIC = "demo-kafka-connect"
 DEMO_FILE = Path(__file__).with_name("demo.txt")
 
@@ -46,8 +49,6 @@ def read_topic(bootstrap_servers: str, topic: str, expected: int, timeout_s: flo
 
 def run_demo(bootstrap_servers: str, file: Path, work_dir: Path) -> list[bytes | None]:
     """Run the file source connector over `file` into the demo topic; return what the topic holds."""
-    from pyconnect_flow.engine.runner import RunOptions, run_connectors
-
     worker = work_dir / "connect-standalone.properties"
     worker.write_text(
         f"bootstrap.servers={bootstrap_servers}\n"
@@ -73,8 +74,6 @@ def run_demo(bootstrap_servers: str, file: Path, work_dir: Path) -> list[bytes |
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo and print the topic's contents."""
-    from pyconnect_flow.embedded import EmbeddedKafka
-
     os.environ.setdefault("RUST_BACKTRACE", "0")
     parser = argparse.ArgumentParser(prog="python -m pyconnect_flow.demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
+from pyconnect_flow.converters.json import JsonConverter
 from pyconnect_flow.converters.json_codec import CodecConfig, _number, compile_encoder, dumps, encode_schemaless
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import ConnectException, DataException
@@ -234,8 +235,6 @@ class DocumentBuilder:
 
     def _ignored_schema_body(self, record: Record) -> bytes:
         if self._ignored_schema_converter is None:
-            from pyconnect_flow.converters.json import JsonConverter
-
             converter = JsonConverter()
             converter.configure({"schemas.enable": "false"}, False)
             self._ignored_schema_converter = converter

@@ -27,6 +27,7 @@ from pyconnect_flow.config.definition import (
     setting,
     settings_from,
 )
+from pyconnect_flow.connectors.s3.timeformat import zone
 
 PART_SIZE_MIN = 5 * 1024 * 1024
 PART_SIZE_MAX = 2**31 - 1
@@ -270,8 +271,6 @@ def validate(values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIs
             issues.append(ConfigIssue("timestamp.field", "is required by the RecordField extractor"))
     tz = values.get("timezone")
     if tz:
-        from pyconnect_flow.connectors.s3.timeformat import zone
-
         try:
             zone(tz)
         except ValueError as exc:

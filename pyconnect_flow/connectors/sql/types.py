@@ -19,8 +19,16 @@ import decimal
 from collections.abc import Callable
 from typing import Any
 
+from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import ConnectException, DataException
-from pyconnect_flow.data.logical import DATE_NAME, DECIMAL_NAME, TIME_NAME, TIMESTAMP_NAME, decimal_schema
+from pyconnect_flow.data.logical import (
+    DATE_NAME,
+    DECIMAL_NAME,
+    TIME_NAME,
+    TIMESTAMP_NAME,
+    decimal_scale,
+    decimal_schema,
+)
 from pyconnect_flow.data.schema import Schema, SchemaBuilder, Type
 from pyconnect_flow.data.struct import Struct
 
@@ -167,7 +175,6 @@ def connect_schema(sql: Any, optional: bool) -> Schema:
     """The Connect schema of a column of SQLAlchemy type `sql` (what Confluent's source gives)."""
     import sqlalchemy as sa
 
-    from pyconnect_flow.data import logical
 
     def opt(builder: SchemaBuilder) -> Schema:
         return (builder.optional() if optional else builder).build()
@@ -216,8 +223,6 @@ def source_value(value: Any, schema: Schema, tz: dt.tzinfo) -> Any:
     if name == TIME_NAME and isinstance(value, str):
         return dt.time.fromisoformat(value)
     if name == DECIMAL_NAME:
-        from pyconnect_flow.data.logical import decimal_scale
-
         return decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-decimal_scale(schema)))
     t = schema.type
     if t is Type.FLOAT64 or t is Type.FLOAT32:
