@@ -39,6 +39,7 @@ from pyconnect_flow.data.schema import (
     SchemaBuilder,
 )
 from pyconnect_flow.data.struct import Struct
+from pyconnect_flow.errors import RetriableError
 from pyconnect_flow.registry import RegistryServer
 
 
@@ -225,12 +226,7 @@ def test_the_basic_auth_secret_never_appears_in_errors() -> None:
     with pytest.raises(Exception) as failure:
         c.from_connect("t", STRING_SCHEMA, "x")
     assert "s3cr3t" not in str(failure.value) and "s3cr3t" not in repr(failure.value)
-    assert "retriable" in type(failure.value).__mro__[1].__name__.lower() or "Unavailable" in type(
-        failure.value).__name__
-    import base64
-    import pickle
-
-    assert base64.b64encode(b"user:s3cr3t") in pickle.dumps(c) or True  # settings travel to workers
+    assert isinstance(failure.value, RetriableError)  # an outage is retried, never a bad record
 
 
 # ----------------------------------------------------------------------------- confluent-kafka's serde
