@@ -112,6 +112,13 @@ def _kafka(args: argparse.Namespace) -> int:
     return serve(args.port, postgres=args.postgres, elasticsearch=args.elasticsearch, s3=args.s3)
 
 
+def _schema_registry(args: argparse.Namespace) -> int:
+    from pyconnect_flow.registry import serve as serve_registry
+
+    serve_registry(args.bootstrap_servers, args.listeners, args.topic)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
     p.add_argument("--version", action="version", version=f"%(prog)s {version('pyconnect-flow')}")
@@ -159,6 +166,12 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--elasticsearch", action="store_true", help="also start the Elasticsearch API (noida-db)")
     k.add_argument("--s3", action="store_true", help="also start an S3 server (moto)")
     k.set_defaults(func=_kafka)
+
+    r = sub.add_parser("schema-registry", help="run a Schema Registry (Confluent's REST API) keeping schemas in Kafka")
+    r.add_argument("--bootstrap-servers", required=True, help="the Kafka cluster holding the schemas topic")
+    r.add_argument("--listeners", default="http://0.0.0.0:8081", help="where to serve (default http://0.0.0.0:8081)")
+    r.add_argument("--topic", default="_schemas", help="the compacted topic of schemas (default _schemas)")
+    r.set_defaults(func=_schema_registry)
 
     for command in sub.choices.values():  # --log-level after the subcommand too
         command.add_argument("--log-level", default=argparse.SUPPRESS, help="logging level (default WARNING)")
