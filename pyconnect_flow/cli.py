@@ -25,6 +25,7 @@ from pyconnect_flow.engine.explain import explain, root_cause
 from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
 from pyconnect_flow.engine.runner import RunOptions, load, run_connectors, write_error_file
 from pyconnect_flow.engine.shutdown import watch_parent
+from pyconnect_flow.runtime.worker import WorkerOptions, run_worker
 
 
 def _standalone(args: argparse.Namespace) -> int:
@@ -32,13 +33,6 @@ def _standalone(args: argparse.Namespace) -> int:
         if args.processes is not None:
             raise ConnectException("--processes applies without the REST API only (--no-rest or --stop-at-end); "
                                    "with it, each connector runs tasks.max processes")
-        try:
-            from pyconnect_flow.runtime.worker import WorkerOptions, run_worker
-        except ModuleNotFoundError as exc:
-            if exc.name not in ("starlette", "uvicorn"):
-                raise
-            raise ConnectException(f"The REST API needs {exc.name}: pip install 'pyconnect-flow[rest]' "
-                                   "(or run the connectors without it: --no-rest)") from None
         return run_worker(WorkerOptions(
             worker_file=args.worker, connector_files=args.connectors, recovery_dir=args.recovery_dir,
             epoch_interval_ms=args.epoch_interval_ms, log_level=args.log_level))

@@ -18,12 +18,14 @@ from pathlib import Path
 from types import FrameType
 from urllib.parse import urlsplit
 
+import uvicorn
+
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.connectors.kafka_clients import admin_client, client_config
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.engine.spec import check_connector, validate_worker, worker_file_issues
-from pyconnect_flow.rest.app import WorkerInfo
+from pyconnect_flow.rest.app import WorkerInfo, create_app
 from pyconnect_flow.runtime.herder import Herder, HerderSettings, default_root, invalid_config_message
 from pyconnect_flow.runtime.store import ConfigStore, FileConfigStore, MemoryConfigStore, StoredConnector
 
@@ -149,10 +151,6 @@ def _check_listener(listener: Listener) -> None:
 
 def run_worker(options: WorkerOptions) -> int:
     """Serve the REST API until SIGINT/SIGTERM, then stop every connector cleanly. Returns the exit status."""
-    import uvicorn
-
-    from pyconnect_flow.rest.app import create_app
-
     herder, listener, given = build_herder(options)
     _check_listener(listener)
     info = WorkerInfo()
