@@ -2,7 +2,8 @@
 moves data, against the same connector moving the same data with nobody polling.
 
 A `pyconnect-flow standalone` worker (its REST API on a free loopback port) runs a FileStreamSource
-connector that copies `--lines` lines into a topic of an embedded Tansu broker. The data path's throughput
+connector that copies `--lines` lines into a topic of a real Apache Kafka broker (`tests/reference`: JDK 17+
+and Maven; Tansu's high watermark lags the records it holds, which this timing relies on). The data path's throughput
 is timed from the first record in the topic to the last (the topic's high watermark); the polling clients
 (`--clients` asyncio loops in this process, each sending a request, waiting for the answer, then
 `--interval` seconds) record every request's latency. Runs alternate quiet and polled, `--repeat` times
@@ -88,10 +89,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()
 
-    from pyconnect_flow.embedded import EmbeddedKafka
     from pyconnect_flow.net import free_ports
+    from tests.reference.kafka_broker import ApacheKafka
 
-    with tempfile.TemporaryDirectory(prefix="bench-rest-") as tmp_dir, EmbeddedKafka() as kafka:
+    with tempfile.TemporaryDirectory(prefix="bench-rest-") as tmp_dir, ApacheKafka(log_level="WARN") as kafka:
         tmp = Path(tmp_dir)
         source = tmp / "in.txt"
         make_file(source, args.lines)
