@@ -282,13 +282,13 @@ class FileStreamSourceConnector(Connector):
     KIND = "source"
     CLASS_NAMES = ("org.apache.kafka.connect.file.FileStreamSourceConnector",)
     CONFIG = ConfigDef([
-        ConfigKey("file", ConfigType.STRING, None, "Source filename."),
+        ConfigKey("file", ConfigType.STRING, None, "Source filename.", importance="high"),
         ConfigKey("files", ConfigType.LIST, [],
                   "Several source files or glob patterns, one source partition each (pyconnect-flow)."),
         ConfigKey("topic", ConfigType.STRING, doc="The topic to publish data to.",
-                  validator=lambda v: None if v and "," not in v else "must be a single topic name"),
+                  validator=lambda v: None if v and "," not in v else "must be a single topic name", importance="high"),
         ConfigKey("batch.size", ConfigType.INT, 2000, "The maximum number of records the source returns per poll.",
-                  validator=at_least(1)),
+                  validator=at_least(1), importance="low"),
         ConfigKey("file.poll.interval.ms", ConfigType.LONG, 500,
                   "How often a tailed file is checked for new lines (pyconnect-flow).", validator=at_least(1)),
     ])
@@ -318,7 +318,8 @@ class FileStreamSinkConnector(Connector):
     KIND = "sink"
     CLASS_NAMES = ("org.apache.kafka.connect.file.FileStreamSinkConnector",)
     CONFIG = ConfigDef([
-        ConfigKey("file", ConfigType.STRING, None, "Destination filename. If not specified, the standard output will be used"),
+        ConfigKey("file", ConfigType.STRING, None, "Destination filename. If not specified, the standard output will be used",
+                  importance="high"),
     ])
 
     def sink(self) -> FileSink:

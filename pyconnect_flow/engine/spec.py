@@ -42,17 +42,23 @@ log = logging.getLogger(__name__)
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 
+_ONE_VERSION = "Version of the plugin to use (KIP-891); accepted, as each plugin here has one version."
+
 COMMON_CONFIG = ConfigDef([
     ConfigKey("name", ConfigType.STRING, doc="Globally unique name to use for this connector.",
               validator=non_empty_string_without_control_chars),
     ConfigKey("connector.class", ConfigType.STRING,
               doc="The connector to run: a Kafka Connect class name or alias (see `pyconnect-flow connectors`)."),
+    ConfigKey("connector.plugin.version", ConfigType.STRING, None, _ONE_VERSION),
     ConfigKey("tasks.max", ConfigType.INT, 1, "Maximum number of tasks (Bytewax processes) for this connector.",
               validator=at_least(1)),
     ConfigKey("tasks.max.enforce", ConfigType.BOOLEAN, True, "(Deprecated) Fail when more tasks than tasks.max."),
     ConfigKey("key.converter", ConfigType.CLASS, None, "Converter for keys (default: the worker's)."),
+    ConfigKey("key.converter.plugin.version", ConfigType.STRING, None, _ONE_VERSION),
     ConfigKey("value.converter", ConfigType.CLASS, None, "Converter for values (default: the worker's)."),
+    ConfigKey("value.converter.plugin.version", ConfigType.STRING, None, _ONE_VERSION),
     ConfigKey("header.converter", ConfigType.CLASS, None, "Converter for header values (default: the worker's)."),
+    ConfigKey("header.converter.plugin.version", ConfigType.STRING, None, _ONE_VERSION),
     ConfigKey("transforms", ConfigType.LIST, [], "Aliases of the transformations to apply, in order."),
     ConfigKey("predicates", ConfigType.LIST, [], "Aliases of the predicates used by transformations."),
     ConfigKey("config.action.reload", ConfigType.STRING, "restart", "Action on config provider changes.",
@@ -127,7 +133,8 @@ class ConnectorSpec:
 
 
 def _sub(config: Mapping[str, str], prefix: str) -> dict[str, Any]:
-    return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix)}
+    # `<prefix>plugin.version` picks a plugin's version (KIP-891); it is not one of the plugin's settings.
+    return {k[len(prefix):]: v for k, v in config.items() if k.startswith(prefix) and k[len(prefix):] != "plugin.version"}
 
 
 def validate_worker(raw: Mapping[str, str], name: str = "worker") -> tuple[dict[str, str], dict[str, Any]]:

@@ -258,7 +258,7 @@ def create_app(herder: Herder, info: WorkerInfo | None = None) -> Starlette:
             if not same:
                 raise RestError(400, f"Included connector type {given} does not match request type {plugin}")
         _spec, issues = await run_in_threadpool(check_connector, config, herder.settings.worker)
-        return JSONResponse(config_infos(cls, config, issues))
+        return JSONResponse(config_infos(cls, config, issues, herder.settings.worker))
 
     async def loggers(request: Request) -> Response:
         return JSONResponse(_loggers())

@@ -13,12 +13,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow import __version__
-from pyconnect_flow.config.definition import HIDDEN, REQUIRED, ConfigDef, ConfigIssue, ConfigKey, Password
+from pyconnect_flow.config.definition import (
+    HIDDEN,
+    REQUIRED,
+    ConfigDef,
+    ConfigIssue,
+    ConfigKey,
+    Password,
+    parse_value,
+)
 from pyconnect_flow.connectors.registry import builtin_connectors
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.converters.registry import available_converters
 from pyconnect_flow.engine.spec import COMMON_CONFIG, SIMPLE_HEADER_CONVERTER, SINK_CONFIG, SOURCE_CONFIG
-from pyconnect_flow.errors import ERRORS_CONFIG
 from pyconnect_flow.runtime.herder import secret_keys
 from pyconnect_flow.transforms.registry import (
     KAFKA_PREDICATES_PACKAGE,
@@ -34,9 +41,11 @@ def connector_plugins(connectors_only: bool = True) -> list[dict[str, str]]:
            for cls in builtin_connectors() if cls.CLASS_NAMES]
     if connectors_only:
         return out
-    out += [{"class": name, "type": "converter", "version": __version__}
-            for name in available_converters() if "." in name]
-    out.append({"class": SIMPLE_HEADER_CONVERTER, "type": "header_converter", "version": __version__})
+    converters = [name for name in available_converters() if "." in name]
+    out += [{"class": name, "type": "converter", "version": __version__} for name in converters]
+    # Every converter is also a header converter (as Kafka's own converters implement HeaderConverter).
+    out += [{"class": name, "type": "header_converter", "version": __version__}
+            for name in sorted({*converters, SIMPLE_HEADER_CONVERTER})]
     out += [{"class": KAFKA_TRANSFORMS_PACKAGE + name, "type": "transformation", "version": __version__}
             for name in transform_names()]
     out += [{"class": KAFKA_PREDICATES_PACKAGE + name, "type": "predicate", "version": __version__}
@@ -57,12 +66,30 @@ def definition(cls: type[Connector]) -> ConfigDef:
     return COMMON_CONFIG.merged(SINK_CONFIG if cls.KIND == "sink" else SOURCE_CONFIG, cls.CONFIG)
 
 
-def _group(key: ConfigKey, cls: type[Connector]) -> str:
-    if key.name in ERRORS_CONFIG:
-        return "Error Handling"
-    if key.name in COMMON_CONFIG or key.name in SINK_CONFIG or key.name in SOURCE_CONFIG:
-        return "Common"
-    return cls.__name__
+# Kafka Connect's metadata of its own keys (ConnectorConfig, SinkConnectorConfig, SourceConnectorConfig):
+# group, order_in_group and importance, as `GET /connector-plugins/{plugin}/config` shows them.
+_COMMON = "Common"
+_ERRORS = "Error Handling"
+_EOS = "Exactly Once Support"
+KAFKA_KEYS: dict[str, tuple[str, int, str]] = {
+    "name": (_COMMON, 1, "HIGH"), "connector.class": (_COMMON, 2, "HIGH"),
+    "connector.plugin.version": (_COMMON, 3, "MEDIUM"), "tasks.max": (_COMMON, 4, "HIGH"),
+    "tasks.max.enforce": (_COMMON, 5, "LOW"), "key.converter": (_COMMON, 6, "LOW"),
+    "key.converter.plugin.version": (_COMMON, 7, "LOW"), "value.converter": (_COMMON, 8, "LOW"),
+    "value.converter.plugin.version": (_COMMON, 9, "LOW"), "header.converter": (_COMMON, 10, "LOW"),
+    "header.converter.plugin.version": (_COMMON, 11, "LOW"), "transforms": ("Transforms", 12, "LOW"),
+    "predicates": ("Predicates", 13, "LOW"), "config.action.reload": (_COMMON, 14, "LOW"),
+    "errors.retry.timeout": (_ERRORS, 1, "MEDIUM"), "errors.retry.delay.max.ms": (_ERRORS, 2, "MEDIUM"),
+    "errors.tolerance": (_ERRORS, 3, "MEDIUM"), "errors.log.enable": (_ERRORS, 4, "MEDIUM"),
+    "errors.log.include.messages": (_ERRORS, 5, "MEDIUM"),
+    "topics": (_COMMON, 4, "HIGH"), "topics.regex": (_COMMON, 4, "HIGH"),
+    "errors.deadletterqueue.topic.name": (_ERRORS, 6, "MEDIUM"),
+    "errors.deadletterqueue.topic.replication.factor": (_ERRORS, 7, "MEDIUM"),
+    "errors.deadletterqueue.context.headers.enable": (_ERRORS, 8, "MEDIUM"),
+    "topic.creation.groups": ("Topic Creation", 1, "LOW"), "exactly.once.support": (_EOS, 2, "MEDIUM"),
+    "transaction.boundary": (_EOS, 3, "MEDIUM"), "transaction.boundary.interval.ms": (_EOS, 4, "LOW"),
+    "offsets.storage.topic": ("offsets.topic", 1, "LOW"),
+}
 
 
 def _text(value: Any) -> str | None:
@@ -77,45 +104,60 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def config_key_info(key: ConfigKey, cls: type[Connector], order: int) -> dict[str, Any]:
-    """One key as Connect's ConfigKeyInfo."""
+def config_key_info(key: ConfigKey) -> dict[str, Any]:
+    """One key as Connect's ConfigKeyInfo: the framework's keys with Kafka Connect's group, order and
+    importance; a connector's own keys without a group (`order_in_group` -1), as Kafka's connectors declare them."""
+    group, order, importance = KAFKA_KEYS.get(key.name, (None, -1, key.importance.upper()))
+    default = __version__ if key.name == "connector.plugin.version" else _text(key.default)
     return {
         "name": key.name,
         "type": key.type.value.upper(),
         "required": key.required,
-        "default_value": _text(key.default),
-        "importance": key.importance.upper(),
+        "default_value": default,
+        "importance": importance,
         "documentation": key.doc,
-        "group": _group(key, cls),
+        "group": group,
+        "order_in_group": order,
         "width": "NONE",
         "display_name": key.name,
         "dependents": [],
-        "order": order,
     }
+
+
+def _key_infos(cls: type[Connector]) -> list[tuple[ConfigKey, dict[str, Any]]]:
+    return [(key, config_key_info(key)) for key in definition(cls)]
 
 
 def plugin_config(cls: type[Connector]) -> list[dict[str, Any]]:
     """`GET /connector-plugins/{plugin}/config`."""
-    return [config_key_info(k, cls, i + 1) for i, k in enumerate(definition(cls))]
+    return [info for _key, info in _key_infos(cls)]
 
 
-def config_infos(cls: type[Connector], config: Mapping[str, str], issues: list[ConfigIssue]) -> dict[str, Any]:
-    """`PUT /connector-plugins/{plugin}/config/validate`: ConfigInfos for `config` and the issues found."""
+_WORKER_DEFAULTS = ("key.converter", "value.converter", "header.converter")
+
+
+def config_infos(cls: type[Connector], config: Mapping[str, str], issues: list[ConfigIssue],
+                 worker: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`PUT /connector-plugins/{plugin}/config/validate`: ConfigInfos for `config` and the issues found.
+
+    As Kafka Connect shows them: a converter not given is the worker's, a plugin version not given is the
+    plugin's, and a value that cannot be read as its key's type is null."""
+    worker = worker or {}
     errors: dict[str, list[str]] = {}
     for issue in issues:
         errors.setdefault(issue.key, []).append(issue.message)
     secrets = secret_keys(config)
-    keys = list(definition(cls))
     configs = []
     groups: list[str] = []
-    for i, key in enumerate(keys):
-        info = config_key_info(key, cls, i + 1)
-        if info["group"] not in groups:
+    for key, info in _key_infos(cls):
+        if info["group"] is not None and info["group"] not in groups:
             groups.append(info["group"])
         given = config.get(key.name)
-        value = given if given is not None else _text(key.default)
+        value = given if given is not None else _default(key, worker)
         if given is not None and (key.is_secret or key.name in secrets):
             value = HIDDEN
+        elif given is not None and key.name in errors and not _parses(key, given):
+            value = None
         configs.append({"definition": info, "value": {
             "name": key.name, "value": value, "recommended_values": [], "errors": errors.pop(key.name, []),
             "visible": True}})
@@ -123,11 +165,27 @@ def config_infos(cls: type[Connector], config: Mapping[str, str], issues: list[C
     for name, messages in errors.items():
         given = config.get(name)
         info = {"name": name, "type": "STRING", "required": False, "default_value": None, "importance": "LOW",
-                "documentation": "", "group": "Other", "width": "NONE", "display_name": name, "dependents": [],
-                "order": -1}
+                "documentation": "", "group": "Other", "order_in_group": -1, "width": "NONE", "display_name": name,
+                "dependents": []}
         if "Other" not in groups:
             groups.append("Other")
         shown = HIDDEN if given is not None and name in secrets else given
         configs.append({"definition": info, "value": {"name": name, "value": shown, "recommended_values": [],
                                                       "errors": messages, "visible": True}})
     return {"name": cls.CLASS_NAMES[0], "error_count": len(issues), "groups": groups, "configs": configs}
+
+
+def _default(key: ConfigKey, worker: Mapping[str, str]) -> str | None:
+    if key.name in _WORKER_DEFAULTS:
+        return worker.get(key.name) or (SIMPLE_HEADER_CONVERTER if key.name == "header.converter" else None)
+    if key.name.endswith("plugin.version"):
+        return __version__
+    return _text(key.default)
+
+
+def _parses(key: ConfigKey, value: str) -> bool:
+    try:
+        parse_value(key, value)
+    except Exception:  # noqa: BLE001 - any failure to read it: Kafka Connect shows null
+        return False
+    return True

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -26,6 +27,7 @@ from pyconnect_flow.connectors.kafka_clients import admin_client, client_config
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.engine.spec import check_connector, validate_worker, worker_file_issues
 from pyconnect_flow.rest.app import WorkerInfo, create_app
+from pyconnect_flow.rest.security import BasicAuthMiddleware, basic_auth_users, tls_settings
 from pyconnect_flow.runtime.herder import Herder, HerderSettings, default_root, invalid_config_message
 from pyconnect_flow.runtime.store import ConfigStore, FileConfigStore, MemoryConfigStore, StoredConnector
 
@@ -47,10 +49,15 @@ class WorkerOptions:
 
 @dataclass(frozen=True)
 class Listener:
-    """Where the REST API listens: `listeners`' first http:// entry."""
+    """Where the REST API listens: `listeners`' first entry (http:// or https://)."""
 
     host: str
     port: int
+    scheme: str = "http"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://{self.host or '0.0.0.0'}:{self.port}"
 
     @property
     def advertised(self) -> str:
@@ -59,15 +66,15 @@ class Listener:
 
 
 def parse_listener(value: str | None) -> Listener:
-    """The first entry of a `listeners` value (`http://host:port`, host optional)."""
+    """The first entry of a `listeners` value (`http://host:port` or `https://host:port`, host optional).
+
+    One listener is served: Kafka Connect's several (say http and https) are one server here."""
     entries = [e.strip() for e in (value or DEFAULT_LISTENER).split(",") if e.strip()]
     for entry in entries:
         parts = urlsplit(entry)
         scheme = parts.scheme.lower()
-        if scheme == "https":
-            continue
-        if scheme != "http":
-            raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} is not http://host:port")],
+        if scheme not in ("http", "https"):
+            raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} is not http(s)://host:port")],
                                   what="worker")
         try:
             port = parts.port
@@ -75,9 +82,10 @@ def parse_listener(value: str | None) -> Listener:
             port = None
         if port is None:
             raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} names no port")], what="worker")
-        return Listener(parts.hostname or "", port)
-    raise ConfigException("worker", [ConfigIssue("listeners", "only http:// listeners are supported (no TLS yet)")],
-                          what="worker")
+        if len(entries) > 1:
+            log.warning("listeners: serving %s only (one listener per worker here)", entry)
+        return Listener(parts.hostname or "", port, scheme)
+    raise ConfigException("worker", [ConfigIssue("listeners", "no listener given")], what="worker")
 
 
 def _read_cluster_id(worker: dict[str, str], info: WorkerInfo) -> None:
@@ -145,21 +153,27 @@ def _check_listener(listener: Listener) -> None:
         try:
             probe.bind((host, listener.port))
         except OSError as exc:
-            raise ConnectException(f"Cannot serve the REST API on http://{host}:{listener.port} (listeners): "
+            raise ConnectException(f"Cannot serve the REST API on {listener.url} (listeners): "
                                    f"{exc.strerror or exc}") from None
 
 
 def run_worker(options: WorkerOptions) -> int:
     """Serve the REST API until SIGINT/SIGTERM, then stop every connector cleanly. Returns the exit status."""
     herder, listener, given = build_herder(options)
+    worker = herder.settings.worker
+    # Both checked before any connector starts: a worker that cannot serve securely serves nothing.
+    tls = tls_settings(worker) if listener.scheme == "https" else None
+    users = basic_auth_users(worker)
     _check_listener(listener)
     info = WorkerInfo()
-    threading.Thread(target=_read_cluster_id, args=(herder.settings.worker, info), daemon=True).start()
+    threading.Thread(target=_read_cluster_id, args=(worker, info), daemon=True).start()
     herder.start(given)
-    app = create_app(herder, info)
-    log.warning("REST API listening on http://%s:%d", listener.host or "0.0.0.0", listener.port)
+    app: Any = create_app(herder, info)
+    if users is not None:
+        app = BasicAuthMiddleware(app, users)
+    log.warning("REST API listening on %s%s", listener.url, " (basic authentication)" if users is not None else "")
     config = uvicorn.Config(app, host=listener.host or "0.0.0.0", port=listener.port, log_level="warning",
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", **(tls.uvicorn_options() if tls else {}))
     server = uvicorn.Server(config)
     # uvicorn stops serving at SIGINT/SIGTERM, then raises the signal again with the handlers it found:
     # these, so the connectors are stopped cleanly below instead of the process dying at once.

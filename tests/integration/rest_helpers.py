@@ -16,16 +16,18 @@ from pyconnect_flow.net import free_ports
 from tests.integration.kafka_helpers import _die_with_parent, cli_env, write_properties
 
 
-def rest_worker_file(tmp: Path, bootstrap: str, port: int, **extra: Any) -> Path:
+def rest_worker_file(tmp: Path, bootstrap: str, port: int, scheme: str = "http", keys: dict[str, str] | None = None,
+                     **extra: Any) -> Path:
     values = {
         "bootstrap.servers": bootstrap,
-        "listeners": f"http://127.0.0.1:{port}",
+        "listeners": f"{scheme}://127.0.0.1:{port}",
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter",
         "offset.storage.file.filename": str(tmp / "offsets"),
         "offset.flush.interval.ms": "200",
     }
     values.update({k.replace("_", "."): v for k, v in extra.items()})
+    values.update(keys or {})
     return write_properties(tmp / "worker.properties", values)
 
 
@@ -33,14 +35,18 @@ class RestWorker:
     """`pyconnect-flow standalone WORKER [CONNECTORS]` with the REST API on `port`; `.client` talks to it."""
 
     def __init__(self, tmp: Path, bootstrap: str, connectors: Iterable[str] = (), env: dict[str, str] | None = None,
+                 *, scheme: str = "http", verify: Any = True, auth: tuple[str, str] | None = None,
                  **extra: Any) -> None:
+        """`scheme`, `verify` (a CA file for https) and `auth` (basic credentials) shape `.client`;
+        `extra` are more worker keys, `_` for `.` (or a dict given as `worker={...}`)."""
         self.port = free_ports(1)[0]
-        self.worker_file = rest_worker_file(tmp, bootstrap, self.port, **extra)
+        keys = dict(extra.pop("worker", {}))
+        self.worker_file = rest_worker_file(tmp, bootstrap, self.port, scheme, keys, **extra)
         self.tmp = tmp
         self.connectors = list(connectors)
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[str] | None = None
-        self.client = httpx.Client(base_url=self.url, timeout=90)
+        self.client = httpx.Client(base_url=self.url, timeout=90, verify=verify, auth=auth)
         self.env = env or {}
         self.log = tmp / "worker.log"
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from pyconnect_flow import __version__
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.rest_helpers import RestWorker, wait_until
 
@@ -61,7 +62,8 @@ def test_pause_resume_stop_and_rewinding_offsets_deliver_every_record_exactly(ka
         worker.wait_state(sink, "RUNNING")
         expanded = api.get("/connectors?expand=status&expand=info").json()
         assert expanded[source]["status"]["connector"]["state"] == "RUNNING"
-        assert expanded[sink]["status"]["tasks"] == [{"id": 0, "state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}"}]
+        assert expanded[sink]["status"]["tasks"] == [
+            {"id": 0, "state": "RUNNING", "worker_id": f"127.0.0.1:{worker.port}", "version": __version__}]
         assert expanded[sink]["info"]["type"] == "sink"
         assert _wait_lines(out, 10) == first
 

@@ -12,6 +12,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette 1.x asks for httpx2 for its test client; httpx works
     from starlette.testclient import TestClient
 
+from pyconnect_flow import __version__
 from pyconnect_flow.rest import create_app
 from pyconnect_flow.runtime.herder import Herder, HerderSettings
 from pyconnect_flow.runtime.store import FileConfigStore
@@ -41,7 +42,7 @@ def test_a_stopped_connector_is_created_listed_and_deleted(api: TestClient, tmp_
     assert created.json() == {"name": "s", "config": {**_sink(tmp_path), "name": "s"}, "tasks": [], "type": "sink"}
     assert api.get("/connectors").json() == ["s"]
     assert api.get("/connectors/s/status/").json() == {
-        "name": "s", "connector": {"state": "STOPPED", "worker_id": "w:8083"}, "tasks": [], "type": "sink"}
+        "name": "s", "connector": {"state": "STOPPED", "worker_id": "w:8083", "version": __version__}, "tasks": [], "type": "sink"}
     assert api.get("/connectors?expand=status&expand=nonsense").json() == {
         "s": {"status": api.get("/connectors/s/status").json()}}
     assert api.get("/connectors/s/tasks").json() == []
