@@ -12,6 +12,7 @@ does, waiting for a missing file to appear.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import glob
 import logging
@@ -38,6 +39,73 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _java_malformed_length(data: bytes, start: int) -> int:
+    """How many bytes Java's UTF-8 decoder replaces by one U+FFFD at `start`, where decoding fails.
+
+    Java's `sun.nio.cs.UTF_8` decoder, as `InputStreamReader` uses it with REPLACE: mostly the maximal
+    subpart Python's decoder also replaces, except for surrogates encoded in three bytes (`ED A0..BF`):
+    Java replaces `ED A0 80` with one U+FFFD (Python: three), and `ED A0` before a non-continuation byte
+    with one (Python: two). The end of `data` counts as a non-continuation byte (a line terminator
+    follows, or the end of the file, which Java treats alike).
+    """
+    def at(i: int) -> int:
+        return data[i] if i < len(data) else 0x0A
+
+    def cont(b: int) -> bool:
+        return b & 0xC0 == 0x80
+
+    b1 = data[start]
+    if 0xC2 <= b1 <= 0xDF:
+        return 1
+    if 0xE0 <= b1 <= 0xEF:
+        b2, b3 = at(start + 1), at(start + 2)
+        if (b1 == 0xE0 and b2 & 0xE0 == 0x80) or not cont(b2):
+            return 1
+        if not cont(b3):
+            return 2
+        return 3  # a well-formed sequence failing here encodes a surrogate: Java drops all three bytes
+    if 0xF0 <= b1 <= 0xF4:
+        b2, b3 = at(start + 1), at(start + 2)
+        if (b1 == 0xF0 and not 0x90 <= b2 <= 0xBF) or (b1 == 0xF4 and b2 & 0xF0 != 0x80) or not cont(b2):
+            return 1
+        return 2 if not cont(b3) else 3
+    return 1
+
+
+def _java_utf8_errors(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return "\ufffd", exc.start + _java_malformed_length(exc.object, exc.start)
+
+
+codecs.register_error("pyconnect-java-utf8", _java_utf8_errors)
+
+
+def _java_print_errors(exc: UnicodeError) -> tuple[bytes, int]:
+    """Surrogates in text being written, as Java's `PrintStream(…, UTF_8)` writes them: a high surrogate
+    followed by a low one is the character they encode (a Python string may hold them apart, Java's
+    always does), any other surrogate is `?`."""
+    assert isinstance(exc, UnicodeEncodeError)
+    text, out, i = exc.object, bytearray(), exc.start
+    while i < exc.end:
+        c = ord(text[i])
+        if 0xD800 <= c <= 0xDBFF and i + 1 < len(text) and 0xDC00 <= ord(text[i + 1]) <= 0xDFFF:
+            out += chr(0x10000 + ((c - 0xD800) << 10) + ord(text[i + 1]) - 0xDC00).encode("utf-8")
+            i += 2
+        else:
+            out += b"?"
+            i += 1
+    return bytes(out), i
+
+
+codecs.register_error("pyconnect-java-print", _java_print_errors)
+
+
+def decode_like_java(data: bytes) -> str:
+    """`data` decoded as Java's `InputStreamReader(stream, UTF_8)` reads it: bytes that are not UTF-8
+    become U+FFFD, grouped as Java's decoder groups them (see `_java_malformed_length`)."""
+    return data.decode("utf-8", "pyconnect-java-utf8")
 
 
 class FileSourceError(ConnectException):
@@ -127,8 +195,10 @@ class FileReader(SourceReader):
         if self._pending() < self.batch_size:
             self._fill()
         if not self._pending() and self._eof and self._partial and self.stop_at_end:
-            self._lines.append(self._partial)
-            self._seplens.append(0)
+            # The file is complete: its last line ends here, and a CR kept back (in case LF followed) ends it.
+            cr = self._partial.endswith(b"\r")
+            self._lines.append(self._partial[:-1] if cr else self._partial)
+            self._seplens.append(1 if cr else 0)
             self._partial = b""
         if not self._pending():
             if self._eof and self.stop_at_end:
@@ -154,7 +224,7 @@ class FileReader(SourceReader):
         except UnicodeDecodeError as exc:
             log.warning("File %r: bytes that are not UTF-8 at offset %d (and maybe later in this batch of lines) "
                         "are read as U+FFFD, as Kafka Connect does", self.path, start + exc.start)
-            text = data.decode("utf-8", "replace")
+            text = decode_like_java(data)
         return ValueBatch(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends)
 
     def position(self) -> int:
@@ -223,7 +293,9 @@ class _SharedFile:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        self.handle: IO[str] = sys.stdout if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        # Lines are written as FileStreamSinkTask's PrintStream writes them: lone surrogates become "?".
+        self.handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115
+            path, "a", encoding="utf-8", errors="pyconnect-java-print")
         self.lock = threading.Lock()
 
     @classmethod

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from pyconnect_flow.converters.java_text import java_bigdecimal_str, java_class_name, java_double_str, java_float_str
-from pyconnect_flow.data import logical
+from pyconnect_flow.data import java_numbers, logical
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.java_hashmap import java_ordered
 from pyconnect_flow.data.schema import Schema, Type
@@ -472,8 +472,9 @@ _FLAT_TYPES = frozenset({str, int, bool, float, type(None)})
 
 
 def _plain_float(x: float) -> bool:
-    """orjson writes this double exactly as Java's Double.toString does (checked on random samples)."""
-    return 1e-3 <= abs(x) < 1e7 or x == 0.0 and math.copysign(1.0, x) > 0
+    """orjson writes this double exactly as Java's Double.toString does (checked on random samples; JDK 19+
+    only: JDK 17's digits are not always the shortest)."""
+    return (1e-3 <= abs(x) < 1e7 or x == 0.0 and math.copysign(1.0, x) > 0) and not java_numbers.legacy_to_string
 
 
 def _schemaless_dict(v: dict[Any, Any]) -> Any:
@@ -518,6 +519,8 @@ def flat_maps_writable_as_is(maps: list[Any]) -> bool:
         if min(ints) < _INT64_MIN or max(ints) > _INT64_MAX:
             return False
     if float in present:
+        if java_numbers.legacy_to_string:
+            return False
         sizes = list(map(abs, compress(values, map(is_, kinds, repeat(float)))))
         total = sum(sizes)
         if total != total or total == math.inf:  # a NaN or an infinity: Java writes those as words
