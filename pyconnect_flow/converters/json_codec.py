@@ -31,7 +31,7 @@ import orjson
 from pyconnect_flow.converters.java_text import java_bigdecimal_str, java_class_name, java_double_str, java_float_str
 from pyconnect_flow.data import java_numbers, logical
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.java_hashmap import java_ordered
+from pyconnect_flow.data.java_hashmap import java_ordered, java_ordered_by_schema
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
 
@@ -139,21 +139,30 @@ _LEADING_ZEROS = re.compile(r'("(?:[^"\\]|\\.)*")|(?<![\w.+-])(-?)0+(?=\d)')
 _WS = " \t\r\n"
 
 
-def loads_strict(data: bytes, exact: bool) -> Any:
-    """Parse one complete JSON document; `exact` keeps non-integral numbers as `Decimal`."""
+class NeedsExactParse(Exception):
+    """Raised by a decoder given a float where Kafka reads the number's exact text (an integer field
+    holding a fraction or an integer past 64 bits, which orjson turns into a float): parse again with
+    `exact=True` and decode again."""
+
+
+def loads_strict(data: bytes, exact: bool, big_ints: bool = False) -> Any:
+    """Parse one complete JSON document; `exact` keeps non-integral numbers as `Decimal`; `big_ints`
+    keeps integers past 64 bits exact (orjson makes floats of them), non-integral numbers as floats."""
     if exact:
         return _EXACT.decode(data.decode("utf-8"))
+    if big_ints:
+        return _PLAIN.decode(data.decode("utf-8"))
     return orjson.loads(data)
 
 
-def parse(data: bytes, exact: bool = False) -> Any:
+def parse(data: bytes, exact: bool = False, big_ints: bool = False) -> Any:
     """Parse bytes as Kafka's JsonDeserializer does (raises DataException on bad JSON).
 
     Beyond strict JSON it accepts what Jackson's `readTree` accepts: numbers with leading
     zeros, text after the first value, and empty input (MISSING).
     """
     try:
-        return loads_strict(data, exact)
+        return loads_strict(data, exact, big_ints)
     except (ValueError, UnicodeDecodeError):
         return _parse_lenient(data, exact)
 
@@ -619,16 +628,20 @@ def compile_decoder(schema: Schema | None, cfg: CodecConfig) -> Decoder:
         def decode_int(n: Any) -> Any:
             if type(n) is int and lo <= n <= hi:
                 return n
+            if type(n) is float:
+                raise NeedsExactParse  # Jackson narrows the exact number (BigDecimal/BigInteger.intValue())
             return null() if n is None or n is MISSING else _java_integral(n, bits)
         return decode_int
     if t is Type.FLOAT32 or t is Type.FLOAT64:
         def decode_float(n: Any) -> Any:
+            # Jackson reads every number with a fraction or exponent as a BigDecimal, which has no
+            # negative zero: -0.0 is read as 0.0.
             if type(n) is float:
-                return n
+                return n or 0.0
             if n is None or n is MISSING:
                 return null()
             if isinstance(n, (int, decimal.Decimal)) and not isinstance(n, bool):
-                return float(n)
+                return float(n) or 0.0
             return 0.0
         return decode_float
     if t is Type.BOOLEAN:
@@ -685,7 +698,8 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
                 return null()
             raise DataException(f"Maps with string fields should be encoded as JSON objects, but found {node_type(n)}")
         return decode_object
-    key_dec = compile_decoder(schema.key_schema, cfg)
+    key_schema = schema.key_schema
+    key_dec = compile_decoder(key_schema, cfg)
 
     def decode_pairs(n: Any) -> Any:
         if n is None or n is MISSING:
@@ -704,7 +718,7 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
                 result[key] = val_dec(entry[1])
             except TypeError as exc:
                 raise DataException(f"Map key {key!r} cannot be used as a Python dict key") from exc
-        return result
+        return java_ordered_by_schema(result, key_schema)
     return decode_pairs
 
 
@@ -753,8 +767,8 @@ _INLINE_CHECKS = {
     Type.INT16: "type({x}) is int and -32768 <= {x} <= 32767",
     Type.INT32: "type({x}) is int and -2147483648 <= {x} <= 2147483647",
     Type.INT64: "type({x}) is int and -9223372036854775808 <= {x} <= 9223372036854775807",
-    Type.FLOAT64: "type({x}) is float",
-    Type.FLOAT32: "type({x}) is float",
+    Type.FLOAT64: "type({x}) is float and {x}",  # zeros go to the decoder: -0.0 is read as 0.0
+    Type.FLOAT32: "type({x}) is float and {x}",
     Type.STRING: "type({x}) is str",
     Type.BOOLEAN: "type({x}) is bool",
 }
@@ -832,8 +846,10 @@ def decode_schemaless(n: Any) -> Any:
     """A Connect value for a node without schema: integral → int64, other numbers → double,
     objects → dict, arrays → list (Kafka's inference)."""
     t = type(n)
-    if t is str or t is bool or t is float or n is None:
+    if t is str or t is bool or n is None:
         return n
+    if t is float:
+        return n or 0.0  # read through BigDecimal, which has no negative zero
     if t is int:
         return n if _INT64_MIN <= n <= _INT64_MAX else _wrap(n, 64)
     if t is dict:
@@ -841,27 +857,37 @@ def decode_schemaless(n: Any) -> Any:
     if t is list:
         return [decode_schemaless(x) for x in n]
     if t is decimal.Decimal:
-        return float(n)
+        return float(n) or 0.0
     if n is MISSING:
         return None
     raise DataException(f"Unknown schema type: {node_type(n)}")  # pragma: no cover
 
 
-_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_ZEROS = b"0" * 19
 
 
 def has_long_digit_run(data: bytes) -> bool:
-    """True if `data` holds 19 digits in a row: the only way JSON text can hold an integer beyond int64."""
-    return _LONG_DIGIT_RUN.search(data) is not None
+    """True if `data` holds 19 digits in a row: the only way JSON text can hold an integer beyond int64
+    (which orjson reads as a float)."""
+    return _NINETEEN_ZEROS in data.translate(_DIGITS_TO_ZERO)
 
 
-def decode_schemaless_from(n: Any, data: bytes, exact: bool) -> Any:
-    """`decode_schemaless`, skipping the walk of a parsed tree that is already final.
+def decode_schemaless_from(n: Any, data: bytes, exact: bool, envelope: bool = False) -> Any:
+    """`decode_schemaless` of `n`, parsed from `data` (the payload's text, or its envelope's), skipping
+    the walk of a parsed tree that is already final.
 
-    A tree from orjson only needs changes when it holds an integer beyond int64, which needs
-    a run of 19+ digits in the input.
+    An orjson tree needs changes only when it holds an integer beyond int64 (a run of 19+ digits in
+    the text; then the text is parsed again with exact integers) or a negative zero (`-0`).
     """
     t = type(n)
-    if (t is dict or t is list) and not exact and _LONG_DIGIT_RUN.search(data) is None:
-        return java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
-    return decode_schemaless(n)
+    if exact or not (t is dict or t is list or t is float):
+        return decode_schemaless(n)
+    if has_long_digit_run(data):
+        n = parse(data, big_ints=True)
+        return decode_schemaless(n["payload"] if envelope else n)
+    if b"-0" in data:
+        return decode_schemaless(n)
+    if t is float:
+        return n
+    return java_ordered(n, data.count(b"{") == 1 and b"[" not in data)

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["java_map_order", "java_ordered", "java_ordered_flat_maps", "java_string_hash"]
+__all__ = ["hash_order", "java_hash_code", "java_map_order", "java_ordered", "java_ordered_flat_maps",
+           "java_ordered_by_schema", "java_string_hash"]
 
 _HASHES: dict[str, int] = {}
 _CACHE_LIMIT = 8192
@@ -52,7 +53,13 @@ def java_map_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
     """
     if not all(type(k) is str for k in keys):
         return None
-    hashes = [java_string_hash(k) for k in keys]
+    positions = hash_order([java_string_hash(k) for k in keys])
+    return None if positions is None else tuple(keys[i] for i in positions)
+
+
+def hash_order(hashes: list[int]) -> list[int] | None:
+    """The iteration order of `new HashMap<>()` after `put`s of distinct keys with these `hashCode()`s
+    (unsigned 32-bit), as positions in the list; None when the order is not modelled (a tree bin)."""
     capacity, threshold = 16, 12
     counts: dict[int, int] = {}
     for size, h in enumerate(hashes, start=1):
@@ -67,8 +74,7 @@ def java_map_order(keys: tuple[str, ...]) -> tuple[str, ...] | None:
         if size > threshold:
             capacity, threshold = capacity * 2, threshold * 2
             counts = _recount(hashes[:size], capacity)
-    positions = sorted(range(len(keys)), key=lambda i: _bucket(hashes[i], capacity))  # stable: insertion order
-    return tuple(keys[i] for i in positions)
+    return sorted(range(len(hashes)), key=lambda i: _bucket(hashes[i], capacity))  # stable: insertion order
 
 
 def _recount(hashes: list[int], capacity: int) -> dict[int, int]:
@@ -134,3 +140,106 @@ def java_ordered_flat_maps(maps: list[Any]) -> list[Any] | None:
     if rebuild is _UNKNOWN:
         rebuild = _reorder_for(keys)
     return maps if rebuild is None else list(map(rebuild, maps))
+
+
+# Keys of other types: maps with a key schema, which JsonConverter also decodes into `new HashMap<>()`.
+
+_MASK = 0xFFFFFFFF
+_NO_HASH = object()
+
+
+def _long_hash(v: int) -> int:
+    v &= 0xFFFFFFFFFFFFFFFF
+    return (v ^ (v >> 32)) & _MASK
+
+
+def _big_integer_hash(n: int) -> int:
+    """`BigInteger.hashCode()`: its magnitude's 32-bit words, most significant first, times the sign."""
+    magnitude, h = abs(n), 0
+    words = []
+    while magnitude:
+        words.append(magnitude & _MASK)
+        magnitude >>= 32
+    for word in reversed(words):
+        h = (31 * h + word) & _MASK
+    return (-h if n < 0 else h) & _MASK
+
+
+def _big_decimal_hash(value: Any) -> int:
+    """`BigDecimal.hashCode()`: from its unscaled value and scale (so 1.0 and 1.00 differ)."""
+    sign, digits, exponent = value.as_tuple()
+    unscaled = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    scale = -exponent
+    if -(1 << 63) < unscaled < (1 << 63):  # BigDecimal keeps it in a long ("compact")
+        val2 = abs(unscaled)
+        temp = ((val2 >> 32) * 31 + (val2 & _MASK)) & _MASK
+        signed = (-temp if unscaled < 0 else temp) & _MASK
+        return (31 * signed + scale) & _MASK
+    return (31 * _big_integer_hash(unscaled) + scale) & _MASK
+
+
+def java_hash_code(value: Any, schema: Any) -> Any:
+    """`hashCode()` (unsigned 32-bit) of the Java object a Connect value of `schema` is in Kafka Connect;
+    `_NO_HASH` when it is not modelled (byte arrays, whose hash is their identity; structs)."""
+    import struct
+
+    from pyconnect_flow.data import logical
+    from pyconnect_flow.data.schema import Type
+
+    if value is None:
+        return 0
+    name = getattr(schema, "name", None)
+    if name == logical.DECIMAL_NAME:
+        return _big_decimal_hash(value)
+    if name in (logical.DATE_NAME, logical.TIME_NAME, logical.TIMESTAMP_NAME):  # java.util.Date: of getTime()
+        from pyconnect_flow.data.java_dates import temporal_to_millis
+
+        return _long_hash(temporal_to_millis(value))
+    t = schema.type
+    if t is Type.STRING:
+        return java_string_hash(value)
+    if t in (Type.INT8, Type.INT16, Type.INT32):
+        return value & _MASK
+    if t is Type.INT64:
+        return _long_hash(value)
+    if t is Type.BOOLEAN:
+        return 1231 if value else 1237
+    if t is Type.FLOAT32:  # Float.hashCode(): floatToIntBits of the float the double narrows to
+        from pyconnect_flow.data.java_numbers import to_float32
+
+        return 0x7FC00000 if value != value else struct.unpack("<I", struct.pack("<f", to_float32(value)))[0]
+    if t is Type.FLOAT64:
+        bits = 0x7FF8000000000000 if value != value else struct.unpack("<Q", struct.pack("<d", value))[0]
+        return _long_hash(bits)
+    if t is Type.ARRAY:  # List.hashCode()
+        h = 1
+        for item in value:
+            item_hash = java_hash_code(item, schema.value_schema)
+            if item_hash is _NO_HASH:
+                return _NO_HASH
+            h = (31 * h + item_hash) & _MASK
+        return h
+    if t is Type.MAP:  # Map.hashCode(): the sum of key hash ^ value hash
+        total = 0
+        for k, v in value.items():
+            kh, vh = java_hash_code(k, schema.key_schema), java_hash_code(v, schema.value_schema)
+            if kh is _NO_HASH or vh is _NO_HASH:
+                return _NO_HASH
+            total += kh ^ vh
+        return total & _MASK
+    return _NO_HASH
+
+
+def java_ordered_by_schema(d: dict[Any, Any], key_schema: Any) -> dict[Any, Any]:
+    """`d` (a map decoded in input order, keys of `key_schema`) in `new HashMap<>()` iteration order;
+    as it is when that order is not modelled."""
+    if len(d) < 2:
+        return d
+    hashes = [java_hash_code(k, key_schema) for k in d]
+    if any(h is _NO_HASH for h in hashes):
+        return d
+    positions = hash_order(hashes)
+    if positions is None:
+        return d
+    items = list(d.items())
+    return dict(items[i] for i in positions)
