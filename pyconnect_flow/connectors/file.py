@@ -31,6 +31,7 @@ from pyconnect_flow.connectors.base import EndOfInput, RecordSink, RecordSource,
 from pyconnect_flow.connectors.connector import Connector
 from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.data.java_text import decode_like_java
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorReporter
 from pyconnect_flow.record import Record
@@ -39,47 +40,6 @@ log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _LINE_END = re.compile(rb"\r\n|\r|\n")
-
-
-def _java_malformed_length(data: bytes, start: int) -> int:
-    """How many bytes Java's UTF-8 decoder replaces by one U+FFFD at `start`, where decoding fails.
-
-    Java's `sun.nio.cs.UTF_8` decoder, as `InputStreamReader` uses it with REPLACE: mostly the maximal
-    subpart Python's decoder also replaces, except for surrogates encoded in three bytes (`ED A0..BF`):
-    Java replaces `ED A0 80` with one U+FFFD (Python: three), and `ED A0` before a non-continuation byte
-    with one (Python: two). The end of `data` counts as a non-continuation byte (a line terminator
-    follows, or the end of the file, which Java treats alike).
-    """
-    def at(i: int) -> int:
-        return data[i] if i < len(data) else 0x0A
-
-    def cont(b: int) -> bool:
-        return b & 0xC0 == 0x80
-
-    b1 = data[start]
-    if 0xC2 <= b1 <= 0xDF:
-        return 1
-    if 0xE0 <= b1 <= 0xEF:
-        b2, b3 = at(start + 1), at(start + 2)
-        if (b1 == 0xE0 and b2 & 0xE0 == 0x80) or not cont(b2):
-            return 1
-        if not cont(b3):
-            return 2
-        return 3  # a well-formed sequence failing here encodes a surrogate: Java drops all three bytes
-    if 0xF0 <= b1 <= 0xF4:
-        b2, b3 = at(start + 1), at(start + 2)
-        if (b1 == 0xF0 and not 0x90 <= b2 <= 0xBF) or (b1 == 0xF4 and b2 & 0xF0 != 0x80) or not cont(b2):
-            return 1
-        return 2 if not cont(b3) else 3
-    return 1
-
-
-def _java_utf8_errors(exc: UnicodeError) -> tuple[str, int]:
-    assert isinstance(exc, UnicodeDecodeError)
-    return "\ufffd", exc.start + _java_malformed_length(exc.object, exc.start)
-
-
-codecs.register_error("pyconnect-java-utf8", _java_utf8_errors)
 
 
 def _java_print_errors(exc: UnicodeError) -> tuple[bytes, int]:
@@ -100,12 +60,6 @@ def _java_print_errors(exc: UnicodeError) -> tuple[bytes, int]:
 
 
 codecs.register_error("pyconnect-java-print", _java_print_errors)
-
-
-def decode_like_java(data: bytes) -> str:
-    """`data` decoded as Java's `InputStreamReader(stream, UTF_8)` reads it: bytes that are not UTF-8
-    become U+FFFD, grouped as Java's decoder groups them (see `_java_malformed_length`)."""
-    return data.decode("utf-8", "pyconnect-java-utf8")
 
 
 class FileSourceError(ConnectException):
@@ -278,11 +232,10 @@ class FileSource(RecordSource):
 
 # sink ---------------------------------------------------------------------
 
-def java_string(value: Any) -> str:
-    """How Java's `String.valueOf` prints a Connect value (what FileStreamSink writes)."""
-    if isinstance(value, (bytes, bytearray)):
-        return "[B@" + format(id(value) & 0xFFFFFFF, "x")  # a Java byte[] prints its identity
-    return java_to_string(value)
+def java_string(value: Any, schema: Any = None) -> str:
+    """How Java's `String.valueOf` prints a Connect value of `schema` (what FileStreamSink writes):
+    `Float.toString` for FLOAT32 values, a `byte[]`'s identity (`[B@1b6d3586`)."""
+    return java_to_string(value, schema=schema)
 
 
 class _SharedFile:
@@ -315,7 +268,7 @@ class FileWriter(SinkWriter):
         self._file = _SharedFile.get(path)
 
     def write(self, records: list[Record]) -> None:
-        text = "".join(java_string(r.value) + "\n" for r in records)
+        text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
         with self._file.lock:
             self._file.handle.write(text)
 

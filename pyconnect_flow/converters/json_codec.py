@@ -167,11 +167,20 @@ def parse(data: bytes, exact: bool = False, big_ints: bool = False) -> Any:
         return _parse_lenient(data, exact)
 
 
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, under surrogateescape
+_JAVA_IDENTIFIER_PARTS = frozenset(("Lu", "Ll", "Lt", "Lm", "Lo", "Sc", "Pc", "Nd", "Nl", "Mc", "Mn", "Cf"))
+
+
+def _java_identifier_part(c: str) -> bool:
+    """`Character.isJavaIdentifierPart(c)` (what may not follow `true`, `false` or `null`)."""
+    import unicodedata
+
+    return unicodedata.category(c) in _JAVA_IDENTIFIER_PARTS or "\x7f" <= c <= "\x9f"
+
+
 def _parse_lenient(data: bytes, exact: bool) -> Any:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataException(READ_ERROR + f"Invalid UTF-8: {exc}") from exc
+    # Jackson reads the bytes as it goes and stops after the root value: what follows it is never decoded.
+    text = data.decode("utf-8", "surrogateescape")
     text = text.lstrip("\ufeff")
     start = len(text) - len(text.lstrip(_WS))
     if start == len(text):
@@ -181,9 +190,21 @@ def _parse_lenient(data: bytes, exact: bool) -> Any:
     try:
         value, end = decoder.raw_decode(text, start)
     except ValueError as exc:
+        invalid = _INVALID_BYTE.search(text)
+        if invalid is not None:
+            raise DataException(READ_ERROR + f"Invalid UTF-8 at char {invalid.start()}") from exc
         raise DataException(READ_ERROR + str(exc)) from exc
-    if not isinstance(value, (dict, list, str)) and end < len(text) and text[end] not in _WS:
-        raise DataException(READ_ERROR + f"Unexpected character {text[end]!r} after root value at char {end}")
+    invalid = _INVALID_BYTE.search(text, start, end)
+    if invalid is not None:
+        raise DataException(READ_ERROR + f"Invalid UTF-8 at char {invalid.start()}")
+    if end < len(text):
+        c = text[end]
+        if value is True or value is False or value is None:
+            # Jackson's _matchToken: a letter, digit or other identifier character may not follow
+            if c >= "0" and c not in "]}" and (_INVALID_BYTE.match(c) or _java_identifier_part(c)):
+                raise DataException(READ_ERROR + f"Unrecognized token after {text[start:end]!r}")
+        elif not isinstance(value, (dict, list, str)) and c not in _WS:
+            raise DataException(READ_ERROR + f"Unexpected character {c!r} after root value at char {end}")
     return value
 
 
@@ -578,6 +599,18 @@ def _wrap(n: int, bits: int) -> int:
     return ((n + half) & ((1 << bits) - 1)) - half
 
 
+def _negative(x: float) -> bool:
+    return math.copysign(1.0, x) < 0
+
+
+def _decimal_to_double(n: int | decimal.Decimal) -> float:
+    """`BigDecimal.doubleValue()`: Jackson reads every number with a fraction or exponent as a BigDecimal,
+    which has no negative zero: `-0.0` reads as 0.0, but a negative number too small for a double as -0.0."""
+    if type(n) is decimal.Decimal and n.is_zero():
+        return 0.0
+    return float(n)
+
+
 def _java_integral(node: Any, bits: int) -> int:
     """Jackson's `intValue()`/`longValue()` of any node, narrowed like Java's casts.
 
@@ -634,14 +667,14 @@ def compile_decoder(schema: Schema | None, cfg: CodecConfig) -> Decoder:
         return decode_int
     if t is Type.FLOAT32 or t is Type.FLOAT64:
         def decode_float(n: Any) -> Any:
-            # Jackson reads every number with a fraction or exponent as a BigDecimal, which has no
-            # negative zero: -0.0 is read as 0.0.
             if type(n) is float:
-                return n or 0.0
+                if n == 0.0 and _negative(n):
+                    raise NeedsExactParse  # "-0.0" reads as 0.0, a negative number too small as -0.0
+                return n
             if n is None or n is MISSING:
                 return null()
             if isinstance(n, (int, decimal.Decimal)) and not isinstance(n, bool):
-                return float(n) or 0.0
+                return _decimal_to_double(n)
             return 0.0
         return decode_float
     if t is Type.BOOLEAN:
@@ -774,8 +807,54 @@ _INLINE_CHECKS = {
 }
 
 
+def _required_text(schema: Schema | None) -> bool:
+    """Whether a null may stand for a value of `schema` that Struct.put's validation refuses: a required
+    STRING/BYTES (Jackson's textValue()/binaryValue() of another kind of node is null), also as an
+    element of arrays and maps (ConnectSchema.validateValue checks those; nested structs check themselves)."""
+    if schema is None:
+        return False
+    if schema.type in (Type.STRING, Type.BYTES):
+        return not schema.optional and schema.name is None
+    if schema.type is Type.ARRAY:
+        return _required_text(schema.value_schema)
+    if schema.type is Type.MAP:
+        return _required_text(schema.key_schema) or _required_text(schema.value_schema)
+    return False
+
+
+def _check_elements(schema: Schema, value: Any) -> None:
+    """ConnectSchema.validateValue's null checks inside an array or map."""
+    if value is None:
+        return
+    if schema.type is Type.ARRAY:
+        items = schema.value_schema
+        assert items is not None
+        for item in value:
+            _check_element(items, item)
+    elif schema.type is Type.MAP:
+        keys, values = schema.key_schema, schema.value_schema
+        assert keys is not None and values is not None
+        for k, v in value.items():
+            _check_element(keys, k)
+            _check_element(values, v)
+
+
+def _check_element(schema: Schema, value: Any) -> None:
+    if value is None:
+        if not schema.optional:
+            raise DataException(f'Invalid value: null used for required field: "null", schema type: {schema.type.name}')
+    elif schema.type in (Type.ARRAY, Type.MAP):
+        _check_elements(schema, value)
+
+
 def _field_decoder(name: str, schema: Schema, cfg: CodecConfig) -> Decoder:
     dec = compile_decoder(schema, cfg)
+    if schema.type in (Type.ARRAY, Type.MAP) and _required_text(schema):
+        def decode_checked(n: Any) -> Any:
+            v = dec(n)
+            _check_elements(schema, v)
+            return v
+        return decode_checked
     if schema.optional or schema.type not in (Type.STRING, Type.BYTES) or schema.name is not None:
         return dec
     # Jackson gives null for a STRING/BYTES field holding another kind of node; Struct.put rejects it.
@@ -849,7 +928,9 @@ def decode_schemaless(n: Any) -> Any:
     if t is str or t is bool or n is None:
         return n
     if t is float:
-        return n or 0.0  # read through BigDecimal, which has no negative zero
+        if n == 0.0 and _negative(n):
+            raise NeedsExactParse  # "-0.0" reads as 0.0, a negative number too small as -0.0
+        return n
     if t is int:
         return n if _INT64_MIN <= n <= _INT64_MAX else _wrap(n, 64)
     if t is dict:
@@ -857,7 +938,7 @@ def decode_schemaless(n: Any) -> Any:
     if t is list:
         return [decode_schemaless(x) for x in n]
     if t is decimal.Decimal:
-        return float(n) or 0.0
+        return _decimal_to_double(n)
     if n is MISSING:
         return None
     raise DataException(f"Unknown schema type: {node_type(n)}")  # pragma: no cover
@@ -885,9 +966,11 @@ def decode_schemaless_from(n: Any, data: bytes, exact: bool, envelope: bool = Fa
         return decode_schemaless(n)
     if has_long_digit_run(data):
         n = parse(data, big_ints=True)
-        return decode_schemaless(n["payload"] if envelope else n)
-    if b"-0" in data:
+        n = n["payload"] if envelope else n
+    elif b"-0" not in data:
+        return n if t is float else java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
+    try:
         return decode_schemaless(n)
-    if t is float:
-        return n
-    return java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
+    except NeedsExactParse:  # a -0.0: was it written as a zero, or as a tiny negative number?
+        n = parse(data, exact=True)
+        return decode_schemaless(n["payload"] if envelope else n)

@@ -201,6 +201,16 @@ def show(data: bytes | None, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + f"… ({len(data)} bytes)"
 
 
+def show_pair(a: bytes | None, b: bytes | None, limit: int = 400) -> tuple[str, str]:
+    """Both texts, cut around their first difference when they are long."""
+    if a is None or b is None or (len(a) <= limit // 2 and len(b) <= limit // 2):
+        return show(a, limit), show(b, limit)
+    first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, first - 80)
+    cut = f"…(from byte {start} of {len(a)}/{len(b)}) " if start else ""
+    return cut + repr(a[start:start + 200]), cut + repr(b[start:start + 200])
+
+
 def compare_records(kc: list[Rec], py: list[Rec], describe: Any = None) -> list[str]:
     """The differences between Kafka Connect's records and ours (empty when identical)."""
     problems = []
@@ -213,7 +223,8 @@ def compare_records(kc: list[Rec], py: list[Rec], describe: Any = None) -> list[
             if a.key != b.key:
                 lines.append(f"  key: Kafka Connect {show(a.key)}\n       ours          {show(b.key)}")
             if a.value != b.value:
-                lines.append(f"  value: Kafka Connect {show(a.value)}\n         ours          {show(b.value)}")
+                x_text, y_text = show_pair(a.value, b.value)
+                lines.append(f"  value: Kafka Connect {x_text}\n         ours          {y_text}")
             if a.headers != b.headers:
                 lines.append(f"  headers: Kafka Connect {a.headers!r}\n           ours          {b.headers!r}")
             problems.append("\n".join(lines))
@@ -224,17 +235,29 @@ def compare_records(kc: list[Rec], py: list[Rec], describe: Any = None) -> list[
 
 
 def compare_files(kc: bytes, py: bytes, describe: Any = None) -> list[str]:
-    """The differences between two FileStreamSink files, line by line."""
+    """The differences between two FileStreamSink files, line by line, aligned (a line only one side
+    wrote shows as such, not as a shift of every line after it)."""
     if kc == py:
         return []
+    import difflib
+
     a, b = kc.split(b"\n"), py.split(b"\n")
     problems = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            what = f" ({describe(i)})" if describe is not None else ""
-            problems.append(f"line {i}{what}:\n  Kafka Connect {show(x)}\n  ours          {show(y)}")
-    if len(a) != len(b):
-        problems.append(f"Kafka Connect wrote {len(a) - 1} lines, ours {len(b) - 1}")
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        what = f" ({describe(i1)})" if describe is not None else ""
+        if tag == "delete":
+            problems.append(f"lines {i1}-{i2 - 1}{what} only in Kafka Connect's file: " + ", ".join(map(show, a[i1:i2])))
+        elif tag == "insert":
+            problems.append(f"lines {j1}-{j2 - 1} only in ours, after Kafka Connect's line {i1 - 1}: "
+                            + ", ".join(map(show, b[j1:j2])))
+        else:
+            for k in range(max(i2 - i1, j2 - j1)):
+                x = a[i1 + k] if i1 + k < i2 else None
+                y = b[j1 + k] if j1 + k < j2 else None
+                x_text, y_text = show_pair(x, y)
+                problems.append(f"line {i1 + k}{what}:\n  Kafka Connect {x_text}\n  ours          {y_text}")
     return problems
 
 

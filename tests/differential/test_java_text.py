@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from pyconnect_flow.connectors.file import FileSink, decode_like_java
+from pyconnect_flow.connectors.file import FileSink
 from pyconnect_flow.data import java_numbers
+from pyconnect_flow.data.java_text import decode_like_java
 from pyconnect_flow.record import Record
 from tests.differential import jdks
 from tests.differential.harness import case_count, replay_hint, rng
@@ -83,13 +84,14 @@ def test_numbers_print_as_the_jdk_prints_them(jdk_home: tuple[str | None, int]) 
 UTF8_BYTES = [*range(0x20, 0x7F, 7), 0x0A, *range(0x80, 0x100)]
 
 
-def test_invalid_utf8_decodes_as_javas_reader_decodes_it() -> None:
+def test_invalid_utf8_decodes_as_javas_reader_and_string_decode_it() -> None:
     rnd = rng("utf8")
     count = case_count(0.05, minimum=20) * 20
     samples = [bytes(rnd.choice(UTF8_BYTES) for _ in range(rnd.randint(1, 12))) for _ in range(count)]
-    answers = java_answers([("decode", s) for s in samples])
-    problems = [f"{s!r}: Java {a!r}, ours {decode_like_java(s)!r}" for s, a in zip(samples, answers)
-                if decode_like_java(s) != a]
+    requests: list[tuple[str, object]] = [(op, s) for s in samples for op in ("decode", "string")]
+    answers = java_answers(requests)
+    problems = [f"{op} {s!r}: Java {a!r}, ours {decode_like_java(s)!r}"  # type: ignore[arg-type]
+                for (op, s), a in zip(requests, answers) if decode_like_java(s) != a]  # type: ignore[arg-type]
     assert not problems, f"{len(problems)} of {len(samples)} differ ({replay_hint()}):\n" + "\n".join(problems[:20])
 
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
  * <ul>
  * <li>"decode <bytes>": the UTF-16 code units (hex, 4 digits each) that an InputStreamReader(UTF_8) reads,
  *     as FileStreamSourceTask reads a file;
+ * <li>"string <bytes>": the same for new String(bytes, UTF_8), as StringConverter reads a record;
  * <li>"double <64-bit pattern>": Double.toString of the double with these bits;
  * <li>"float <32-bit pattern>": Float.toString of the float with these bits;
  * <li>"print <UTF-16 code units, 4 digits each>": the bytes (hex) PrintStream(UTF_8).println writes for that
@@ -31,6 +32,9 @@ public class JavaTextReference {
             switch (op) {
                 case "decode":
                     out.println(decode(bytes(arg)));
+                    break;
+                case "string":
+                    out.println(units(new String(bytes(arg), StandardCharsets.UTF_8)));
                     break;
                 case "double":
                     out.println(Double.toString(Double.longBitsToDouble(Long.parseUnsignedLong(arg, 16))));
@@ -65,6 +69,14 @@ public class JavaTextReference {
             for (int i = 0; i < n; i++) {
                 units.append(String.format("%04x", (int) buffer[i]));
             }
+        }
+        return units.toString();
+    }
+
+    private static String units(String text) {
+        StringBuilder units = new StringBuilder();
+        for (int i = 0; i < text.length(); i++) {
+            units.append(String.format("%04x", (int) text.charAt(i)));
         }
         return units.toString();
     }

@@ -27,9 +27,9 @@ def _request(op: str, arg: object) -> str:
     if op == "float":
         assert isinstance(arg, float)
         return f"float {struct.unpack('<I', struct.pack('<f', arg))[0]:x}"
-    if op == "decode":
+    if op in ("decode", "string"):
         assert isinstance(arg, bytes)
-        return f"decode {arg.hex()}"
+        return f"{op} {arg.hex()}"
     if op == "print":
         assert isinstance(arg, str)
         return "print " + arg.encode("utf-16-be", "surrogatepass").hex()
@@ -37,7 +37,7 @@ def _request(op: str, arg: object) -> str:
 
 
 def _answer(op: str, text: str) -> str | bytes:
-    if op == "decode":
+    if op in ("decode", "string"):
         return bytes.fromhex(text).decode("utf-16-be", "surrogatepass")
     if op == "print":
         return bytes.fromhex(text)
@@ -46,7 +46,8 @@ def _answer(op: str, text: str) -> str | bytes:
 
 def java_answers(requests: Sequence[tuple[str, object]], java_home: str | None = None) -> list[str | bytes]:
     """The JVM's answer to each ``(op, argument)``: ``("double", x)`` / ``("float", x)`` → its toString;
-    ``("decode", data)`` → the text an ``InputStreamReader(UTF_8)`` reads; ``("print", text)`` → the bytes
+    ``("decode", data)`` → the text an ``InputStreamReader(UTF_8)`` reads; ``("string", data)`` → the text
+    ``new String(data, UTF_8)`` holds; ``("print", text)`` → the bytes
     ``PrintStream(UTF_8).println(text)`` writes."""
     lines = "".join(_request(op, arg) + "\n" for op, arg in requests)
     command = [maven.java(java_home), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", str(_SOURCE)]
