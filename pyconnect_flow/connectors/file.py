@@ -20,6 +20,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from itertools import accumulate, repeat
 from operator import add
@@ -34,7 +35,7 @@ from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.data.java_text import decode_like_java
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorReporter
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,28 @@ def _java_print_errors(exc: UnicodeError) -> tuple[bytes, int]:
 
 
 codecs.register_error("pyconnect-java-print", _java_print_errors)
+
+
+class PolledLines(ValueBatch):
+    """Lines read in one poll: their records carry the time of the poll, as FileStreamSourceTask's
+    `SourceRecord`s do (`System.currentTimeMillis()`), which TimestampRouter and InsertField's
+    `timestamp.field` see."""
+
+    __slots__ = ("timestamp",)
+
+    def __init__(self, topic: str, values: list[Any], value_schema: Any, source_partition: Mapping[str, Any],
+                 offset_key: str, ends: list[int], timestamp: int) -> None:
+        super().__init__(topic, values, value_schema, source_partition, offset_key, ends)
+        self.timestamp = timestamp
+
+    def record(self, i: int) -> Record:
+        return new_record((self.topic, None, self.values[i], None, None, None, self.value_schema, (), self.timestamp,
+                           self.source_partition, {self.offset_key: self.ends[i]}))
+
+    def records(self) -> list[Record]:
+        topic, schema, sp, key, ts = self.topic, self.value_schema, self.source_partition, self.offset_key, self.timestamp
+        return [new_record((topic, None, v, None, None, None, schema, (), ts, sp, {key: end}))
+                for v, end in zip(self.values, self.ends)]
 
 
 class FileSourceError(ConnectException):
@@ -179,7 +202,8 @@ class FileReader(SourceReader):
             log.warning("File %r: bytes that are not UTF-8 at offset %d (and maybe later in this batch of lines) "
                         "are read as U+FFFD, as Kafka Connect does", self.path, start + exc.start)
             text = decode_like_java(data)
-        return ValueBatch(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends)
+        return PolledLines(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends,
+                           int(time.time() * 1000))
 
     def position(self) -> int:
         return self._pos

@@ -21,7 +21,8 @@ from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
 __all__ = [
     "DATETIME_MAX_DAYS", "DATETIME_MIN_DAYS", "EPOCH_ORDINAL", "civil_from_days", "date_format_for",
-    "date_to_string", "days_from_civil", "java_civil_from_days", "temporal_to_millis",
+    "date_to_string", "days_from_civil", "java_civil_from_days", "java_days_from_civil", "julian_days_from_civil",
+    "julian_from_days", "temporal_to_millis",
 ]
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -44,6 +45,20 @@ def julian_from_days(days: int) -> tuple[int, int, int]:
     e = c - (1461 * d) // 4
     m = (5 * e + 2) // 153
     return d - 4800 + m // 10, m + 3 - 12 * (m // 10), e - (153 * m + 2) // 5 + 1
+
+
+def julian_days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a Julian calendar date (month 1-12)."""
+    a = (14 - month) // 12
+    y = year + 4800 - a
+    m = month + 12 * a - 3
+    return day + (153 * m + 2) // 5 + 365 * y + y // 4 - 32_083 - _JULIAN_DAY_OF_EPOCH
+
+
+def java_days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a date as Java's calendars name it (Julian before 1582-10-15)."""
+    gregorian = days_from_civil(year, month, day)
+    return gregorian if gregorian >= GREGORIAN_CUTOVER_DAYS else julian_days_from_civil(year, month, day)
 
 
 def java_civil_from_days(days: int) -> tuple[int, int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import time
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,8 @@ def test_lines_become_string_records_with_byte_positions(tmp_path: Path) -> None
     assert first.topic == "lines" and first.key is None and first.key_schema is None
     assert first.value_schema == STRING_SCHEMA
     assert first.source_partition == {"filename": str(f)}
-    assert first.partition is None and first.timestamp is None
+    assert first.partition is None
+    assert abs(first.timestamp - time.time() * 1000) < 60_000  # the time of the poll, as FileStreamSourceTask's
 
 
 def test_crlf_and_lone_cr_end_lines_like_kafka(tmp_path: Path) -> None:

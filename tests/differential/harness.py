@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.integration.kafka_helpers import REPO, cli_env, read_topic
+from tests.integration.kafka_helpers import REPO, cli_env
 from tests.reference.connect_standalone import ConnectorOutcome, KafkaConnect
 
 SEED_ENV = "PYCONNECT_DIFF_SEED"
@@ -177,10 +177,43 @@ class Rec:
 
 def topic_records(bootstrap: str, topic: str, side: str) -> list[Rec]:
     """Every record of ``topic``, partition by partition in offset order, side markers removed."""
-    messages = read_topic(bootstrap, topic, timeout=30)
-    messages.sort(key=lambda m: (m.partition, m.offset))
-    return [Rec(m.partition, unside(m.key, side), unside(m.value, side),
-                tuple((k, unside(v, side)) for k, v in m.headers)) for m in messages]
+    return topics_records(bootstrap, [topic], side)[topic]
+
+
+def topics_records(bootstrap: str, topics: Sequence[str], side: str, timeout: float = 60.0) -> dict[str, list[Rec]]:
+    """Every record of each of ``topics`` (read by one consumer up to their current ends), as
+    :func:`topic_records` gives them."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "pcf-differential", "enable.auto.commit": False,
+                         "enable.partition.eof": True})
+    try:
+        metadata = consumer.list_topics(timeout=30).topics
+        assigned = [TopicPartition(t, p, 0) for t in topics for p in sorted(metadata[t].partitions)]
+        out: dict[str, list[Any]] = {t: [] for t in topics}
+        if not assigned:
+            return {t: [] for t in topics}
+        consumer.assign(assigned)
+        remaining = {(tp.topic, tp.partition) for tp in assigned}
+        deadline = time.monotonic() + timeout
+        while remaining and time.monotonic() < deadline:
+            for m in consumer.consume(10000, 0.5):
+                err = m.error()
+                if err is not None:
+                    if err.code() == -191:  # KafkaError._PARTITION_EOF
+                        remaining.discard((m.topic(), m.partition()))
+                    continue
+                out[m.topic()].append(m)
+        if remaining:
+            raise TimeoutError(f"topic partitions not read to their end in {timeout:g} s: {sorted(remaining)}")
+    finally:
+        consumer.close()
+    result = {}
+    for topic, messages in out.items():
+        messages.sort(key=lambda m: (m.partition(), m.offset()))
+        result[topic] = [Rec(m.partition(), unside(m.key(), side), unside(m.value(), side),
+                             tuple((k, unside(v, side)) for k, v in (m.headers() or []))) for m in messages]
+    return result
 
 
 def create_topics(connect: KafkaConnect, names: Sequence[str], partitions: int = 1) -> None:
@@ -188,8 +221,8 @@ def create_topics(connect: KafkaConnect, names: Sequence[str], partitions: int =
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": connect.bootstrap_servers})
-    topics = [NewTopic(fill(name, side), num_partitions=partitions, replication_factor=1)
-              for name in names for side in SIDES]
+    unique = dict.fromkeys(fill(name, side) for name in names for side in SIDES)  # a name without {side}: once
+    topics = [NewTopic(name, num_partitions=partitions, replication_factor=1) for name in unique]
     for future in admin.create_topics(topics, operation_timeout=30).values():
         future.result(30)
 
@@ -269,5 +302,5 @@ def report(problems: list[str], limit: int = 12) -> str:
 __all__ = [
     "CASES_ENV", "JDK_ENV", "NAME_MARK", "REPO", "SEED_ENV", "Rec", "Run", "case_count", "compare_files",
     "compare_records", "create_topics", "fill", "replay_hint", "report", "rng", "run_id", "seed", "show", "sided",
-    "topic_records",
+    "topic_records", "topics_records",
 ]

@@ -14,11 +14,12 @@ from tests.differential.harness import (
     case_count,
     compare_records,
     create_topics,
+    fill,
     report,
     rng,
     run_id,
     sided,
-    topic_records,
+    topics_records,
 )
 from tests.differential.lines import hostile_file, java_lines
 from tests.reference.connect_standalone import KafkaConnect, java_consumed_length, source_done
@@ -53,9 +54,10 @@ def test_hostile_lines_give_identical_records(kafka_connect: KafkaConnect, tmp_p
     assert not failed, failed
     expected_lines = java_lines(data)
     problems = []
+    read = {side: topics_records(kafka_connect.bootstrap_servers, [fill(t, side) for t in topics.values()], side)
+            for side in ("kc", "py")}
     for name, topic in topics.items():
-        kc = topic_records(kafka_connect.bootstrap_servers, topic.replace("{side}", "kc"), "kc")
-        py = topic_records(kafka_connect.bootstrap_servers, topic.replace("{side}", "py"), "py")
+        kc, py = read["kc"][fill(topic, "kc")], read["py"][fill(topic, "py")]
         assert len(kc) == len(expected_lines), (name, len(kc), len(expected_lines))
         problems += [f"[{name}] {p}" for p in compare_records(
             kc, py, lambda i: f"line {i}: {expected_lines[i][:120]!r}" if i < len(expected_lines) else "")]

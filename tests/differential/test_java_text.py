@@ -106,3 +106,37 @@ def test_sink_lines_are_encoded_as_javas_print_stream_encodes_them(tmp_path: Pat
     writer.flush()
     writer.close()
     assert out.read_bytes() == b"".join(a for a in answers if isinstance(a, bytes)), replay_hint()
+
+
+PATTERNS = ["yyyy-MM-dd", "yyyyMMdd", "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy-MM-dd HH:mm:ss.SSS", "HH:mm:ss",
+            "dd/MM/yyyy HH:mm", "EEE, d MMM yyyy", "''yy''", "D", "MMMM", "a h:mm", "yy", "y", "yyyyMMddHHmmss",
+            "k K", "G yyyy", "S", "MM", "d", "H:m:s", "yyyy-DDD", "z", "Z", "X"]
+TEXTS = ["2023-11-14", "2023-11-14T10:20:30.400Z", "12:30:00.000Z", "1700000000000", "20231114", "42", "-7",
+         "1582-10-10", "0001-01-01", "99", "13/13/2023 25:61", "Tue, 14 Nov 2023", "November", "PM 3:04",
+         "2023-13-45 24:60:60.1000", "-0001-01-01", " 2023-1-1", "2023-11", "AD 1582", "123", "1e3", ""]
+
+
+def test_date_formats_format_and_parse_as_javas_simple_date_format() -> None:
+    from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
+
+    rnd = rng("dateformat")
+    requests: list[tuple[str, object]] = []
+    for _ in range(case_count(0.05, minimum=20) * 10):
+        pattern = rnd.choice(PATTERNS)
+        if rnd.random() < 0.5:
+            millis = rnd.choice((0, -1, 1700000000000, -12219292800001, -12219292800000, -62135596800000,
+                                 253402300799999)) + rnd.randint(-10**11, 10**11) * rnd.choice((0, 1))
+            requests.append(("format", (pattern, millis)))
+        else:
+            requests.append(("parse", (pattern, rnd.choice(TEXTS))))
+    answers = java_answers(requests)
+    problems = []
+    for (op, (pattern, value)), answer in zip(requests, answers):  # type: ignore[misc]
+        try:
+            fmt = SimpleDateFormat(pattern)
+            ours: object = fmt.format(value) if op == "format" else str(fmt.parse(value))
+        except DateFormatError:
+            ours = "ERR"
+        if ours != answer:
+            problems.append(f"{op} {pattern!r} {value!r}: Java {answer!r}, ours {ours!r}")
+    assert not problems, f"{len(problems)} of {len(requests)} differ ({replay_hint()}):\n" + "\n".join(problems[:30])

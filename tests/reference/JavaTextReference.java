@@ -17,7 +17,10 @@ import java.nio.charset.StandardCharsets;
  * <li>"double <64-bit pattern>": Double.toString of the double with these bits;
  * <li>"float <32-bit pattern>": Float.toString of the float with these bits;
  * <li>"print <UTF-16 code units, 4 digits each>": the bytes (hex) PrintStream(UTF_8).println writes for that
- *     string, as FileStreamSinkTask writes a line.
+ *     string, as FileStreamSinkTask writes a line;
+ * <li>"format <pattern as UTF-16 units> <millis>": SimpleDateFormat(pattern, Locale.US) in UTC, as the SMTs
+ *     use it, formatting new Date(millis) (UTF-16 units of the text, or "ERR");
+ * <li>"parse <pattern as UTF-16 units> <text as UTF-16 units>": the same parsing the text (millis or "ERR").
  * </ul>
  */
 public class JavaTextReference {
@@ -45,6 +48,10 @@ public class JavaTextReference {
                 case "print":
                     out.println(print(arg));
                     break;
+                case "format":
+                case "parse":
+                    out.println(dateFormat(op, arg));
+                    break;
                 default:
                     out.println("ERR unknown op " + op);
             }
@@ -71,6 +78,28 @@ public class JavaTextReference {
             }
         }
         return units.toString();
+    }
+
+    private static String dateFormat(String op, String arg) {
+        String[] parts = arg.split(" ", -1);
+        try {
+            java.text.SimpleDateFormat format = new java.text.SimpleDateFormat(text(parts[0]), java.util.Locale.US);
+            format.setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
+            if (op.equals("format")) {
+                return units(format.format(new java.util.Date(Long.parseLong(parts[1]))));
+            }
+            return Long.toString(format.parse(text(parts[1])).getTime());
+        } catch (Exception e) {
+            return "ERR";
+        }
+    }
+
+    private static String text(String units) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i + 4 <= units.length(); i += 4) {
+            text.append((char) Integer.parseInt(units.substring(i, i + 4), 16));
+        }
+        return text.toString();
     }
 
     private static String units(String text) {

@@ -205,6 +205,17 @@ class KafkaConnect(ServiceProcess):
             return None
         return answer.get("message", str(answer)) if isinstance(answer, dict) else str(answer)
 
+    def validate(self, config: Mapping[str, Any]) -> list[str]:
+        """Kafka Connect's verdict on a connector config without creating it
+        (``PUT /connector-plugins/<class>/config/validate``): the error messages, empty when valid."""
+        plugin = urllib.parse.quote(str(config["connector.class"]).rsplit(".", 1)[-1], safe="")
+        status, answer = self.request("PUT", f"/connector-plugins/{plugin}/config/validate",
+                                      {k: str(v) for k, v in config.items()})
+        if status != 200 or not isinstance(answer, dict):
+            return [f"HTTP {status}: {answer}"]
+        return [f"{c['value']['name']}: {error}" for c in answer.get("configs", [])
+                for error in c["value"].get("errors", [])]
+
     def status(self, name: str) -> dict[str, Any]:
         """``GET /connectors/<name>/status`` (empty when the connector is not known yet)."""
         status, answer = self.request("GET", f"/connectors/{urllib.parse.quote(name, safe='')}/status")
@@ -222,9 +233,10 @@ class KafkaConnect(ServiceProcess):
     def run(self, connectors: Mapping[str, Mapping[str, Any]], done: Mapping[str, Done], *,
             timeout: float = 120.0, idle: float = 4.0, poll: float = 0.1) -> dict[str, ConnectorOutcome]:
         """Add ``connectors`` (name → config), wait until each is ``done`` (given its committed offsets), has
-        failed, or has committed offsets that did not move for ``idle`` seconds, then delete them all.
-        Nothing here raises for a connector's own failure: each outcome says what happened, with Kafka
-        Connect's message or stack trace.
+        failed, or has a running task whose committed offsets did not move for ``idle`` seconds, then delete
+        them all. (A source task commits no offset for records its transforms drop, so a chain that drops
+        every record never looks done.) Nothing here raises for a connector's own failure: each outcome says
+        what happened, with Kafka Connect's message or stack trace.
         """
         outcomes: dict[str, ConnectorOutcome] = {}
         for name, config in connectors.items():
@@ -244,16 +256,17 @@ class KafkaConnect(ServiceProcess):
                         outcomes[name] = ConnectorOutcome(name, "done", offsets=offsets)
                         waiting.remove(name)
                         continue
-                    failure = _failure(self.status(name))
+                    status = self.status(name)
+                    failure = _failure(status)
                     if failure is not None:
                         outcomes[name] = ConnectorOutcome(name, "failed", failure, offsets)
                         waiting.remove(name)
                         continue
-                    since, seen = last.get(name, (time.monotonic(), []))
-                    if offsets != seen:
+                    running = bool(status.get("tasks")) and all(t.get("state") == "RUNNING" for t in status["tasks"])
+                    if name not in last or offsets != last[name][1] or not running:
                         last[name] = (time.monotonic(), offsets)
-                    elif offsets and time.monotonic() - since > idle:
-                        outcomes[name] = ConnectorOutcome(name, "idle", "offsets stopped short", offsets)
+                    elif time.monotonic() - last[name][0] > idle:
+                        outcomes[name] = ConnectorOutcome(name, "idle", "offsets stopped short of done", offsets)
                         waiting.remove(name)
                 if waiting and time.monotonic() > deadline:
                     for name in waiting:

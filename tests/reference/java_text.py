@@ -32,8 +32,16 @@ def _request(op: str, arg: object) -> str:
         return f"{op} {arg.hex()}"
     if op == "print":
         assert isinstance(arg, str)
-        return "print " + arg.encode("utf-16-be", "surrogatepass").hex()
+        return "print " + _units(arg)
+    if op in ("format", "parse"):
+        assert isinstance(arg, tuple)
+        pattern, value = arg
+        return f"{op} {_units(pattern)} {value if op == 'format' else _units(value)}"
     raise ValueError(op)
+
+
+def _units(text: str) -> str:
+    return text.encode("utf-16-be", "surrogatepass").hex()
 
 
 def _answer(op: str, text: str) -> str | bytes:
@@ -41,6 +49,8 @@ def _answer(op: str, text: str) -> str | bytes:
         return bytes.fromhex(text).decode("utf-16-be", "surrogatepass")
     if op == "print":
         return bytes.fromhex(text)
+    if op == "format" and text != "ERR":
+        return bytes.fromhex(text).decode("utf-16-be", "surrogatepass")
     return text
 
 
@@ -48,7 +58,9 @@ def java_answers(requests: Sequence[tuple[str, object]], java_home: str | None =
     """The JVM's answer to each ``(op, argument)``: ``("double", x)`` / ``("float", x)`` → its toString;
     ``("decode", data)`` → the text an ``InputStreamReader(UTF_8)`` reads; ``("string", data)`` → the text
     ``new String(data, UTF_8)`` holds; ``("print", text)`` → the bytes
-    ``PrintStream(UTF_8).println(text)`` writes."""
+    ``PrintStream(UTF_8).println(text)`` writes; ``("format", (pattern, millis))`` → the text of
+    ``SimpleDateFormat(pattern, Locale.US)`` in UTC (or "ERR"); ``("parse", (pattern, text))`` → the millis
+    it parses, as text (or "ERR")."""
     lines = "".join(_request(op, arg) + "\n" for op, arg in requests)
     command = [maven.java(java_home), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", str(_SOURCE)]
     done = subprocess.run(command, input=lines, capture_output=True, text=True, timeout=600)
