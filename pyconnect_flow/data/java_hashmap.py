@@ -11,16 +11,17 @@ The order is the table's bucket order, entries of one bucket in insertion order:
 buckets and doubles when it holds more than three quarters of its capacity, or when one bucket
 reaches 9 entries while the table has fewer than 64 buckets. A bucket of 9 or more in a larger
 table becomes a tree, whose order differs; such maps keep their order (None). `new HashMap<>()`
-sizes its table alike on every JDK; copies (`new HashMap<>(map)`, used by some SMTs) do not, which
-is why only decoded maps are ordered.
+sizes its table alike on every JDK; copies (`new HashMap<>(map)`, which the SMTs make of schemaless
+maps) do not: `java_copied` and `java_sized` order the maps the SMTs build, for the JDK that
+`java_numbers.jdk()` names.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["hash_order", "java_hash_code", "java_map_order", "java_ordered", "java_ordered_flat_maps",
-           "java_ordered_by_schema", "java_string_hash"]
+__all__ = ["copy_capacity", "hash_order", "java_copied", "java_hash_code", "java_map_order", "java_ordered",
+           "java_ordered_flat_maps", "java_ordered_by_schema", "java_sized", "java_string_hash"]
 
 _HASHES: dict[str, int] = {}
 _CACHE_LIMIT = 8192
@@ -243,3 +244,124 @@ def java_ordered_by_schema(d: dict[Any, Any], key_schema: Any) -> dict[Any, Any]
         return d
     items = list(d.items())
     return dict(items[i] for i in positions)
+
+
+# Maps the SMTs build: `new HashMap<>(map)` (a copy) or `new HashMap<>(n)`, then puts and removes. A copy's
+# table is sized from the copied map's size, and that sizing changed in JDK 19 (JDK-8281631): the same
+# keys come out in another order on JDK 17 and on JDK 21 for copies of 3, 6, 12, 24, ... entries.
+
+_MAX_CAPACITY = 1 << 30
+
+
+def _table_size_for(c: int) -> int:
+    """`HashMap.tableSizeFor`: the power of two at or above `c` (at least 1)."""
+    return 1 if c <= 1 else min(1 << (c - 1).bit_length(), _MAX_CAPACITY)
+
+
+def copy_capacity(size: int) -> int:
+    """The threshold `new HashMap<>(map)` sets for a map of `size` entries (0: none, the default 16 later)."""
+    from pyconnect_flow.data.java_numbers import jdk
+
+    if size == 0:
+        return 0
+    if jdk() >= 19:
+        wanted = -(-size * 4 // 3)  # Math.ceil(s / 0.75)
+    else:
+        wanted = int(size / 0.75 + 1.0)  # (float) s / 0.75f + 1.0f
+    return _table_size_for(wanted)
+
+
+def _simulate(threshold: int, keys: tuple[Any, ...], removed: frozenset[Any]) -> list[int] | None:
+    """Positions of `keys` (put in this order into a HashMap whose initial threshold is `threshold`, 0 for
+    the default) in iteration order, leaving out `removed` (removed after the puts)."""
+    hashes = [java_string_hash(k) for k in keys]
+    capacity = 0
+    counts: dict[int, int] = {}
+
+    def resize() -> None:
+        nonlocal capacity, threshold, counts
+        if capacity > 0:
+            new_cap = capacity << 1
+            new_thr = threshold << 1 if capacity >= 16 else 0
+        elif threshold > 0:
+            new_cap, new_thr = threshold, 0
+        else:
+            new_cap, new_thr = 16, 12
+        if new_thr == 0:
+            new_thr = int(new_cap * 0.75)
+        capacity, threshold = new_cap, new_thr
+        counts = {}
+        for h in hashes[:size]:
+            b = _bucket(h, capacity)
+            counts[b] = counts.get(b, 0) + 1
+
+    size = 0
+    for h in hashes:
+        if capacity == 0:
+            resize()
+        b = _bucket(h, capacity)
+        already = counts.get(b, 0)
+        size += 1
+        counts[b] = already + 1
+        if already >= _TREEIFY_AT:
+            if capacity >= _MIN_TREEIFY_CAPACITY:
+                return None
+            resize()
+        if size > threshold:
+            resize()
+    return sorted((i for i in range(len(keys)) if keys[i] not in removed), key=lambda i: _bucket(hashes[i], capacity))
+
+
+_PLANS: dict[tuple[Any, ...], Any] = {}
+
+
+def _rebuild(order: tuple[Any, ...], current: tuple[Any, ...]) -> Any:
+    if order == current:
+        return None
+    names = {f"k{i}": key for i, key in enumerate(order)}
+    exec("def rebuild(d):\n    return {" + ", ".join(f"k{i}: d[k{i}]" for i in range(len(order))) + "}\n",  # noqa: S102
+         names)
+    return names["rebuild"]
+
+
+def _planned(plan_key: tuple[Any, ...], threshold: int, puts: tuple[Any, ...], removed: frozenset[Any],
+             after: dict[Any, Any]) -> dict[Any, Any]:
+    rebuild = _PLANS.get(plan_key, _UNKNOWN)
+    if rebuild is _UNKNOWN:
+        rebuild = None
+        if all(type(k) is str for k in puts):
+            positions = _simulate(threshold, puts, removed)
+            if positions is not None:
+                rebuild = _rebuild(tuple(puts[i] for i in positions), tuple(after))
+        if len(_PLANS) >= _CACHE_LIMIT:
+            _PLANS.clear()
+        _PLANS[plan_key] = rebuild
+    return after if rebuild is None else rebuild(after)
+
+
+def java_copied(before: tuple[Any, ...], after: dict[Any, Any]) -> dict[Any, Any]:
+    """`after` in the iteration order of `new HashMap<>(map)` of a map with the keys `before` (in its
+    iteration order), after putting the keys of `after` that `before` lacks (in `after`'s order) and
+    removing those of `before` that `after` lacks: what Kafka's InsertField, Cast, MaskField,
+    TimestampConverter and HeaderFrom build from a schemaless map."""
+    from pyconnect_flow.data.java_numbers import jdk
+
+    current = tuple(after)
+    plan_key = ("copy", jdk() >= 19, before, current)
+    rebuild = _PLANS.get(plan_key, _UNKNOWN)
+    if rebuild is not _UNKNOWN:
+        return after if rebuild is None else rebuild(after)
+    known = set(before)
+    puts = before + tuple(k for k in current if k not in known)
+    return _planned(plan_key, copy_capacity(len(before)), puts, frozenset(before).difference(current), after)
+
+
+def java_sized(capacity: int, after: dict[Any, Any]) -> dict[Any, Any]:
+    """`after` in the iteration order of `new HashMap<>(capacity)` after putting its keys in its order
+    (ReplaceField: the size of the map it replaces; ValueToKey: the number of fields)."""
+    current = tuple(after)
+    plan_key = ("sized", capacity, current)
+    rebuild = _PLANS.get(plan_key, _UNKNOWN)
+    if rebuild is not _UNKNOWN:
+        return after if rebuild is None else rebuild(after)
+    return _planned(plan_key, _table_size_for(capacity), current, frozenset(), after)

@@ -1,7 +1,9 @@
 """Consecutive schemaless value SMTs compiled into one Python function per chain.
 
 A chain such as InsertField → ReplaceField → Cast → MaskField → TimestampRouter on a
-schemaless map copies the map and builds a new record at every stage. `FusedMapStages`
+schemaless map copies the map and builds a new record at every stage. Each of Kafka's stages builds a
+new `HashMap` (`new HashMap<>(map)`, or `new HashMap<>(n)` for ReplaceField, `JAVA_MAP = "sized"`), so the
+keys are put in that map's iteration order after each stage (`java_hashmap.java_copied`/`java_sized`). `FusedMapStages`
 does the same work with one copy of the map and one new record: each fusable stage
 (`fusable_map` true) writes the Python lines that update the private copy `u` of the map
 (`map_code`, or a call of its `map_update` when it has none), and a topic router right after
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from pyconnect_flow.data.java_hashmap import java_copied, java_sized
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import tag_failure
 
@@ -95,12 +98,19 @@ class FusedMapStages:
         self.router = router
         everything = (*stages, router) if router is not None else stages
         code = MapCode()
+        copied, sized = code.const(java_copied), code.const(java_sized)
         for stage in stages:
+            code.line("b = tuple(u)")
             write = getattr(stage, "map_code", None) if _same_class(stage, "map_code", "map_update") else None
             if write is None:
                 code.call(stage.map_update)
             else:
                 write(code)
+            # Each of Kafka's stages builds a new HashMap, whose key order is the one a record carries on
+            if getattr(stage, "JAVA_MAP", "copy") == "sized":
+                code.line(f"u = {sized}(len(b), u)")
+            else:
+                code.line(f"u = {copied}(b, u)")
         slow = code.const(partial(run_stages, everything))
         topic = f"{code.const(router.route_topic)}(r)" if router is not None else "r[0]"
         body = "\n".join("        " + line for line in code.lines)

@@ -140,3 +140,45 @@ def test_date_formats_format_and_parse_as_javas_simple_date_format() -> None:
         if ours != answer:
             problems.append(f"{op} {pattern!r} {value!r}: Java {answer!r}, ours {ours!r}")
     assert not problems, f"{len(problems)} of {len(requests)} differ ({replay_hint()}):\n" + "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize("which", ["reference", "other"])
+def test_maps_the_smts_build_iterate_as_javas_hash_maps(which: str) -> None:
+    """`new HashMap<>(map)` (whose sizing changed in JDK 19) and `new HashMap<>(n)`, then puts and removes."""
+    from pyconnect_flow.data.java_hashmap import java_copied, java_ordered, java_sized
+
+    home = None if which == "reference" else jdks.other_family(maven.java_version(maven.java()))
+    version = maven.java_version(maven.java(home))
+    rnd = rng(f"hashmap-{which}")
+    pool = [f"{c}{i}" for c in "abcdefghijklmnopqrstuvwxyz" for i in range(3)] + ["Aa", "BB", "id", "name", "é😀"]
+    requests: list[tuple[str, object]] = []
+    for _ in range(case_count(0.05, minimum=20) * 5):
+        keys = rnd.sample(pool, rnd.randint(0, 30))
+        if rnd.random() < 0.7:
+            puts = rnd.sample(pool, rnd.randint(0, 8))
+            removes = rnd.sample(keys, min(len(keys), rnd.randint(0, 3)))  # HeaderFrom's move removes copied keys
+            requests.append(("copy", (keys, puts, removes)))
+        else:
+            requests.append(("sized", (rnd.randint(0, 40), keys)))
+    answers = java_answers(requests, home)
+    before = java_numbers.jdk()
+    java_numbers.set_jdk(version)
+    problems = []
+    try:
+        for (op, arg), answer in zip(requests, answers):
+            if op == "copy":
+                keys, puts, removes = arg  # type: ignore[misc]
+                source = tuple(java_ordered(dict.fromkeys(keys, 1)))
+                after = dict.fromkeys(source, 1)
+                after.update(dict.fromkeys(puts, 2))
+                for key in removes:
+                    after.pop(key, None)
+                ours = ",".join(java_copied(source, after))
+            else:
+                n, keys = arg  # type: ignore[misc]
+                ours = ",".join(java_sized(n, dict.fromkeys(keys, 1)))
+            if ours != answer:
+                problems.append(f"{op} {arg!r}: Java {answer!r}, ours {ours!r}")
+    finally:
+        java_numbers.set_jdk(before)
+    assert not problems, f"JDK {version}: {len(problems)} of {len(requests)} differ ({replay_hint()}):\n" + "\n".join(problems[:10])

@@ -20,7 +20,10 @@ import java.nio.charset.StandardCharsets;
  *     string, as FileStreamSinkTask writes a line;
  * <li>"format <pattern as UTF-16 units> <millis>": SimpleDateFormat(pattern, Locale.US) in UTC, as the SMTs
  *     use it, formatting new Date(millis) (UTF-16 units of the text, or "ERR");
- * <li>"parse <pattern as UTF-16 units> <text as UTF-16 units>": the same parsing the text (millis or "ERR").
+ * <li>"parse <pattern as UTF-16 units> <text as UTF-16 units>": the same parsing the text (millis or "ERR");
+ * <li>"copy <keys> <puts> <removes>": the iteration order of new HashMap&lt;&gt;(m), m a new HashMap&lt;&gt;()
+ *     of the keys, after the puts and removes (lists of UTF-16 units, comma-separated, "-" when empty);
+ * <li>"sized <n> <keys>": the iteration order of new HashMap&lt;&gt;(n) after putting the keys.
  * </ul>
  */
 public class JavaTextReference {
@@ -47,6 +50,10 @@ public class JavaTextReference {
                     break;
                 case "print":
                     out.println(print(arg));
+                    break;
+                case "copy":
+                case "sized":
+                    out.println(mapOrder(op, arg.split(" ", -1)));
                     break;
                 case "format":
                 case "parse":
@@ -92,6 +99,43 @@ public class JavaTextReference {
         } catch (Exception e) {
             return "ERR";
         }
+    }
+
+    private static java.util.List<String> keys(String list) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        if (!list.equals("-")) {
+            for (String units : list.split(",", -1)) {
+                keys.add(text(units));
+            }
+        }
+        return keys;
+    }
+
+    private static String mapOrder(String op, String[] parts) {
+        java.util.Map<String, Object> map;
+        if (op.equals("copy")) {
+            java.util.Map<String, Object> source = new java.util.HashMap<>();
+            for (String key : keys(parts[0])) {
+                source.put(key, 1);
+            }
+            map = new java.util.HashMap<>(source);
+            for (String key : keys(parts[1])) {
+                map.put(key, 2);
+            }
+            for (String key : keys(parts[2])) {
+                map.remove(key);
+            }
+        } else {
+            map = new java.util.HashMap<>(Integer.parseInt(parts[0]));
+            for (String key : keys(parts[1])) {
+                map.put(key, 1);
+            }
+        }
+        StringBuilder order = new StringBuilder();
+        for (String key : map.keySet()) {
+            order.append(order.length() == 0 ? "" : ",").append(units(key));
+        }
+        return order.length() == 0 ? "-" : order.toString();
     }
 
     private static String text(String units) {

@@ -33,11 +33,22 @@ def _request(op: str, arg: object) -> str:
     if op == "print":
         assert isinstance(arg, str)
         return "print " + _units(arg)
+    if op == "copy":
+        assert isinstance(arg, tuple)
+        return "copy " + " ".join(_key_list(keys) for keys in arg)
+    if op == "sized":
+        assert isinstance(arg, tuple)
+        return f"sized {arg[0]} {_key_list(arg[1])}"
     if op in ("format", "parse"):
         assert isinstance(arg, tuple)
         pattern, value = arg
         return f"{op} {_units(pattern)} {value if op == 'format' else _units(value)}"
     raise ValueError(op)
+
+
+def _key_list(keys: object) -> str:
+    assert isinstance(keys, (list, tuple))
+    return ",".join(_units(k) for k in keys) or "-"
 
 
 def _units(text: str) -> str:
@@ -49,6 +60,9 @@ def _answer(op: str, text: str) -> str | bytes:
         return bytes.fromhex(text).decode("utf-16-be", "surrogatepass")
     if op == "print":
         return bytes.fromhex(text)
+    if op in ("copy", "sized"):
+        return "" if text == "-" else ",".join(bytes.fromhex(u).decode("utf-16-be", "surrogatepass")
+                                               for u in text.split(","))
     if op == "format" and text != "ERR":
         return bytes.fromhex(text).decode("utf-16-be", "surrogatepass")
     return text
@@ -60,7 +74,8 @@ def java_answers(requests: Sequence[tuple[str, object]], java_home: str | None =
     ``new String(data, UTF_8)`` holds; ``("print", text)`` → the bytes
     ``PrintStream(UTF_8).println(text)`` writes; ``("format", (pattern, millis))`` → the text of
     ``SimpleDateFormat(pattern, Locale.US)`` in UTC (or "ERR"); ``("parse", (pattern, text))`` → the millis
-    it parses, as text (or "ERR")."""
+    it parses, as text (or "ERR"); ``("copy", (keys, puts, removes))`` and ``("sized", (n, keys))`` → the
+    iteration order (comma-joined) of the HashMap those build (see ``JavaTextReference.java``)."""
     lines = "".join(_request(op, arg) + "\n" for op, arg in requests)
     command = [maven.java(java_home), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", str(_SOURCE)]
     done = subprocess.run(command, input=lines, capture_output=True, text=True, timeout=600)
