@@ -20,8 +20,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyconnect_flow.data import java_numbers
+
 __all__ = ["copy_capacity", "hash_order", "java_copied", "java_hash_code", "java_map_order", "java_ordered",
-           "java_ordered_flat_maps", "java_ordered_by_schema", "java_sized", "java_string_hash"]
+           "java_ordered_flat_maps", "java_ordered_by_schema", "java_sized", "java_string_hash",
+           "rebuild_function"]
 
 _HASHES: dict[str, int] = {}
 _CACHE_LIMIT = 8192
@@ -260,11 +263,9 @@ def _table_size_for(c: int) -> int:
 
 def copy_capacity(size: int) -> int:
     """The threshold `new HashMap<>(map)` sets for a map of `size` entries (0: none, the default 16 later)."""
-    from pyconnect_flow.data.java_numbers import jdk
-
     if size == 0:
         return 0
-    if jdk() >= 19:
+    if not java_numbers.legacy_to_string:  # JDK 19+
         wanted = -(-size * 4 // 3)  # Math.ceil(s / 0.75)
     else:
         wanted = int(size / 0.75 + 1.0)  # (float) s / 0.75f + 1.0f
@@ -315,6 +316,12 @@ def _simulate(threshold: int, keys: tuple[Any, ...], removed: frozenset[Any]) ->
 _PLANS: dict[tuple[Any, ...], Any] = {}
 
 
+def rebuild_function(order: tuple[Any, ...], current: tuple[Any, ...]) -> Any:
+    """A function rebuilding a dict whose keys are `current` (in this order) with its keys in `order`;
+    None when the orders are the same."""
+    return _rebuild(order, current)
+
+
 def _rebuild(order: tuple[Any, ...], current: tuple[Any, ...]) -> Any:
     if order == current:
         return None
@@ -324,8 +331,12 @@ def _rebuild(order: tuple[Any, ...], current: tuple[Any, ...]) -> Any:
     return names["rebuild"]
 
 
+_SAME_KEYS: dict[bool, dict[tuple[Any, ...], Any]] = {False: {}, True: {}}  # by JDK family: keys → rebuild
+
+
 def _planned(plan_key: tuple[Any, ...], threshold: int, puts: tuple[Any, ...], removed: frozenset[Any],
-             after: dict[Any, Any]) -> dict[Any, Any]:
+             after: dict[Any, Any], plan: bool = False) -> Any:
+    """`after` rebuilt in the order the plan gives (or, with `plan`, the rebuild function itself)."""
     rebuild = _PLANS.get(plan_key, _UNKNOWN)
     if rebuild is _UNKNOWN:
         rebuild = None
@@ -336,6 +347,8 @@ def _planned(plan_key: tuple[Any, ...], threshold: int, puts: tuple[Any, ...], r
         if len(_PLANS) >= _CACHE_LIMIT:
             _PLANS.clear()
         _PLANS[plan_key] = rebuild
+    if plan:
+        return rebuild
     return after if rebuild is None else rebuild(after)
 
 
@@ -343,11 +356,19 @@ def java_copied(before: tuple[Any, ...], after: dict[Any, Any]) -> dict[Any, Any
     """`after` in the iteration order of `new HashMap<>(map)` of a map with the keys `before` (in its
     iteration order), after putting the keys of `after` that `before` lacks (in `after`'s order) and
     removing those of `before` that `after` lacks: what Kafka's InsertField, Cast, MaskField,
-    TimestampConverter and HeaderFrom build from a schemaless map."""
-    from pyconnect_flow.data.java_numbers import jdk
-
+    TimestampConverter and HeaderFrom build from a schemaless map. Keys are put or removed, not both
+    (so the same number of keys means the same keys)."""
+    if len(after) == len(before):  # only values changed (a copy adds keys or removes them, never both)
+        same = _SAME_KEYS[java_numbers.legacy_to_string]
+        rebuild = same.get(before, _UNKNOWN)
+        if rebuild is _UNKNOWN:
+            if len(same) >= _CACHE_LIMIT:
+                same.clear()
+            same[before] = rebuild = _planned(("copy", not java_numbers.legacy_to_string, before, before),
+                                              copy_capacity(len(before)), before, frozenset(), after, plan=True)
+        return after if rebuild is None else rebuild(after)
     current = tuple(after)
-    plan_key = ("copy", jdk() >= 19, before, current)
+    plan_key = ("copy", not java_numbers.legacy_to_string, before, current)
     rebuild = _PLANS.get(plan_key, _UNKNOWN)
     if rebuild is not _UNKNOWN:
         return after if rebuild is None else rebuild(after)

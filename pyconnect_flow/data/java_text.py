@@ -14,6 +14,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import decimal
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from pyconnect_flow.data.java_dates import date_to_string
@@ -84,6 +86,23 @@ def java_to_string(value: Any, float32: bool = False, schema: Any = None) -> str
     times print as `java.util.Date` does with the JVM in UTC. A `byte[]` prints its identity
     (`[B@1b6d3586`), as Java's does. Values Java has no counterpart for fall back to Python's `str`.
     """
+    t = type(value)
+    if t is str:
+        return value
+    if t is dict and schema is None:
+        # the usual schemaless map: keys and values of plain types print without the general walk
+        kinds = set(map(type, value.values()))
+        if kinds <= _STR_INT_FLOAT and _STR_ONLY.issuperset(map(type, value)):
+            texts = list(map(str, value.values()))
+            if float in kinds:  # Double.toString, not Python's repr
+                plain = list(value.values())
+                for i in compress(range(len(plain)), map(is_, map(type, plain), repeat(float))):
+                    texts[i] = java_double_str(plain[i])
+            return "{" + ", ".join(map("=".join, zip(value, texts))) + "}"
+        try:
+            return "{" + ", ".join([f"{_PLAIN[type(k)](k)}={_PLAIN[type(v)](v)}" for k, v in value.items()]) + "}"
+        except KeyError:
+            pass
     if value is None:
         return "null"
     if isinstance(value, str):
@@ -102,10 +121,10 @@ def java_to_string(value: Any, float32: bool = False, schema: Any = None) -> str
         items = schema.value_schema if schema is not None and schema.type is Type.ARRAY else None
         return "[" + ", ".join(java_to_string(v, schema=items) for v in value) + "]"
     if isinstance(value, dict):
-        keys = values = None
+        keys = item_values = None
         if schema is not None and schema.type is Type.MAP:
-            keys, values = schema.key_schema, schema.value_schema
-        return "{" + ", ".join(f"{java_to_string(k, schema=keys)}={java_to_string(v, schema=values)}"
+            keys, item_values = schema.key_schema, schema.value_schema
+        return "{" + ", ".join(f"{java_to_string(k, schema=keys)}={java_to_string(v, schema=item_values)}"
                                for k, v in value.items()) + "}"
     if isinstance(value, dt.datetime):
         return date_to_string(value)
@@ -120,6 +139,18 @@ def java_to_string(value: Any, float32: bool = False, schema: Any = None) -> str
     if isinstance(value, (bytes, bytearray)):
         return "[B@" + format(id(value) & 0xFFFFFFF, "x")  # a Java byte[] prints its identity
     return str(value)
+
+
+def _bool_text(value: bool) -> str:
+    return "true" if value else "false"
+
+
+_STR_INT_FLOAT = frozenset((str, int, float))
+_STR_ONLY = frozenset((str,))
+
+#: Object.toString of the plain types, by exact type (a float of a schemaless map is a Double)
+_PLAIN: dict[type, Any] = {str: str, int: int.__repr__, bool: _bool_text, type(None): lambda _: "null",
+                           float: lambda x: java_double_str(x)}
 
 
 def _field_schema(value: Struct, name: str) -> Any:

@@ -89,6 +89,12 @@ class ReplaceField(KeyValueTransform):
     #: Kafka builds the new map with new HashMap<>(value.size()) (see transforms.fused)
     JAVA_MAP = "sized"
 
+    @property
+    def order_sensitive(self) -> bool:
+        """True with renames: a field renamed onto a name already in the map (or two onto one) keeps the value
+        that comes last in the map's iteration order (see transforms.fused)."""
+        return bool(self.renames)
+
     def keeps(self, name: str) -> bool:
         """True if the field called `name` stays (not excluded, and included or no include list)."""
         return name not in self.exclude and (not self.include or name in self.include)

@@ -63,6 +63,14 @@ logger.reflections.name = org.reflections
 logger.reflections.level = ERROR
 """
 
+#: What ``bin/connect-standalone.sh`` runs the worker with (``kafka-run-class.sh``: KAFKA_HEAP_OPTS of
+#: connect-standalone.sh, KAFKA_JVM_PERFORMANCE_OPTS), for benchmarks.
+DISTRIBUTION_JVM_OPTIONS = (
+    "-Xms256M", "-Xmx2G", "-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+    "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
+    "-Duser.timezone=UTC",
+)
+
 #: Worker settings every reference worker gets (a test's own settings win): offsets committed often, so
 #: that "consumed" is seen soon; plugins found through their ServiceLoader manifests (faster start).
 WORKER_DEFAULTS: dict[str, Any] = {
@@ -137,6 +145,7 @@ class KafkaConnect(ServiceProcess):
         connector_files: Connector files (``.properties`` or REST JSON) given on the command line.
         java_home: The JDK to run on (default: see :func:`tests.reference.maven.java`).
         log_level: log4j2 level of the worker's log (``<workdir>/kafka-connect.log``).
+        jvm_options: JVM options instead of :data:`JVM_OPTIONS` (benchmarks use those of ``kafka-run-class.sh``).
     """
 
     name = "kafka-connect"
@@ -149,6 +158,7 @@ class KafkaConnect(ServiceProcess):
         connector_files: Sequence[Path] = (),
         java_home: str | None = None,
         log_level: str = "WARN",
+        jvm_options: Sequence[str] | None = None,
         start_timeout: float = 120.0,
         stop_timeout: float = 30.0,
     ) -> None:
@@ -158,6 +168,7 @@ class KafkaConnect(ServiceProcess):
         self.connector_files = [Path(f) for f in connector_files]
         self.java_home = java_home
         self.log_level = log_level
+        self.jvm_options = tuple(JVM_OPTIONS if jvm_options is None else jvm_options)
         self._java = ""
         self._classpath = ""
 
@@ -297,7 +308,7 @@ class KafkaConnect(ServiceProcess):
 
     def _command(self) -> list[str]:
         log4j = self.workdir / "log4j2.properties"
-        return [self._java, *JVM_OPTIONS, f"-Dlog4j2.configurationFile={log4j}", "-cp", self._classpath,
+        return [self._java, *self.jvm_options, f"-Dlog4j2.configurationFile={log4j}", "-cp", self._classpath,
                 "org.apache.kafka.connect.cli.ConnectStandalone", str(self.workdir / "worker.properties"),
                 *map(str, self.connector_files)]
 
