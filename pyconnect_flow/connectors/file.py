@@ -12,6 +12,7 @@ does, waiting for a missing file to appear.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import glob
 import logging
@@ -19,6 +20,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from itertools import accumulate, repeat
 from operator import add
@@ -31,13 +33,57 @@ from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
 from pyconnect_flow.converters.java_text import java_to_string
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.data.java_text import decode_like_java
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
+from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def _java_print_errors(exc: UnicodeError) -> tuple[bytes, int]:
+    """Surrogates in text being written, as Java's `PrintStream(…, UTF_8)` writes them: a high surrogate
+    followed by a low one is the character they encode (a Python string may hold them apart, Java's
+    always does), any other surrogate is `?`."""
+    assert isinstance(exc, UnicodeEncodeError)
+    text, out, i = exc.object, bytearray(), exc.start
+    while i < exc.end:
+        c = ord(text[i])
+        if 0xD800 <= c <= 0xDBFF and i + 1 < len(text) and 0xDC00 <= ord(text[i + 1]) <= 0xDFFF:
+            out += chr(0x10000 + ((c - 0xD800) << 10) + ord(text[i + 1]) - 0xDC00).encode("utf-8")
+            i += 2
+        else:
+            out += b"?"
+            i += 1
+    return bytes(out), i
+
+
+codecs.register_error("pyconnect-java-print", _java_print_errors)
+
+
+class PolledLines(ValueBatch):
+    """Lines read in one poll: their records carry the time of the poll, as FileStreamSourceTask's
+    `SourceRecord`s do (`System.currentTimeMillis()`), which TimestampRouter and InsertField's
+    `timestamp.field` see."""
+
+    __slots__ = ("timestamp",)
+
+    def __init__(self, topic: str, values: list[Any], value_schema: Any, source_partition: Mapping[str, Any],
+                 offset_key: str, ends: list[int], timestamp: int) -> None:
+        super().__init__(topic, values, value_schema, source_partition, offset_key, ends)
+        self.timestamp = timestamp
+
+    def record(self, i: int) -> Record:
+        return new_record((self.topic, None, self.values[i], None, None, None, self.value_schema, (), self.timestamp,
+                           self.source_partition, {self.offset_key: self.ends[i]}))
+
+    def records(self) -> list[Record]:
+        topic, schema, sp, key, ts = self.topic, self.value_schema, self.source_partition, self.offset_key, self.timestamp
+        return [new_record((topic, None, v, None, None, None, schema, (), ts, sp, {key: end}))
+                for v, end in zip(self.values, self.ends)]
 
 
 class FileSourceError(ConnectException):
@@ -127,8 +173,10 @@ class FileReader(SourceReader):
         if self._pending() < self.batch_size:
             self._fill()
         if not self._pending() and self._eof and self._partial and self.stop_at_end:
-            self._lines.append(self._partial)
-            self._seplens.append(0)
+            # The file is complete: its last line ends here, and a CR kept back (in case LF followed) ends it.
+            cr = self._partial.endswith(b"\r")
+            self._lines.append(self._partial[:-1] if cr else self._partial)
+            self._seplens.append(1 if cr else 0)
             self._partial = b""
         if not self._pending():
             if self._eof and self.stop_at_end:
@@ -154,8 +202,9 @@ class FileReader(SourceReader):
         except UnicodeDecodeError as exc:
             log.warning("File %r: bytes that are not UTF-8 at offset %d (and maybe later in this batch of lines) "
                         "are read as U+FFFD, as Kafka Connect does", self.path, start + exc.start)
-            text = data.decode("utf-8", "replace")
-        return ValueBatch(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends)
+            text = decode_like_java(data)
+        return PolledLines(self.topic, text.split("\n"), STRING_SCHEMA, self._source_partition, "position", ends,
+                           int(time.time() * 1000))
 
     def position(self) -> int:
         return self._pos
@@ -206,11 +255,10 @@ class FileSource(RecordSource):
 
 # sink ---------------------------------------------------------------------
 
-def java_string(value: Any) -> str:
-    """How Java's `String.valueOf` prints a Connect value (what FileStreamSink writes)."""
-    if isinstance(value, (bytes, bytearray)):
-        return "[B@" + format(id(value) & 0xFFFFFFF, "x")  # a Java byte[] prints its identity
-    return java_to_string(value)
+def java_string(value: Any, schema: Any = None) -> str:
+    """How Java's `String.valueOf` prints a Connect value of `schema` (what FileStreamSink writes):
+    `Float.toString` for FLOAT32 values, a `byte[]`'s identity (`[B@1b6d3586`)."""
+    return java_to_string(value, schema=schema)
 
 
 class _SharedFile:
@@ -221,7 +269,9 @@ class _SharedFile:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        self.handle: IO[str] = sys.stdout if path is None else open(path, "a", encoding="utf-8")  # noqa: SIM115
+        # Lines are written as FileStreamSinkTask's PrintStream writes them: lone surrogates become "?".
+        self.handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115
+            path, "a", encoding="utf-8", errors="pyconnect-java-print")
         self.lock = threading.Lock()
 
     @classmethod
@@ -241,7 +291,7 @@ class FileWriter(SinkWriter):
         self._file = _SharedFile.get(path)
 
     def write(self, records: SinkBatch) -> None:
-        text = "".join(java_string(r.value) + "\n" for r in records)
+        text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
         with self._file.lock:
             self._file.handle.write(text)
 

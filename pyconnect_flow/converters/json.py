@@ -34,6 +34,7 @@ from pyconnect_flow.converters.json_codec import (
     CodecConfig,
     Decoder,
     Encoder,
+    NeedsExactParse,
     compile_decoder,
     compile_encoder,
     decode_schemaless,
@@ -263,6 +264,12 @@ class JsonConverter(Converter):
 
     def _read_envelope(self, data: bytes) -> SchemaAndValue:
         exact = DECIMAL_NAME_BYTES in data
+        try:
+            return self._read_envelope_as(data, exact)
+        except NeedsExactParse:
+            return self._read_envelope_as(data, True)
+
+    def _read_envelope_as(self, data: bytes, exact: bool) -> SchemaAndValue:
         node = parse(data, exact)
         if type(node) is not dict or len(node) != 2 or "schema" not in node or "payload" not in node:
             raise DataException(ENVELOPE_ERROR)
@@ -272,7 +279,7 @@ class JsonConverter(Converter):
             node = parse(data, exact)
         self._remember_prefix(data, node["schema"], reader, exact)
         if reader.schema is None:
-            return None, decode_schemaless_from(node["payload"], data, exact)
+            return None, decode_schemaless_from(node["payload"], data, exact, envelope=True)
         return reader.schema, reader.decode(node["payload"])
 
     def _remember_prefix(self, data: bytes, schema_tree: Any, reader: _Reader, exact: bool) -> None:
@@ -308,7 +315,10 @@ class JsonConverter(Converter):
             return False, (None, None)
         if reader.schema is None:
             return True, (None, decode_schemaless_from(node, body, reader.exact))
-        return True, (reader.schema, reader.decode(node))
+        try:
+            return True, (reader.schema, reader.decode(node))
+        except NeedsExactParse:
+            return False, (None, None)
 
     def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
         """Deserialize one value (Kafka's `toConnectData`); null bytes give `(None, None)`."""
@@ -351,7 +361,7 @@ class JsonConverter(Converter):
         if set(map(type, nodes)) <= _SCALAR_NODES:
             return list(zip(repeat(None), nodes))
         joined = b"\n".join(datas)  # type: ignore[arg-type]
-        if not has_long_digit_run(joined):
+        if not has_long_digit_run(joined) and b"-0" not in joined:
             # No integer beyond int64 anywhere: the trees only need their maps in Kafka's order.
             if joined.count(b"{") == len(nodes) and b"[" not in joined:
                 same = java_ordered_flat_maps(nodes)  # one `{` each: flat maps, usually of one shape
@@ -383,7 +393,10 @@ class JsonConverter(Converter):
         if reader.plain_string and set(map(type, nodes)) == _STR_ONLY:
             values: list[Any] = nodes
         else:
-            values = list(map(reader.decode, nodes))
+            try:
+                values = list(map(reader.decode, nodes))
+            except NeedsExactParse:
+                return None
         return list(zip(repeat(reader.schema), values))
 
     def _read_mixed_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue]:
@@ -401,7 +414,7 @@ class JsonConverter(Converter):
                 try:
                     append((schema, decode(loads(data[last_len:-1]))))
                     continue
-                except orjson.JSONDecodeError:
+                except (orjson.JSONDecodeError, NeedsExactParse):
                     pass
             append(self.to_connect("", data))
             if schemas_enabled and type(data) is bytes and data.startswith(_SCHEMA_START):
@@ -415,7 +428,7 @@ class JsonConverter(Converter):
 
 
 _STR_ONLY = {str}
-_SCALAR_NODES = {str, bool, float, type(None)}
+_SCALAR_NODES = {str, bool, type(None)}  # not float: -0.0, or an integer orjson read as a float
 
 
 def _decimal_fragment(value: Any) -> Any:

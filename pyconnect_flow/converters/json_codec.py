@@ -29,9 +29,9 @@ from typing import Any, NamedTuple
 import orjson
 
 from pyconnect_flow.converters.java_text import java_bigdecimal_str, java_class_name, java_double_str, java_float_str
-from pyconnect_flow.data import logical
+from pyconnect_flow.data import java_numbers, logical
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.java_hashmap import java_ordered
+from pyconnect_flow.data.java_hashmap import java_ordered, java_ordered_by_schema
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
 
@@ -139,30 +139,48 @@ _LEADING_ZEROS = re.compile(r'("(?:[^"\\]|\\.)*")|(?<![\w.+-])(-?)0+(?=\d)')
 _WS = " \t\r\n"
 
 
-def loads_strict(data: bytes, exact: bool) -> Any:
-    """Parse one complete JSON document; `exact` keeps non-integral numbers as `Decimal`."""
+class NeedsExactParse(Exception):
+    """Raised by a decoder given a float where Kafka reads the number's exact text (an integer field
+    holding a fraction or an integer past 64 bits, which orjson turns into a float): parse again with
+    `exact=True` and decode again."""
+
+
+def loads_strict(data: bytes, exact: bool, big_ints: bool = False) -> Any:
+    """Parse one complete JSON document; `exact` keeps non-integral numbers as `Decimal`; `big_ints`
+    keeps integers past 64 bits exact (orjson makes floats of them), non-integral numbers as floats."""
     if exact:
         return _EXACT.decode(data.decode("utf-8"))
+    if big_ints:
+        return _PLAIN.decode(data.decode("utf-8"))
     return orjson.loads(data)
 
 
-def parse(data: bytes, exact: bool = False) -> Any:
+def parse(data: bytes, exact: bool = False, big_ints: bool = False) -> Any:
     """Parse bytes as Kafka's JsonDeserializer does (raises DataException on bad JSON).
 
     Beyond strict JSON it accepts what Jackson's `readTree` accepts: numbers with leading
     zeros, text after the first value, and empty input (MISSING).
     """
     try:
-        return loads_strict(data, exact)
+        return loads_strict(data, exact, big_ints)
     except (ValueError, UnicodeDecodeError):
         return _parse_lenient(data, exact)
 
 
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, under surrogateescape
+_JAVA_IDENTIFIER_PARTS = frozenset(("Lu", "Ll", "Lt", "Lm", "Lo", "Sc", "Pc", "Nd", "Nl", "Mc", "Mn", "Cf"))
+
+
+def _java_identifier_part(c: str) -> bool:
+    """`Character.isJavaIdentifierPart(c)` (what may not follow `true`, `false` or `null`)."""
+    import unicodedata
+
+    return unicodedata.category(c) in _JAVA_IDENTIFIER_PARTS or "\x7f" <= c <= "\x9f"
+
+
 def _parse_lenient(data: bytes, exact: bool) -> Any:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataException(READ_ERROR + f"Invalid UTF-8: {exc}") from exc
+    # Jackson reads the bytes as it goes and stops after the root value: what follows it is never decoded.
+    text = data.decode("utf-8", "surrogateescape")
     text = text.lstrip("\ufeff")
     start = len(text) - len(text.lstrip(_WS))
     if start == len(text):
@@ -172,9 +190,21 @@ def _parse_lenient(data: bytes, exact: bool) -> Any:
     try:
         value, end = decoder.raw_decode(text, start)
     except ValueError as exc:
+        invalid = _INVALID_BYTE.search(text)
+        if invalid is not None:
+            raise DataException(READ_ERROR + f"Invalid UTF-8 at char {invalid.start()}") from exc
         raise DataException(READ_ERROR + str(exc)) from exc
-    if not isinstance(value, (dict, list, str)) and end < len(text) and text[end] not in _WS:
-        raise DataException(READ_ERROR + f"Unexpected character {text[end]!r} after root value at char {end}")
+    invalid = _INVALID_BYTE.search(text, start, end)
+    if invalid is not None:
+        raise DataException(READ_ERROR + f"Invalid UTF-8 at char {invalid.start()}")
+    if end < len(text):
+        c = text[end]
+        if value is True or value is False or value is None:
+            # Jackson's _matchToken: a letter, digit or other identifier character may not follow
+            if c >= "0" and c not in "]}" and (_INVALID_BYTE.match(c) or _java_identifier_part(c)):
+                raise DataException(READ_ERROR + f"Unrecognized token after {text[start:end]!r}")
+        elif not isinstance(value, (dict, list, str)) and c not in _WS:
+            raise DataException(READ_ERROR + f"Unexpected character {c!r} after root value at char {end}")
     return value
 
 
@@ -472,8 +502,9 @@ _FLAT_TYPES = frozenset({str, int, bool, float, type(None)})
 
 
 def _plain_float(x: float) -> bool:
-    """orjson writes this double exactly as Java's Double.toString does (checked on random samples)."""
-    return 1e-3 <= abs(x) < 1e7 or x == 0.0 and math.copysign(1.0, x) > 0
+    """orjson writes this double exactly as Java's Double.toString does (checked on random samples; JDK 19+
+    only: JDK 17's digits are not always the shortest)."""
+    return (1e-3 <= abs(x) < 1e7 or x == 0.0 and math.copysign(1.0, x) > 0) and not java_numbers.legacy_to_string
 
 
 def _schemaless_dict(v: dict[Any, Any]) -> Any:
@@ -518,6 +549,8 @@ def flat_maps_writable_as_is(maps: list[Any]) -> bool:
         if min(ints) < _INT64_MIN or max(ints) > _INT64_MAX:
             return False
     if float in present:
+        if java_numbers.legacy_to_string:
+            return False
         sizes = list(map(abs, compress(values, map(is_, kinds, repeat(float)))))
         total = sum(sizes)
         if total != total or total == math.inf:  # a NaN or an infinity: Java writes those as words
@@ -564,6 +597,18 @@ def _wrap(n: int, bits: int) -> int:
     """Java's narrowing of an integer to `bits` bits (two's complement wrap-around)."""
     half = 1 << (bits - 1)
     return ((n + half) & ((1 << bits) - 1)) - half
+
+
+def _negative(x: float) -> bool:
+    return math.copysign(1.0, x) < 0
+
+
+def _decimal_to_double(n: int | decimal.Decimal) -> float:
+    """`BigDecimal.doubleValue()`: Jackson reads every number with a fraction or exponent as a BigDecimal,
+    which has no negative zero: `-0.0` reads as 0.0, but a negative number too small for a double as -0.0."""
+    if type(n) is decimal.Decimal and n.is_zero():
+        return 0.0
+    return float(n)
 
 
 def _java_integral(node: Any, bits: int) -> int:
@@ -616,16 +661,20 @@ def compile_decoder(schema: Schema | None, cfg: CodecConfig) -> Decoder:
         def decode_int(n: Any) -> Any:
             if type(n) is int and lo <= n <= hi:
                 return n
+            if type(n) is float:
+                raise NeedsExactParse  # Jackson narrows the exact number (BigDecimal/BigInteger.intValue())
             return null() if n is None or n is MISSING else _java_integral(n, bits)
         return decode_int
     if t is Type.FLOAT32 or t is Type.FLOAT64:
         def decode_float(n: Any) -> Any:
             if type(n) is float:
+                if n == 0.0 and _negative(n):
+                    raise NeedsExactParse  # "-0.0" reads as 0.0, a negative number too small as -0.0
                 return n
             if n is None or n is MISSING:
                 return null()
             if isinstance(n, (int, decimal.Decimal)) and not isinstance(n, bool):
-                return float(n)
+                return _decimal_to_double(n)
             return 0.0
         return decode_float
     if t is Type.BOOLEAN:
@@ -682,7 +731,8 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
                 return null()
             raise DataException(f"Maps with string fields should be encoded as JSON objects, but found {node_type(n)}")
         return decode_object
-    key_dec = compile_decoder(schema.key_schema, cfg)
+    key_schema = schema.key_schema
+    key_dec = compile_decoder(key_schema, cfg)
 
     def decode_pairs(n: Any) -> Any:
         if n is None or n is MISSING:
@@ -701,7 +751,7 @@ def _map_decoder(schema: Schema, cfg: CodecConfig, null: Callable[[], Any]) -> D
                 result[key] = val_dec(entry[1])
             except TypeError as exc:
                 raise DataException(f"Map key {key!r} cannot be used as a Python dict key") from exc
-        return result
+        return java_ordered_by_schema(result, key_schema)
     return decode_pairs
 
 
@@ -750,15 +800,61 @@ _INLINE_CHECKS = {
     Type.INT16: "type({x}) is int and -32768 <= {x} <= 32767",
     Type.INT32: "type({x}) is int and -2147483648 <= {x} <= 2147483647",
     Type.INT64: "type({x}) is int and -9223372036854775808 <= {x} <= 9223372036854775807",
-    Type.FLOAT64: "type({x}) is float",
-    Type.FLOAT32: "type({x}) is float",
+    Type.FLOAT64: "type({x}) is float and {x}",  # zeros go to the decoder: -0.0 is read as 0.0
+    Type.FLOAT32: "type({x}) is float and {x}",
     Type.STRING: "type({x}) is str",
     Type.BOOLEAN: "type({x}) is bool",
 }
 
 
+def _required_text(schema: Schema | None) -> bool:
+    """Whether a null may stand for a value of `schema` that Struct.put's validation refuses: a required
+    STRING/BYTES (Jackson's textValue()/binaryValue() of another kind of node is null), also as an
+    element of arrays and maps (ConnectSchema.validateValue checks those; nested structs check themselves)."""
+    if schema is None:
+        return False
+    if schema.type in (Type.STRING, Type.BYTES):
+        return not schema.optional and schema.name is None
+    if schema.type is Type.ARRAY:
+        return _required_text(schema.value_schema)
+    if schema.type is Type.MAP:
+        return _required_text(schema.key_schema) or _required_text(schema.value_schema)
+    return False
+
+
+def _check_elements(schema: Schema, value: Any) -> None:
+    """ConnectSchema.validateValue's null checks inside an array or map."""
+    if value is None:
+        return
+    if schema.type is Type.ARRAY:
+        items = schema.value_schema
+        assert items is not None
+        for item in value:
+            _check_element(items, item)
+    elif schema.type is Type.MAP:
+        keys, values = schema.key_schema, schema.value_schema
+        assert keys is not None and values is not None
+        for k, v in value.items():
+            _check_element(keys, k)
+            _check_element(values, v)
+
+
+def _check_element(schema: Schema, value: Any) -> None:
+    if value is None:
+        if not schema.optional:
+            raise DataException(f'Invalid value: null used for required field: "null", schema type: {schema.type.name}')
+    elif schema.type in (Type.ARRAY, Type.MAP):
+        _check_elements(schema, value)
+
+
 def _field_decoder(name: str, schema: Schema, cfg: CodecConfig) -> Decoder:
     dec = compile_decoder(schema, cfg)
+    if schema.type in (Type.ARRAY, Type.MAP) and _required_text(schema):
+        def decode_checked(n: Any) -> Any:
+            v = dec(n)
+            _check_elements(schema, v)
+            return v
+        return decode_checked
     if schema.optional or schema.type not in (Type.STRING, Type.BYTES) or schema.name is not None:
         return dec
     # Jackson gives null for a STRING/BYTES field holding another kind of node; Struct.put rejects it.
@@ -829,7 +925,11 @@ def decode_schemaless(n: Any) -> Any:
     """A Connect value for a node without schema: integral → int64, other numbers → double,
     objects → dict, arrays → list (Kafka's inference)."""
     t = type(n)
-    if t is str or t is bool or t is float or n is None:
+    if t is str or t is bool or n is None:
+        return n
+    if t is float:
+        if n == 0.0 and _negative(n):
+            raise NeedsExactParse  # "-0.0" reads as 0.0, a negative number too small as -0.0
         return n
     if t is int:
         return n if _INT64_MIN <= n <= _INT64_MAX else _wrap(n, 64)
@@ -838,27 +938,39 @@ def decode_schemaless(n: Any) -> Any:
     if t is list:
         return [decode_schemaless(x) for x in n]
     if t is decimal.Decimal:
-        return float(n)
+        return _decimal_to_double(n)
     if n is MISSING:
         return None
     raise DataException(f"Unknown schema type: {node_type(n)}")  # pragma: no cover
 
 
-_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN_ZEROS = b"0" * 19
 
 
 def has_long_digit_run(data: bytes) -> bool:
-    """True if `data` holds 19 digits in a row: the only way JSON text can hold an integer beyond int64."""
-    return _LONG_DIGIT_RUN.search(data) is not None
+    """True if `data` holds 19 digits in a row: the only way JSON text can hold an integer beyond int64
+    (which orjson reads as a float)."""
+    return _NINETEEN_ZEROS in data.translate(_DIGITS_TO_ZERO)
 
 
-def decode_schemaless_from(n: Any, data: bytes, exact: bool) -> Any:
-    """`decode_schemaless`, skipping the walk of a parsed tree that is already final.
+def decode_schemaless_from(n: Any, data: bytes, exact: bool, envelope: bool = False) -> Any:
+    """`decode_schemaless` of `n`, parsed from `data` (the payload's text, or its envelope's), skipping
+    the walk of a parsed tree that is already final.
 
-    A tree from orjson only needs changes when it holds an integer beyond int64, which needs
-    a run of 19+ digits in the input.
+    An orjson tree needs changes only when it holds an integer beyond int64 (a run of 19+ digits in
+    the text; then the text is parsed again with exact integers) or a negative zero (`-0`).
     """
     t = type(n)
-    if (t is dict or t is list) and not exact and _LONG_DIGIT_RUN.search(data) is None:
-        return java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
-    return decode_schemaless(n)
+    if exact or not (t is dict or t is list or t is float):
+        return decode_schemaless(n)
+    if has_long_digit_run(data):
+        n = parse(data, big_ints=True)
+        n = n["payload"] if envelope else n
+    elif b"-0" not in data:
+        return n if t is float else java_ordered(n, data.count(b"{") == 1 and b"[" not in data)
+    try:
+        return decode_schemaless(n)
+    except NeedsExactParse:  # a -0.0: was it written as a zero, or as a tiny negative number?
+        n = parse(data, exact=True)
+        return decode_schemaless(n["payload"] if envelope else n)

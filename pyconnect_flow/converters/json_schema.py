@@ -83,6 +83,10 @@ def tree_to_schema(node: Any, cfg: CodecConfig) -> Schema | None:
     if "default" in node:
         # The default is read with the schema as built so far (no default yet), as Kafka does.
         default = compile_decoder(builder.build(), cfg)(node["default"])
+        if default is None and node["default"] is not None and not builder.build().optional:
+            # A node of the wrong kind reads as null (Jackson's textValue()/binaryValue()), which
+            # SchemaBuilder.defaultValue refuses for a required schema.
+            raise SchemaBuilderException("Invalid default value")
         builder.default_value(default)
     try:
         return builder.build()

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
 from pyconnect_flow.data.exceptions import DataException
-from pyconnect_flow.data.java_text import java_to_string
+from pyconnect_flow.data.java_text import decode_like_java, java_to_string
 from pyconnect_flow.data.schema import OPTIONAL_STRING_SCHEMA, Schema, Type
 
 
@@ -48,6 +48,11 @@ def _codec(name: str) -> tuple[Callable[[str], bytes], Callable[[bytes], str]]:
 
     def encode(text: str) -> bytes:
         return text.encode(codec, "replace")
+
+    if codec == "utf-8":
+        # Java groups the bytes of a malformed sequence into U+FFFD its own way (an encoded surrogate
+        # is one U+FFFD, three in Python): decoded as Java's decoder does.
+        return encode, decode_like_java
 
     def decode(data: bytes) -> str:
         return data.decode(codec, "replace")

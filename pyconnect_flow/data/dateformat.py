@@ -15,26 +15,29 @@ lenient like Java's default (13th month rolls into the next year, trailing text
 is ignored), leading spaces before a field are skipped, and two-digit years
 (`yy`) resolve to the century that starts 80 years ago.
 
-Known differences from Java: the calendar is proleptic Gregorian (no Julian
-dates before 1582); time zone names are parsed only as UTC/GMT/UT/Z, their long
-forms, or numeric offsets; week-based fields (Y, w, W, F, u, E) are formatted
-but ignored when parsing.
+The calendar is Java's default `GregorianCalendar`: Julian before 1582-10-15, Gregorian from then on
+(`java_dates.java_civil_from_days`).
+
+Known differences from Java: time zone names are parsed only as UTC/GMT/UT/Z, their long forms, or numeric
+offsets; week-based fields (Y, w, W, F, u, E) are formatted but ignored when parsing, and computed with
+Gregorian rules before 1582.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import operator
-import re
 from collections.abc import Callable
 from typing import Any
 
 from pyconnect_flow.data.java_dates import (
     DATETIME_MAX_DAYS,
-    DATETIME_MIN_DAYS,
     EPOCH_ORDINAL,
-    civil_from_days,
+    GREGORIAN_CUTOVER_DAYS,
     days_from_civil,
+    java_civil_from_days,
+    java_days_from_civil,
+    julian_days_from_civil,
 )
 from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
@@ -49,7 +52,6 @@ _MONTHS_SHORT = tuple(m[:3] for m in _MONTHS)
 _DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _DAYS_SHORT = tuple(d[:3] for d in _DAYS)
 _ZONE_NAMES = {"utc": 0, "gmt": 0, "ut": 0, "z": 0, "coordinated universal time": 0, "greenwich mean time": 0}
-_OFFSET = re.compile(r"([+-])(\d{1,2})(?::?(\d{2}))?")
 
 
 class DateFormatError(ValueError):
@@ -164,7 +166,7 @@ class SimpleDateFormat:
         return self._format(days, ms_of_day)
 
     def _format(self, days: int, ms_of_day: int) -> str:
-        if self._template is not None and DATETIME_MIN_DAYS <= days <= DATETIME_MAX_DAYS:
+        if self._template is not None and GREGORIAN_CUTOVER_DAYS <= days <= DATETIME_MAX_DAYS:
             date = _date_from_ordinal(EPOCH_ORDINAL + days)
             year = date.year
             seconds, milli = divmod(ms_of_day, 1000)
@@ -173,7 +175,7 @@ class SimpleDateFormat:
             template, pick = self._template
             return template % pick((year, year % 100, date.month, date.day, hour, minute, second, milli,
                                     hour % 12 or 12, hour or 24, hour % 12))
-        year, month, day = civil_from_days(days)
+        year, month, day = java_civil_from_days(days)
         out: list[str] = []
         for kind, count in self._items:
             if isinstance(count, str):  # a ("literal", text) item
@@ -203,18 +205,19 @@ class SimpleDateFormat:
                 pos += len(count)
                 continue
             assert isinstance(count, int)
+            field_limit = pos + count  # Java counts an abutting field's width from before the spaces it skips
             while pos < len(text) and text[pos] in " \t":
                 pos += 1
             if pos >= len(text):
                 return None
             nxt = items[index + 1] if index + 1 < len(items) else None
             abutting = nxt is not None and isinstance(nxt[1], int) and _is_numeric(nxt[0], nxt[1])
-            parsed = _parse_field(kind, count, text, pos, abutting and _is_numeric(kind, count))
+            parsed = _parse_field(kind, count, text, pos, field_limit if abutting and _is_numeric(kind, count) else None)
             if parsed is None:
                 return None
             field_start = pos
             value, pos = parsed
-            if kind == "y" and count <= 2 and pos - field_start == 2:
+            if kind == "y" and count <= 2 and pos - field_start == 2 and text[field_start:pos].isdigit():
                 value = _resolve_two_digit_year(value)
             fields[kind] = value
         return _resolve(fields), pos
@@ -295,7 +298,7 @@ def _format_field(kind: str, count: int, days: int, ms: int, year: int, month: i
     if kind == "u":
         return _pad(_dow(days) or 7, count)
     if kind == "D":
-        return _pad(days - days_from_civil(year, 1, 1) + 1, count)
+        return _pad(days - java_days_from_civil(year, 1, 1) + 1, count)
     if kind == "F":
         return _pad((day - 1) // 7 + 1, count)
     if kind == "w":
@@ -326,11 +329,15 @@ def _week_year_and_week(days: int, year: int) -> tuple[int, int]:
     return year, (days - jan1 + _dow(jan1)) // 7 + 1
 
 
-def _parse_number(text: str, pos: int, width: int | None) -> tuple[int, int] | None:
+def _parse_number(text: str, pos: int, field_limit: int | None) -> tuple[int, int] | None:
+    # Java's subParse: a field abutting the next numeric one reads up to `field_limit` (a text ending before
+    # it fails), parsed by a DecimalFormat, which takes a minus sign there too ("2023-11-14" as yyyyMMdd).
+    if field_limit is not None and field_limit > len(text):
+        return None
     end = pos
-    limit = len(text) if width is None else min(len(text), pos + width)
+    limit = len(text) if field_limit is None else field_limit
     negative = False
-    if end < limit and text[end] == "-" and width is None:
+    if end < limit and text[end] == "-":
         negative = True
         end += 1
     digits_start = end
@@ -339,7 +346,8 @@ def _parse_number(text: str, pos: int, width: int | None) -> tuple[int, int] | N
     if end == digits_start:
         return None
     value = int(text[digits_start:end])
-    return (-value if negative else value), end
+    value = -value if negative else value
+    return ((value + (1 << 31)) & 0xFFFFFFFF) - (1 << 31), end  # Java keeps the field in an int
 
 
 def _match_names(text: str, pos: int, names: tuple[str, ...]) -> tuple[int, int] | None:
@@ -351,7 +359,7 @@ def _match_names(text: str, pos: int, names: tuple[str, ...]) -> tuple[int, int]
     return best
 
 
-def _parse_field(kind: str, count: int, text: str, pos: int, obey_count: bool) -> tuple[int, int] | None:
+def _parse_field(kind: str, count: int, text: str, pos: int, field_limit: int | None) -> tuple[int, int] | None:
     if kind in "ML" and count >= 3:
         found = _match_names(text, pos, _MONTHS + _MONTHS_SHORT)
         return None if found is None else (found[0] % 12 + 1, found[1])
@@ -363,31 +371,91 @@ def _parse_field(kind: str, count: int, text: str, pos: int, obey_count: bool) -
     if kind == "G":
         found = _match_names(text, pos, ("BC", "AD", "Before Christ", "Anno Domini"))
         return None if found is None else (found[0] % 2, found[1])
-    if kind in "zZX":
+    if kind == "X":
+        return _parse_iso_zone(text, pos, count)
+    if kind in "zZ":
         return _parse_zone(text, pos)
-    return _parse_number(text, pos, count if obey_count else None)
+    return _parse_number(text, pos, field_limit)
 
 
 def _parse_zone(text: str, pos: int) -> tuple[int, int] | None:
-    """Offset in minutes of a zone name, `GMT+hh:mm` or `+hhmm`; None if not recognised."""
+    """Offset in minutes of a zone name, `GMT[+h:mm]` or `+hhmm` (Java's 'z'/'Z' parsing); None if none."""
+    c = text[pos]
+    if c in "+-":
+        return _numeric_zone(text, pos + 1, -1 if c == "-" else 1, 0, False)
+    if text[pos:pos + 3].lower() == "gmt":
+        end = pos + 3
+        if end < len(text) and text[end] in "+-":
+            return _numeric_zone(text, end + 1, -1 if text[end] == "-" else 1, 0, True)
+        return 0, end
     lowered = text[pos:].lower()
     for name in sorted(_ZONE_NAMES, key=len, reverse=True):
         if lowered.startswith(name):
-            end = pos + len(name)
-            if name in ("gmt", "utc", "ut"):
-                m = _OFFSET.match(text, end)
-                if m:
-                    return _offset_minutes(m), m.end()
-            return 0, end
-    m = _OFFSET.match(text, pos)
-    if m:
-        return _offset_minutes(m), m.end()
+            return 0, pos + len(name)
     return None
 
 
-def _offset_minutes(m: re.Match[str]) -> int:
-    minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
-    return -minutes if m.group(1) == "-" else minutes
+def _parse_iso_zone(text: str, pos: int, count: int) -> tuple[int, int] | None:
+    """'X': `Z`, or `±hh` (X), `±hhmm` (XX), `±hh:mm` (XXX)."""
+    c = text[pos]
+    if c == "Z":
+        return 0, pos + 1
+    if c not in "+-":
+        return None
+    return _numeric_zone(text, pos + 1, -1 if c == "-" else 1, count, count == 3)
+
+
+def _numeric_zone(text: str, pos: int, sign: int, count: int, colon: bool) -> tuple[int, int] | None:
+    """Java's subParseNumericZone: hours (one digit only with a colon form), then unless `count` is 1 the
+    minutes, two digits after an optional colon (a required one when `colon`)."""
+    def at(i: int) -> str:
+        return text[i] if i < len(text) else ""
+
+    i = pos
+    if not at(i).isdigit() or not at(i).isascii():
+        return None
+    hours = int(at(i))
+    i += 1
+    if at(i).isdigit() and at(i).isascii():
+        hours = hours * 10 + int(at(i))
+        i += 1
+    elif count > 0 or not colon or at(i) == "":
+        return None
+    if hours > 23:
+        return None
+    minutes = 0
+    if count != 1:
+        if colon:
+            if at(i) != ":":
+                return None
+            i += 1
+        if not (at(i).isdigit() and at(i).isascii() and at(i + 1).isdigit() and at(i + 1).isascii()):
+            return None
+        minutes = int(text[i:i + 2])
+        i += 2
+        if minutes > 59:
+            return None
+    return sign * (hours * 60 + minutes), i
+
+
+def _calendar_days(year: int, month0: int, day: int, day_of_year: int | None) -> int:
+    """Days since the epoch of lenient calendar fields as Java's GregorianCalendar.computeTime resolves them:
+    in the Gregorian calendar from 1582-10-15 on, in the Julian calendar before (by the year field)."""
+    def days_in(civil: Callable[[int, int, int], int]) -> int:
+        y = year + month0 // 12
+        if day_of_year is not None:
+            return civil(y, 1, 1) + day_of_year - 1
+        return civil(y, month0 % 12 + 1, 1) + day - 1
+
+    gregorian = days_in(days_from_civil)
+    if year > 1582 and gregorian >= GREGORIAN_CUTOVER_DAYS:
+        return gregorian
+    julian = days_in(julian_days_from_civil)
+    if year < 1582:
+        if julian < GREGORIAN_CUTOVER_DAYS:
+            return julian
+        gregorian = julian
+    return gregorian if gregorian >= GREGORIAN_CUTOVER_DAYS else julian
 
 
 def _resolve(fields: dict[str, int]) -> int:
@@ -396,11 +464,9 @@ def _resolve(fields: dict[str, int]) -> int:
     if fields.get("G") == 0:  # BC
         year = 1 - year
     if "D" in fields and "M" not in fields and "L" not in fields and "d" not in fields:
-        days = days_from_civil(year, 1, 1) + fields["D"] - 1
+        days = _calendar_days(year, 0, 1, fields["D"])
     else:
-        month = fields.get("M", fields.get("L", 1)) - 1
-        year += month // 12
-        days = days_from_civil(year, month % 12 + 1, 1) + fields.get("d", 1) - 1
+        days = _calendar_days(year, fields.get("M", fields.get("L", 1)) - 1, fields.get("d", 1), None)
     if "H" in fields:
         hour = fields["H"]
     elif "k" in fields:
@@ -411,4 +477,5 @@ def _resolve(fields: dict[str, int]) -> int:
         hour = 12 * fields.get("a", 0) if "a" in fields else 0
     ms = ((hour * 60 + fields.get("m", 0)) * 60 + fields.get("s", 0)) * 1000 + fields.get("S", 0)
     offset = fields.get("z", fields.get("Z", fields.get("X", 0)))
-    return days * MILLIS_PER_DAY + ms - offset * 60_000
+    millis = days * MILLIS_PER_DAY + ms - offset * 60_000
+    return ((millis + (1 << 63)) & 0xFFFFFFFFFFFFFFFF) - (1 << 63)  # Java's long arithmetic wraps

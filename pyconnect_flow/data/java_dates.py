@@ -5,6 +5,9 @@
 - `date_format_for`: Kafka's `Values.dateFormatFor(date).format(date)`, the text `Values.convertToString`
   and the Cast SMT give a Date, Time or Timestamp: `14:34:54.346Z`, `2019-08-23`, `2019-08-23T14:34:54.346Z`.
 - `date_to_string`: `java.util.Date.toString()`, what StringConverter writes: `Thu Jan 01 00:00:00 UTC 1970`.
+- `java_civil_from_days`: the (year, month, day) Java's calendars give a day: Julian before the Gregorian
+  cutover of 1582-10-15 (`GregorianCalendar`'s default, which `Date.toString` and `SimpleDateFormat` use),
+  Gregorian from then on.
 
 `SimpleDateFormat` patterns (`yyyyMMdd`, ...) are in `dateformat`, which counts days with these functions.
 """
@@ -18,7 +21,8 @@ from pyconnect_flow.data.logical import MILLIS_PER_DAY
 
 __all__ = [
     "DATETIME_MAX_DAYS", "DATETIME_MIN_DAYS", "EPOCH_ORDINAL", "civil_from_days", "date_format_for",
-    "date_to_string", "days_from_civil", "temporal_to_millis",
+    "date_to_string", "days_from_civil", "java_civil_from_days", "java_days_from_civil", "julian_days_from_civil",
+    "julian_from_days", "temporal_to_millis",
 ]
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -28,6 +32,41 @@ DATETIME_MAX_DAYS = dt.date(9999, 12, 31).toordinal() - EPOCH_ORDINAL
 """Days since the epoch that Python's `datetime.date` can hold (years 1 to 9999), where it is the fast way."""
 
 _date_from_ordinal = dt.date.fromordinal
+
+GREGORIAN_CUTOVER_DAYS = dt.date(1582, 10, 15).toordinal() - EPOCH_ORDINAL
+"""The first day of the Gregorian calendar in Java's `GregorianCalendar` (the day before is 1582-10-04, Julian)."""
+_JULIAN_DAY_OF_EPOCH = 2_440_588
+
+
+def julian_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) in the Julian calendar of a count of days since 1970-01-01."""
+    c = days + _JULIAN_DAY_OF_EPOCH + 32_082
+    d = (4 * c + 3) // 1461
+    e = c - (1461 * d) // 4
+    m = (5 * e + 2) // 153
+    return d - 4800 + m // 10, m + 3 - 12 * (m // 10), e - (153 * m + 2) // 5 + 1
+
+
+def julian_days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a Julian calendar date (month 1-12)."""
+    a = (14 - month) // 12
+    y = year + 4800 - a
+    m = month + 12 * a - 3
+    return day + (153 * m + 2) // 5 + 365 * y + y // 4 - 32_083 - _JULIAN_DAY_OF_EPOCH
+
+
+def java_days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a date as Java's calendars name it (Julian before 1582-10-15)."""
+    gregorian = days_from_civil(year, month, day)
+    return gregorian if gregorian >= GREGORIAN_CUTOVER_DAYS else julian_days_from_civil(year, month, day)
+
+
+def java_civil_from_days(days: int) -> tuple[int, int, int]:
+    """(year, month, day) of a day as `java.util.Date` and `SimpleDateFormat` name it: Julian before
+    1582-10-15, Gregorian from then on."""
+    if days < GREGORIAN_CUTOVER_DAYS:
+        return julian_from_days(days)
+    return civil_from_days(days)
 
 
 def days_from_civil(year: int, month: int, day: int) -> int:
@@ -75,11 +114,11 @@ def date_format_for(millis: int) -> str:
     hour, minute = divmod(minutes, 60)
     if millis < MILLIS_PER_DAY:
         return "%02d:%02d:%02d.%03dZ" % (hour, minute, second, milli)  # noqa: UP031
-    if days <= DATETIME_MAX_DAYS:
+    if GREGORIAN_CUTOVER_DAYS <= days <= DATETIME_MAX_DAYS:
         date = _date_from_ordinal(EPOCH_ORDINAL + days)
         year, month, day = date.year, date.month, date.day
-    else:  # after the year 9999
-        year, month, day = civil_from_days(days)
+    else:  # before the Gregorian calendar, or after the year 9999
+        year, month, day = java_civil_from_days(days)
     if ms == 0:
         return "%04d-%02d-%02d" % (year, month, day)  # noqa: UP031
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (year, month, day, hour, minute, second, milli)  # noqa: UP031
@@ -93,5 +132,8 @@ def date_to_string(value: dt.datetime) -> str:
     """`java.util.Date.toString()` in UTC: `Thu Jan 01 00:00:00 UTC 1970` (a naive datetime is UTC)."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.timezone.utc)
-    return (f"{_DAY_NAMES[value.weekday()]} {_MONTH_NAMES[value.month - 1]} {value.day:02d} "
-            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} UTC {value.year}")
+    year, month, day = value.year, value.month, value.day
+    if value.toordinal() - EPOCH_ORDINAL < GREGORIAN_CUTOVER_DAYS:
+        year, month, day = julian_from_days(value.toordinal() - EPOCH_ORDINAL)
+    return (f"{_DAY_NAMES[value.weekday()]} {_MONTH_NAMES[month - 1]} {day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} UTC {year}")

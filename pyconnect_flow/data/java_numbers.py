@@ -1,8 +1,13 @@
 """How Java prints, narrows and parses numbers: the one implementation every part uses.
 
-- `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString` (JDK 19+,
-  shortest-uniquely-identifying digits): `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `NaN`.
-  Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
+- `java_double_str` / `java_float_str`: `Double.toString` / `Float.toString`: `42.0`, `12.34`, `1.0E10`,
+  `1.0E-5`, `NaN`. Plain notation for magnitudes in [1e-3, 1e7), computerized scientific notation otherwise.
+  The digits depend on the JDK of the Kafka Connect worker being copied: JDK 19 changed the algorithm to
+  the shortest digits that identify the value (JDK-4511638); JDK 17 prints some values with more digits
+  (`2.82879384806159008E17`) or another last digit (`Float.toString`: `5.8192883E8` vs `5.819288E8`).
+  pyconnect-flow prints as JDK 21 does by default, the JDK of Apache Kafka 4's official Docker images
+  (`eclipse-temurin:21-jre`); `PYCONNECT_FLOW_JDK=17` (environment, read at import) or `set_jdk(17)` selects
+  the old algorithm (`data/floating_decimal.py`).
 - `java_bigdecimal_str`: `BigDecimal.toString` (keeps the scale: `1.5600`, `1E+3`).
 - `to_float32`: Java's `(float) x`.
 - `wrap_int` (with `INT_BITS`, the width of each integer schema type): Java's narrowing of a long to
@@ -17,18 +22,65 @@ from __future__ import annotations
 
 import decimal
 import math
+import os
 import re
 import struct
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from pyconnect_flow.data.floating_decimal import legacy_double_str, legacy_float_str
 from pyconnect_flow.data.schema import Type
 
 __all__ = [
-    "INT_BITS", "decimal_to_long", "java_bigdecimal_str", "java_double_str", "java_float_str", "parse_java_decimal",
-    "saturate_float", "to_float32", "wrap_int",
+    "DEFAULT_JDK", "INT_BITS", "JDK_ENV", "decimal_to_long", "java_bigdecimal_str", "java_double_str",
+    "java_float_str", "jdk", "parse_java_decimal", "saturate_float", "set_jdk", "shortest_digits", "to_float32",
+    "wrap_int",
 ]
+
+#: The environment variable naming the JDK (feature version) whose number texts are copied.
+JDK_ENV = "PYCONNECT_FLOW_JDK"
+#: Apache Kafka 4's official Docker images run on JDK 21 (apache/kafka docker/jvm/Dockerfile).
+DEFAULT_JDK = 21
+_NEW_TO_STRING = 19  # the first JDK printing the shortest digits
+
+
+def _jdk_from_env() -> int:
+    text = os.environ.get(JDK_ENV, "").strip()
+    if not text:
+        return DEFAULT_JDK
+    try:
+        version = int(text.removeprefix("1.") if text.startswith("1.") else text)
+    except ValueError:
+        raise ValueError(f"{JDK_ENV}={text!r} is not a Java feature version such as 17 or 21") from None
+    if version < 8:
+        raise ValueError(f"{JDK_ENV}={text!r} is not a Java feature version such as 17 or 21")
+    return version
+
+
+_jdk = _jdk_from_env()
+#: True while numbers print as JDK 18 and older print them; read at call time by the fast paths.
+legacy_to_string = _jdk < _NEW_TO_STRING
+
+
+def jdk() -> int:
+    """The JDK (feature version) whose `Double.toString`/`Float.toString` is copied."""
+    return _jdk
+
+
+def set_jdk(version: int) -> None:
+    """Print numbers as Kafka Connect on JDK `version` does (17: the old algorithm; 19 and later: shortest)."""
+    global _jdk, legacy_to_string
+    if version < 8:
+        raise ValueError(f"{version} is not a Java feature version such as 17 or 21")
+    _jdk = version
+    legacy_to_string = version < _NEW_TO_STRING
+    _finite_float32_str.cache_clear()
+
+
+def shortest_digits() -> bool:
+    """Whether doubles print with the shortest digits (JDK 19+), as Python's `repr` and orjson print them."""
+    return not legacy_to_string
 
 _F32 = struct.Struct("<f")
 _U32 = struct.Struct("<I")
@@ -62,6 +114,8 @@ def _special(x: float) -> str | None:
 
 def java_double_str(x: float) -> str:
     """`Double.toString(x)`: `42.0`, `12.34`, `1.0E10`, `1.0E-5`, `4.9E-324`."""
+    if legacy_to_string:
+        return legacy_double_str(x)
     if 1e-3 <= x < 1e7 or -1e7 < x <= -1e-3:
         # Python's repr is plain notation with the same shortest digits in this range.
         return repr(x)
@@ -101,6 +155,8 @@ def java_float_str(x: float) -> str:
 
 @lru_cache(maxsize=4096)
 def _finite_float32_str(f: float) -> str:
+    if legacy_to_string:
+        return legacy_float_str(f)
     digits, exponent = _shortest_float32(abs(f))
     return _format(f < 0, digits, exponent)
 

@@ -27,6 +27,7 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical, schema_type
 from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
+from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, saturate_float, to_float32, wrap_int
 from pyconnect_flow.data.java_text import java_to_string
 from pyconnect_flow.record import Record
@@ -304,7 +305,8 @@ class Cast(KeyValueTransform):
         if schema is None:
             if self.whole_value_type is not None:
                 return self._with_part(record, cast_value(None, value, self.whole_value_type), None)
-            return self._with_part(record, self.map_update(record, dict(require_map(value, PURPOSE))), None)
+            original = require_map(value, PURPOSE)
+            return self._with_part(record, java_copied(tuple(original), self.map_update(record, dict(original))), None)
         updated_schema: Schema = self._cache.get_or_build(schema, self._updated_schema)
         if self.whole_value_type is not None:
             return self._with_part(record, cast_value(schema, value, self.whole_value_type), updated_schema)

@@ -21,6 +21,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct
+from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.record import Record, with_part
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
@@ -89,9 +90,9 @@ class HeaderFrom(KeyValueTransform):
         if schema is None:
             data = require_map(value, purpose)
             new_headers = [(h, data.get(f)) for f, h in self._pairs]
-            if self._move:
-                data = {k: v for k, v in data.items() if k not in self._field_set}
-            new_value: Any = data
+            # Kafka copies the map (new HashMap<>(value)) even to copy fields: its key order changes
+            moved = {k: v for k, v in data.items() if k not in self._field_set} if self._move else dict(data)
+            new_value: Any = java_copied(tuple(data), moved)
         else:
             struct = require_struct(value, purpose)
             new_headers = [(h, self._field_value(struct, schema, f)) for f, h in self._pairs]

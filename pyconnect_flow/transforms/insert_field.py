@@ -27,6 +27,7 @@ from pyconnect_flow.data import (
     Struct,
     logical,
 )
+from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -145,7 +146,7 @@ class InsertField(KeyValueTransform):
             code.line(f"u[{code.const(self.static_field.name)}] = {code.const(self.static_value)}")
 
     def _insert_schemaless(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
-        return self.map_update(record, dict(value))
+        return java_copied(tuple(value), self.map_update(record, dict(value)))
 
     def _insert_with_schema(self, record: Record, value: Struct, schema: Schema) -> Struct:
         # the copied fields were checked when `value` was built; the inserted ones are checked here

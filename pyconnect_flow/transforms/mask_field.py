@@ -22,6 +22,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
+from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, parse_java_decimal, to_float32, wrap_int
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
@@ -163,7 +164,8 @@ class MaskField(KeyValueTransform):
     def __call__(self, record: Record) -> Record:
         value, schema = self._operating(record)
         if schema is None:
-            return self._with_part(record, self.map_update(record, dict(require_map(value, PURPOSE))), None)
+            original = require_map(value, PURPOSE)
+            return self._with_part(record, java_copied(tuple(original), self.map_update(record, dict(original))), None)
         struct = require_struct(value, PURPOSE)
         values = field_values(struct, self.replace_null_with_default)
         for f in struct.schema.fields or ():

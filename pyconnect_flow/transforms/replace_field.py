@@ -17,6 +17,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import Schema, SchemaBuilder, Struct
+from pyconnect_flow.data.java_hashmap import java_sized
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -85,6 +86,15 @@ class ReplaceField(KeyValueTransform):
         self.replace_null_with_default: bool = values["replace.null.with.default"]
         self._cache = SchemaCache()
 
+    #: Kafka builds the new map with new HashMap<>(value.size()) (see transforms.fused)
+    JAVA_MAP = "sized"
+
+    @property
+    def order_sensitive(self) -> bool:
+        """True with renames: a field renamed onto a name already in the map (or two onto one) keeps the value
+        that comes last in the map's iteration order (see transforms.fused)."""
+        return bool(self.renames)
+
     def keeps(self, name: str) -> bool:
         """True if the field called `name` stays (not excluded, and included or no include list)."""
         return name not in self.exclude and (not self.include or name in self.include)
@@ -105,7 +115,7 @@ class ReplaceField(KeyValueTransform):
     def map_update(self, record: Record, value: Mapping[str, Any]) -> dict[str, Any]:
         """The kept and renamed fields of a schemaless map (a private copy may be changed in place)."""
         exclude, include, renames = self.exclude, self.include, self.renames
-        if not include and not renames and type(value) is dict and value is not record.value:
+        if not include and not renames and type(value) is dict and value is not record.value and value is not record.key:
             for name in exclude:  # dropping keys keeps the others' order, as the comprehension does
                 value.pop(name, None)
             return value
@@ -126,7 +136,10 @@ class ReplaceField(KeyValueTransform):
         if value is None:
             return record
         if schema is None:
-            return self._with_part(record, self.map_update(record, require_map(value, PURPOSE)), None)
+            original = require_map(value, PURPOSE)
+            # Kafka puts the kept fields into new HashMap<>(value.size()), in the map's order
+            kept = self.map_update(record, original if value is record.value else dict(original))
+            return self._with_part(record, java_sized(len(original), kept), None)
         struct = require_struct(value, PURPOSE)
         updated_schema, pairs = self._cache.get_or_build(struct.schema, self._updated_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default

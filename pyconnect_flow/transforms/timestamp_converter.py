@@ -41,6 +41,7 @@ from pyconnect_flow.data import (
 )
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
 from pyconnect_flow.data.java_dates import temporal_to_millis
+from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
@@ -154,9 +155,10 @@ class TimestampConverter(KeyValueTransform):
     def _schemaless(self, value: Any) -> Any:
         if value is None or not self._field:
             return self.convert(value)
-        data = dict(require_map(value, PURPOSE))
+        original = require_map(value, PURPOSE)
+        data = dict(original)
         data[self._field] = self.convert(data.get(self._field))
-        return data
+        return java_copied(tuple(original), data)
 
     def _updated_schema(self, schema: Schema) -> Schema:
         builder = copy_schema_basics(schema)

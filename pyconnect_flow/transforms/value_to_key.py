@@ -15,6 +15,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct
+from pyconnect_flow.data.java_hashmap import java_sized
 from pyconnect_flow.record import Record, with_data, with_key
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
@@ -49,7 +50,8 @@ class ValueToKey(ConfiguredTransform):
     def __call__(self, record: Record) -> Record:
         if record.value_schema is None:
             value = require_map(record.value, PURPOSE)
-            return with_key(record, {name: value.get(name) for name in self.fields}, None)
+            key_map = java_sized(len(self.fields), {name: value.get(name) for name in self.fields})  # HashMap<>(n)
+            return with_key(record, key_map, None)
         struct = require_struct(record.value, PURPOSE)
         key_schema: Schema = self._cache.get_or_build(struct.schema, self._key_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pickle
+import time
 from pathlib import Path
 
 import pytest
 
-from pyconnect_flow.connectors.file import FileReader, FileSource, FileSourceError
+from pyconnect_flow.connectors.file import FileReader, FileSource, FileSourceError, decode_like_java
 from pyconnect_flow.contract.source import EndOfInput
 from pyconnect_flow.data.schema import STRING_SCHEMA
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
@@ -40,7 +41,8 @@ def test_lines_become_string_records_with_byte_positions(tmp_path: Path) -> None
     assert first.topic == "lines" and first.key is None and first.key_schema is None
     assert first.value_schema == STRING_SCHEMA
     assert first.source_partition == {"filename": str(f)}
-    assert first.partition is None and first.timestamp is None
+    assert first.partition is None
+    assert abs(first.timestamp - time.time() * 1000) < 60_000  # the time of the poll, as FileStreamSourceTask's
 
 
 def test_crlf_and_lone_cr_end_lines_like_kafka(tmp_path: Path) -> None:
@@ -49,6 +51,23 @@ def test_crlf_and_lone_cr_end_lines_like_kafka(tmp_path: Path) -> None:
     records = read_all(reader(f))
     assert [r.value for r in records] == ["a", "b", "c", "d"]
     assert [r.source_offset["position"] for r in records] == [3, 5, 7, 8]
+
+
+def test_cr_at_the_end_of_a_complete_file_ends_the_last_line(tmp_path: Path) -> None:
+    f = tmp_path / "in.txt"
+    f.write_bytes(b"a\nb\r")
+    records = read_all(reader(f))
+    assert [r.value for r in records] == ["a", "b"]
+    assert records[-1].source_offset["position"] == 4
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    (b"\xed\xa0\x80x", "\ufffdx"), (b"\xed\xbf\xbf\xed\xa0\x80", "\ufffd\ufffd"), (b"\xed\xa0x", "\ufffdx"),
+    (b"\xed\xa0", "\ufffd"), (b"\xe0\x80\xaf", "\ufffd\ufffd\ufffd"), (b"\xe2\x82x", "\ufffdx"),
+    (b"\xf0\x9f\x98x", "\ufffdx"), (b"\xf4\x90\x80\x80", "\ufffd" * 4), (b"\xc0\xaf", "\ufffd\ufffd"),
+])
+def test_bytes_that_are_not_utf8_are_grouped_as_java_groups_them(data: bytes, text: str) -> None:
+    assert decode_like_java(data) == text
 
 
 def test_unterminated_last_line_waits_when_tailing(tmp_path: Path) -> None:
@@ -99,7 +118,8 @@ def test_invalid_utf8_is_read_as_replacement_characters_as_kafka_connect_does(tm
     f = tmp_path / "bad.txt"
     f.write_bytes(b"ok\nb\xffd\n\xed\xa0\x80\nfine\n")
     records = read_all(reader(f, tolerance=tolerance))
-    assert [r.value for r in records] == ["ok", "b\ufffdd", "\ufffd\ufffd\ufffd", "fine"]  # no line vanishes
+    # no line vanishes; an encoded surrogate is one U+FFFD, as Java's decoder reads it
+    assert [r.value for r in records] == ["ok", "b\ufffdd", "\ufffd", "fine"]
     assert records[-1].source_offset["position"] == f.stat().st_size
 
 

@@ -222,7 +222,8 @@ def test_primitive_both_ways(schema: Schema, value: Any, schema_json: str, paylo
     assert back_schema == schema
     assert back == value
     if isinstance(value, float):
-        assert str(back) == str(value)  # -0.0 stays -0.0
+        # Kafka reads numbers through BigDecimal, which has no negative zero: -0.0 is written, 0.0 read
+        assert str(back) == str(value or 0.0)
     bare = converter(schemas_enable=False)
     assert bare.from_connect(TOPIC, schema, value) == payload.encode()
 

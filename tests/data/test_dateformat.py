@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
-from pyconnect_flow.data.java_dates import civil_from_days, days_from_civil
+from pyconnect_flow.data.java_dates import civil_from_days, days_from_civil, java_civil_from_days
 
 MILLIS = 1483425001864  # 2017-01-03T06:30:01.864Z, a Tuesday
 
@@ -46,7 +46,10 @@ def test_week_of_year_follows_us_rules() -> None:
 def test_negative_millis_and_old_dates() -> None:
     fmt = SimpleDateFormat("yyyy-MM-dd HH:mm:ss.SSS")
     assert fmt.format(-1) == "1969-12-31 23:59:59.999"
-    assert fmt.format(days_from_civil(1, 1, 1) * 86_400_000) == "0001-01-01 00:00:00.000"
+    # before 1582-10-15 Java's calendar is Julian: (proleptic Gregorian) 0001-01-01 is 0001-01-03 there
+    assert fmt.format(days_from_civil(1, 1, 1) * 86_400_000) == "0001-01-03 00:00:00.000"
+    assert fmt.format(days_from_civil(1582, 10, 15) * 86_400_000 - 1) == "1582-10-04 23:59:59.999"
+    assert fmt.parse("1582-10-10 00:00:00.000") == days_from_civil(1582, 10, 20) * 86_400_000  # lenient: the gap
 
 
 @pytest.mark.parametrize("pattern", ["bad-format", "yyyy-MM-dd'T", "XXXX", "q"])
@@ -80,7 +83,7 @@ def test_two_digit_years_resolve_within_80_years_back_and_20_forward() -> None:
     assert parsed_year == now + 5
     parsed_year = civil_from_days(fmt.parse(f"{(now - 70) % 100:02d}") // 86_400_000)[0]
     assert parsed_year == now - 70
-    assert civil_from_days(fmt.parse("123") // 86_400_000)[0] == 123  # not two digits: literal
+    assert java_civil_from_days(fmt.parse("123") // 86_400_000) == (123, 1, 1)  # not two digits: literal
 
 
 @pytest.mark.parametrize(("pattern", "text"), [
