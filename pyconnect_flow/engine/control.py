@@ -46,10 +46,19 @@ def set_paused(flag: bool) -> None:
         _PAUSED.clear()
 
 
+def pause_ack_file(pause_file: str | os.PathLike[str]) -> Path:
+    """The file a paused process writes once its sources have stopped reading (removed on resume by the
+    worker), so a worker reports PAUSED only when the connector is."""
+    pause = Path(pause_file)
+    return pause.with_name(pause.name + ".ack")
+
+
 def watch_pause_file(path: str | os.PathLike[str], interval_s: float = _POLL_S) -> None:
     """Pause this process's sources while `path` exists (checked now, then every `interval_s`)."""
     target = Path(path)
     set_paused(target.exists())
+
+    ack = pause_ack_file(target)
 
     def watch() -> None:
         while True:
@@ -57,6 +66,9 @@ def watch_pause_file(path: str | os.PathLike[str], interval_s: float = _POLL_S) 
             if now != paused():
                 log.info("Sources %s", "paused" if now else "resumed")
                 set_paused(now)
+            elif now:
+                # Paused for a whole interval: no read that began before the pause is still running.
+                ack.touch(exist_ok=True)
             threading.Event().wait(interval_s)
 
     threading.Thread(target=watch, name="pyconnect-flow-pause-watch", daemon=True).start()

@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from pyconnect_flow.config.providers import REFERENCE, is_secret_key
 from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.engine.control import pause_ack_file
 from pyconnect_flow.engine.spec import COMMON_CONFIG, SINK_CONFIG, SOURCE_CONFIG, check_connector
 from pyconnect_flow.runtime import offsets as offset_ops
 from pyconnect_flow.runtime.store import (
@@ -267,6 +269,7 @@ class Herder:
         log.info("Connector %s started (pid %d, %s)", c.name, c.process.pid, c.state)
 
     def _apply_pause(self, c: _Connector) -> None:
+        pause_ack_file(c.files.pause).unlink(missing_ok=True)
         if c.target == PAUSED:
             c.files.pause.touch()
         else:
@@ -349,7 +352,10 @@ class Herder:
 
     def _instance(self, c: _Connector) -> dict[str, Any]:
         # `version`: the plugin's version, as Kafka Connect 4.x shows it (KIP-891).
-        out: dict[str, Any] = {"state": c.state, "worker_id": self.settings.worker_id, "version": __version__}
+        state = c.state
+        if state == PAUSED and c.process is not None and not pause_ack_file(c.files.pause).exists():
+            state = RUNNING  # asked to pause; its sources have not stopped reading yet (Connect shows the same)
+        out: dict[str, Any] = {"state": state, "worker_id": self.settings.worker_id, "version": __version__}
         if c.state == FAILED and c.trace:
             out["trace"] = c.trace
         return out
@@ -474,6 +480,11 @@ class Herder:
                 self._start_processes(c)
             elif c.state in (RUNNING, UNASSIGNED):
                 c.state = PAUSED
+        # As Kafka Connect's standalone worker, answer once the connector has paused (bounded: a busy process
+        # may take longer, and its status says RUNNING until it has).
+        ack, deadline = pause_ack_file(c.files.pause), time.monotonic() + _PAUSE_WAIT_S
+        while c.process is not None and c.target == PAUSED and not ack.exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def resume(self, name: str) -> None:
         c = self._get(name, "Unknown connector {name}")
@@ -582,6 +593,10 @@ def invalid_config_message(issues: list[ConfigIssue]) -> str:
     lines.append("You can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}"
                  "/config/validate`")
     return "\n".join(lines)
+
+
+_PAUSE_WAIT_S = 5.0
+"""How long `pause` waits for the connector's processes to say their sources stopped reading."""
 
 
 def _adopt_standalone_store(legacy: Path, recovery: Path, name: str) -> None:

@@ -33,8 +33,8 @@ def test_kafka_connect_py_drives_a_lifecycle(kafka, tmp_path: Path, unique_name:
         assert client.get_connector_task_status("sink", 0)["state"] == "RUNNING"
         assert client.list_connector_topics("src") == {"src": {"topics": [topic]}}
 
-        client.pause_connector("sink")
-        assert client.get_connector_status("sink")["connector"]["state"] == "PAUSED"
+        client.pause_connector("sink")  # 202 Accepted: PAUSED once its sources have stopped reading
+        assert wait_until(lambda: client.get_connector_status("sink")["connector"]["state"] == "PAUSED", 30)
         with src.open("a") as f:
             f.write("r5\n")
         assert len(read_topic(kafka.bootstrap_servers, topic, expected=6, timeout=60)) == 6
