@@ -69,8 +69,10 @@ def test_kill_9_mid_file_then_resume_delivers_every_line(apache_kafka, tmp_path:
     duplicated = sorted(int(p[5:]) for p, n in counts.items() if n > 1)
     assert all(n <= 2 for n in counts.values())
     if duplicated:
-        # Replayed lines are one contiguous run: from the last stored position to the crash point.
-        assert duplicated[-1] - duplicated[0] + 1 == len(duplicated)
+        # Replayed lines lie between the last stored position and the crash point. They need not be one
+        # contiguous run: batches produced to different partitions just before the kill are delivered in
+        # any order, so some reached the broker (and came again) and some did not (and came once).
+        assert all(counts[f"line-{i:07d}"] == 1 for i in range(duplicated[0]))
     # A third run continues after the end: nothing new.
     again = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"], cwd=tmp_path)
     assert again.returncode == 0, again.stderr
