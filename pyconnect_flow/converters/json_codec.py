@@ -175,7 +175,7 @@ def _java_identifier_part(c: str) -> bool:
     """`Character.isJavaIdentifierPart(c)` (what may not follow `true`, `false` or `null`)."""
     import unicodedata
 
-    return unicodedata.category(c) in _JAVA_IDENTIFIER_PARTS or "\x7f" <= c <= "\x9f"
+    return unicodedata.category(c) in _JAVA_IDENTIFIER_PARTS
 
 
 def _parse_lenient(data: bytes, exact: bool) -> Any:
@@ -200,8 +200,10 @@ def _parse_lenient(data: bytes, exact: bool) -> Any:
     if end < len(text):
         c = text[end]
         if value is True or value is False or value is None:
-            # Jackson's _matchToken: a letter, digit or other identifier character may not follow
-            if c >= "0" and c not in "]}" and (_INVALID_BYTE.match(c) or _java_identifier_part(c)):
+            # Jackson's _matchToken: a letter, digit or other identifier character may not follow, and
+            # no byte past ASCII (Jackson 2.21's _decodeCharForError reads the lead byte again as the
+            # continuation byte, so any multi-byte character there is "Invalid UTF-8 middle byte")
+            if c >= "0" and c not in "]}" and (c >= "\x7f" or _java_identifier_part(c)):
                 raise DataException(READ_ERROR + f"Unrecognized token after {text[start:end]!r}")
         elif not isinstance(value, (dict, list, str)) and c not in _WS:
             raise DataException(READ_ERROR + f"Unexpected character {c!r} after root value at char {end}")

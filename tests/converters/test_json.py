@@ -611,6 +611,17 @@ def test_jackson_lenient_parsing() -> None:
     assert bare.to_connect(TOPIC, b"\xef\xbb\xbf[1]") == (None, [1])
 
 
+def test_jackson_rejects_any_non_ascii_byte_right_after_a_literal() -> None:
+    # Kafka 4.3's Jackson (2.21) fails `true😀`, `nullé`, ... with "Invalid UTF-8 middle byte", as a letter
+    bare = converter(schemas_enable=False)
+    for raw in [b"true\xf0\x9f\x98\x80", b"null\xc3\xa9", b"false\xe2\x82\xac", b"true\x80", b"truex"]:
+        with pytest.raises(DataException):
+            bare.to_connect(TOPIC, raw)
+    assert bare.to_connect(TOPIC, b"true ,\xc3\xa9") == (None, True)
+    assert bare.to_connect(TOPIC, b"[true]\xc3\xa9") == (None, [True])
+    assert bare.to_connect(TOPIC, b"true}x") == (None, True)
+
+
 def test_lenient_conversions_like_jackson_accessors() -> None:
     c = converter()
     assert c.to_connect(TOPIC, env('{"type":"string"}', "12"))[1] is None  # textValue() of a number
