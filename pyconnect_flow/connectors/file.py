@@ -270,8 +270,12 @@ class _SharedFile:
     def __init__(self, path: str | None) -> None:
         self.path = path
         # Lines are written as FileStreamSinkTask's PrintStream writes them: lone surrogates become "?".
-        self.handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115
-            path, "a", encoding="utf-8", errors="pyconnect-java-print")
+        try:
+            self.handle: IO[str] = sys.stdout if path is None else open(  # noqa: SIM115
+                path, "a", encoding="utf-8", errors="pyconnect-java-print")
+        except OSError as exc:  # FileStreamSinkTask.start's message
+            raise ConnectException(f"Couldn't find or create file '{path}' for FileStreamSinkTask: "
+                                   f"{exc.strerror or exc}") from None
         self.lock = threading.Lock()
 
     @classmethod

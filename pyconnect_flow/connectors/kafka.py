@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pyconnect_flow.batches import ValueBatch
@@ -44,6 +44,10 @@ from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
+
+#: How often a source whose topics do not exist yet looks for them again, and logs that it still waits.
+TOPIC_POLL_SECONDS = 1.0
+TOPIC_WAIT_LOG_SECONDS = 60.0
 
 _IDLE_WAIT = dt.timedelta(milliseconds=20)
 
@@ -192,8 +196,9 @@ class KafkaSource(RecordSource):
 
     def __init__(self, conf: Mapping[str, Any], *, topics: list[str] | None = None, topics_regex: str | None = None,
                  group_id: str | None = None, batch_size: int = 2000, stop_at_end: bool = False,
-                 commit_offsets: bool = True) -> None:
+                 commit_offsets: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
         self.conf = dict(conf)
+        self.should_stop = should_stop  # asked while waiting for topics that do not exist yet
         if group_id:
             self.conf["group.id"] = group_id
         self.conf.setdefault("group.id", "pyconnect-flow")
@@ -205,23 +210,40 @@ class KafkaSource(RecordSource):
         self._parts: list[str] | None = None
         self._lock = threading.Lock()
 
-    def _topic_partitions(self) -> dict[str, int]:
-        existing = list_topics(self.conf)
-        if self.topics_regex:
-            pattern = re.compile(self.topics_regex)
-            return {t: n for t, n in existing.items() if pattern.fullmatch(t) and not t.startswith("__")}
-        missing = [t for t in self.topics if t not in existing]
-        if missing:
-            raise ConnectException(f"Topic(s) {', '.join(missing)} do not exist on {describe(self.conf)}")
-        return {t: existing[t] for t in self.topics}
+    def _topic_partitions(self, wait: bool) -> dict[str, int]:
+        """Topic → partition count of what this source reads. With `wait`, a topic that does not exist
+        yet is waited for, as a Kafka Connect sink task waits for its topics (a log line a minute);
+        otherwise (`--stop-at-end` runs, which have an end to reach) it is an error."""
+        logged = 0.0
+        while True:
+            existing = list_topics(self.conf)
+            if self.topics_regex:
+                pattern = re.compile(self.topics_regex)
+                return {t: n for t, n in existing.items() if pattern.fullmatch(t) and not t.startswith("__")}
+            missing = [t for t in self.topics if t not in existing]
+            if not missing:
+                return {t: existing[t] for t in self.topics}
+            problem = f"Topic(s) {', '.join(missing)} do not exist on {describe(self.conf)}"
+            if not wait:
+                raise ConnectException(problem)
+            if time.monotonic() - logged >= TOPIC_WAIT_LOG_SECONDS:
+                log.warning("%s: waiting for them to be created", problem)
+                logged = time.monotonic()
+            if self.should_stop():
+                return {}  # nothing to read: the stopping pipeline ends at once
+            time.sleep(TOPIC_POLL_SECONDS)
 
     def preflight(self) -> None:
-        self._topic_partitions()
+        """Fails at once on an unreachable broker and, in `--stop-at-end` runs, on a missing topic."""
+        if self.stop_at_end:
+            self._topic_partitions(wait=False)
+        else:
+            list_topics(self.conf)
 
     def partitions(self) -> list[str]:
         with self._lock:
             if self._parts is None:
-                self._parts = sorted(partition_key(t, p) for t, n in self._topic_partitions().items()
+                self._parts = sorted(partition_key(t, p) for t, n in self._topic_partitions(not self.stop_at_end).items()
                                      for p in range(n))
             return list(self._parts)
 

@@ -36,6 +36,7 @@ from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
 from pyconnect_flow.engine.spec import ConnectorSpec, validate_connector, validate_worker
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder, Transformer
+from pyconnect_flow.engine.stop import stop_requested
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms import chain, from_config
@@ -197,7 +198,8 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
         consumer_conf = client_config(spec.worker, "consumer", spec.config.with_prefix("consumer.override."))
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,
                              topics_regex=spec.config.get("topics.regex") or None,
-                             group_id=f"connect-{spec.name}", stop_at_end=stop_at_end)
+                             group_id=f"connect-{spec.name}", stop_at_end=stop_at_end,
+                             should_stop=stop_requested)
         sink = ReportingSink(connector.sink(), ctx) if policy.dlq_topic or policy.tolerate_all else connector.sink()
     key_name, key_conf = spec.converter("key")
     value_name, value_conf = spec.converter("value")

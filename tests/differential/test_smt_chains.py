@@ -124,7 +124,8 @@ def schemaless_value(rnd: random.Random) -> Any:
 
 
 STRUCT_FIELDS = [
-    ("id", {"type": "int64"}, lambda r: r.randint(-10**12, 10**12)),
+    # read as seconds by a TimestampConverter, ids stay within years 1-9999 (wider dates: a documented limit)
+    ("id", {"type": "int64"}, lambda r: r.randint(-6 * 10**10, 25 * 10**10)),
     ("name", {"type": "string", "optional": True}, lambda r: r.choice(("x", "", None, "\U0001F600", "12"))),
     ("amount", {"type": "double"}, lambda r: r.choice((1.5, -0.001, 1e300, 0.1, 42.0))),
     ("small", {"type": "float", "optional": True}, lambda r: r.choice((1.5, 0.1, 3.4e38, None))),

@@ -132,20 +132,21 @@ def test_pause_resume_stop_and_rewinding_offsets_deliver_every_record_exactly(ka
 
 def test_a_failing_connector_shows_failed_with_its_message_and_restarts(kafka, tmp_path: Path,
                                                                        unique_name: str) -> None:
-    topic = unique_name  # not created yet: the sink fails
-    out = tmp_path / "out.txt"
+    topic = unique_name
+    kafka.create_topic(topic, partitions=1)
+    out = tmp_path / "not-yet" / "out.txt"  # its directory does not exist yet: the sink fails
     name = f"{topic}-sink"
     with RestWorker(tmp_path, kafka.bootstrap_servers) as worker:
         api = worker.client
         assert api.post("/connectors", json=_sink(name, topic, out)).status_code == 201
         status = worker.wait_state(name, "FAILED")
         trace = status["connector"]["trace"]
-        assert f"Topic(s) {topic} do not exist" in trace, trace
+        assert f"Cannot write sink file '{out}': directory '{out.parent}' does not exist" in trace, trace
         assert "Traceback" not in trace and "panicked" not in trace
         assert status["tasks"][0]["state"] == "FAILED" and status["tasks"][0]["trace"] == trace
         assert api.get(f"/connectors/{name}/tasks/0/status").json()["state"] == "FAILED"
 
-        kafka.create_topic(topic, partitions=1)
+        out.parent.mkdir()
         from tests.integration.kafka_helpers import produce
 
         produce(kafka.bootstrap_servers, topic, [{"value": b"hello"}])
@@ -165,6 +166,33 @@ def test_a_failing_connector_shows_failed_with_its_message_and_restarts(kafka, t
         worker.wait_state(name, "RUNNING")
         produce(kafka.bootstrap_servers, topic, [{"value": b"again"}])
         assert _wait_lines(out, 2) == ["hello", "again"]
+
+
+def test_a_sink_waits_for_its_topic_as_kafka_connect_does(kafka, tmp_path: Path, unique_name: str) -> None:
+    topic, never = unique_name, f"{unique_name}-never"  # neither exists yet; the second never will
+    out = tmp_path / "out.txt"
+    name = f"{topic}-sink"
+    with RestWorker(tmp_path, kafka.bootstrap_servers) as worker:
+        api = worker.client
+        assert api.post("/connectors", json=_sink(name, topic, out)).status_code == 201
+        assert api.post("/connectors", json=_sink(f"{never}-sink", never, tmp_path / "never.txt")).status_code == 201
+        worker.wait_state(name, "RUNNING")
+        assert wait_until(lambda: f"Topic(s) {topic} do not exist" in worker.log.read_text(), 30), \
+            worker.log.read_text()
+        assert "waiting for them to be created" in worker.log.read_text()
+        time.sleep(2)
+        assert api.get(f"/connectors/{name}/status").json()["connector"]["state"] == "RUNNING"
+
+        kafka.create_topic(topic, partitions=2)
+        from tests.integration.kafka_helpers import produce
+
+        produce(kafka.bootstrap_servers, topic, [{"value": b"a", "partition": 0}, {"value": b"b", "partition": 1}])
+        assert sorted(_wait_lines(out, 2)) == ["a", "b"]
+        started = time.monotonic()
+        code, log = worker.stop()  # the connector still waiting for its topic stops too
+    assert code == 0, log
+    assert time.monotonic() - started < 30, log
+    assert "Traceback" not in log and "panicked" not in log, log
 
 
 def test_errors_have_connects_codes_and_bodies(kafka, tmp_path: Path, unique_name: str) -> None:
