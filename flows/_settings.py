@@ -26,9 +26,14 @@ def flow_settings(flow_file: str, defaults: Mapping[str, str], env: Mapping[str,
     return settings
 
 
+#: Worker keys every flow takes: where its positions are kept (see `pyconnect_flow.engine.bytewax_run`).
+ALWAYS_WORKER_KEYS = ("offset.storage.file.filename",)
+
+
 def split_worker(settings: Mapping[str, str], worker_keys: tuple[str, ...]) -> tuple[dict[str, str], dict[str, str]]:
     """(connector keys, worker keys) of a flat settings dict."""
-    worker = {k: v for k, v in settings.items() if k in worker_keys or k.startswith(("producer.", "consumer."))}
+    worker = {k: v for k, v in settings.items()
+              if k in worker_keys or k in ALWAYS_WORKER_KEYS or k.startswith(("producer.", "consumer."))}
     connector = {k: v for k, v in settings.items() if k not in worker}
     return connector, worker
 

@@ -30,6 +30,7 @@ from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter, create_header_converter
 from pyconnect_flow.engine.adapters import Batch, BytewaxSink, BytewaxSource, DeadLetterBatch
 from pyconnect_flow.engine.backpressure import InFlight
+from pyconnect_flow.engine.bytewax_run import keep_positions_by_default
 from pyconnect_flow.engine.control import initial_positions
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
@@ -242,7 +243,11 @@ def connectors_flow(specs: Iterable[ConnectorSpec], *, stop_at_end: bool = False
 
 def connector_flow(config: Mapping[str, str], worker: Mapping[str, str] | None = None, *,
                    stop_at_end: bool = False, preflight: bool = True) -> Dataflow:
-    """A Dataflow for one Kafka Connect connector config (validated; ConfigException lists every bad key)."""
+    """A Dataflow for one Kafka Connect connector config (validated; ConfigException lists every bad key).
+
+    Run by `python -m bytewax.run` without `-r`, it keeps its positions anyway (see `engine.bytewax_run`)."""
     worker_raw, _ = validate_worker(worker or {})
     spec = validate_connector(config, worker_raw)
-    return connectors_flow([spec], stop_at_end=stop_at_end, preflight=preflight)
+    flow = connectors_flow([spec], stop_at_end=stop_at_end, preflight=preflight)
+    keep_positions_by_default(spec.name, worker_raw)
+    return flow
