@@ -224,7 +224,7 @@ class FileSource(RecordSource):
     """Lines of files as records of `topic`: one partition per file, keyed by its path as given."""
 
     def __init__(self, paths: list[str], topic: str, *, batch_size: int = 2000, stop_at_end: bool = False,
-                 errors: ErrorReporter | None = None, poll_interval_ms: int = 500) -> None:
+                 errors: ErrorReporter | None = None, poll_interval_ms: int = 100) -> None:
         self.paths = list(dict.fromkeys(paths))
         self.topic = topic
         self.batch_size = batch_size
@@ -289,7 +289,7 @@ class _SharedFile:
 
 
 class FileWriter(SinkWriter):
-    """Appends record values as lines; `flush` fsyncs."""
+    """Appends record values as lines, visible to readers batch by batch; `flush` fsyncs."""
 
     def __init__(self, path: str | None) -> None:
         self._file = _SharedFile.get(path)
@@ -297,7 +297,10 @@ class FileWriter(SinkWriter):
     def write(self, records: SinkBatch) -> None:
         text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
         with self._file.lock:
+            # Handed to the OS batch by batch, so readers see lines at once, as Kafka's FileStreamSinkTask
+            # (a PrintStream over an unbuffered file stream) shows them; `flush` makes them durable.
             self._file.handle.write(text)
+            self._file.handle.flush()
 
     def flush(self) -> None:
         with self._file.lock:
@@ -343,7 +346,7 @@ class FileStreamSourceConnector(Connector):
                   validator=lambda v: None if v and "," not in v else "must be a single topic name", importance="high"),
         ConfigKey("batch.size", ConfigType.INT, 2000, "The maximum number of records the source returns per poll.",
                   validator=at_least(1), importance="low"),
-        ConfigKey("file.poll.interval.ms", ConfigType.LONG, 500,
+        ConfigKey("file.poll.interval.ms", ConfigType.LONG, 100,
                   "How often a tailed file is checked for new lines (pyconnect-flow).", validator=at_least(1)),
     ])
 

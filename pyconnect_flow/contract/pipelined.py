@@ -154,6 +154,11 @@ class PipelinedWriter(SinkWriter, Generic[ItemT, DataT, ResultT]):
             return 0
         return self.received - oldest + 1
 
+    def idle(self) -> None:
+        """Send what is pending now (the source has nothing more for the moment); settle what is done."""
+        self._send()
+        self._settle(done_only=True)
+
     def flush(self) -> Any:
         """Send what is pending and settle every request."""
         self._send()

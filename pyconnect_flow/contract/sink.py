@@ -71,6 +71,11 @@ class SinkWriter(ABC):
         """Make everything written so far durable; return the partition's state (picklable) or None."""
         return None
 
+    def idle(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """The source has nothing more for now: send what is buffered, so records do not wait for the epoch
+        to end to become visible (Kafka Connect's sinks write as records arrive). Durability and positions
+        stay with `flush`. Called between batches, never while one is being written."""
+
     def unsettled(self) -> int | None:
         """For sinks that report late: how many of the records written last (counting every record handed
         to `write`, in order) may still be reported through `ConnectorContext.report`; the originals kept

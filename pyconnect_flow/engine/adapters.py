@@ -50,6 +50,7 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         self._deliveries = deliveries
         self._paused = False
         self._held = False  # paused from outside (`engine.control`)
+        self._emitted = False  # records emitted since the reader last ran dry
         if holds is not None:
             holds.opened(key, reader.position())
         if deliveries is not None:
@@ -72,7 +73,13 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         except EndOfInput:
             raise StopIteration() from None
         if not records:
+            if self._emitted:
+                # Once per dry spell, an empty batch tells the sink partition to send what it buffers
+                # (`SinkWriter.idle`): the last records before a pause do not wait for the epoch's end.
+                self._emitted = False
+                return [(self._key, records)]
             return []
+        self._emitted = True
         if inflight is not None:
             inflight.read(self._key, len(records))
         return [(self._key, records)]
@@ -155,6 +162,8 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
                 if n:
                     write(records)
                     taken += n
+                else:
+                    self._writer.idle()
         except BaseException:
             self._failed = True
             raise
