@@ -95,6 +95,12 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("offset.flush.interval.ms", ConfigType.LONG, 60000,
               "How often positions are stored (the Bytewax epoch length).", validator=at_least(1)),
     ConfigKey("topic.creation.enable", ConfigType.BOOLEAN, True, "Create missing topics written by connectors."),
+    ConfigKey("metrics.port", ConfigType.INT, None,
+              "Port of the Prometheus endpoint (/metrics) of a run without the REST API; the REST listener "
+              "serves /metrics itself.", validator=at_least(0)),
+    ConfigKey("progress.log.interval.ms", ConfigType.LONG, 30000,
+              "How often each task logs its progress line at INFO (records in and out, errors); 0: never.",
+              validator=at_least(0)),
 ])
 
 
