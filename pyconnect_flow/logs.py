@@ -18,6 +18,8 @@ import time
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LEVEL_ENV = "PYCONNECT_FLOW_LOG_LEVEL"
 _NUMBERS = re.compile(r"\d+")
+EVERY_LINE_LOGGERS = frozenset({"pyconnect_flow.errors"})
+"""Loggers never rate-limited: `errors.log.enable` asks for a line per failed record, as Kafka Connect logs."""
 QUIET_LOGGERS = ("elastic_transport", "elasticsearch", "botocore", "boto3", "s3transfer", "urllib3", "httpx",
                  "httpcore", "uvicorn", "uvicorn.error", "uvicorn.access", "asyncio")
 
@@ -31,7 +33,7 @@ class RepeatFilter(logging.Filter):
         self._seen: dict[tuple[str, int, str], list[float]] = {}  # key → [first logged at, held back]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno < logging.WARNING:
+        if record.levelno < logging.WARNING or record.name in EVERY_LINE_LOGGERS:
             return True
         text = record.getMessage()
         key = (record.name, record.levelno, _NUMBERS.sub("#", text))
@@ -42,7 +44,7 @@ class RepeatFilter(logging.Filter):
             return False
         if seen is not None and seen[1]:
             record.msg = (f"{text} ({int(seen[1])} similar message{'s' if seen[1] != 1 else ''} in the last "
-                          f"{now - seen[0]:.0f} s not logged)")
+                          f"{now - seen[0]:.3g} s not logged)")
             record.args = None
         if len(self._seen) > 1000:
             self._seen = {k: v for k, v in self._seen.items() if now - v[0] < self.window_s}
