@@ -25,6 +25,7 @@ from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
 from pyconnect_flow.engine.runner import RunOptions, load, run_connectors, write_error_file
 from pyconnect_flow.engine.shutdown import watch_parent
 from pyconnect_flow.logs import configure_logging
+from pyconnect_flow.python_version import exit_if_unsupported
 from pyconnect_flow.runtime.metrics import serve_run_metrics
 from pyconnect_flow.runtime.worker import WorkerOptions, run_worker
 
@@ -179,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    exit_if_unsupported()
     # Rust backtraces of Bytewax's runtime say nothing to a connector user; errors are explained below.
     os.environ["RUST_BACKTRACE"] = os.environ.get("PYCONNECT_FLOW_RUST_BACKTRACE", "0")
     args = parser().parse_args(argv)
