@@ -20,9 +20,11 @@ labels `connector` and `task`), so dashboards made for Kafka Connect work unchan
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -229,6 +231,7 @@ def serve_run_metrics(options: RunOptions) -> str | None:
     if loaded.metrics_port is None:
         return None
     directory = Path(tempfile.mkdtemp(prefix="pyconnect-flow-metrics-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
     connectors = [(s.name, str(s.raw.get("connector.class", "")), s.kind) for s in loaded.specs]
     serve_metrics(loaded.metrics_port, registry(run_views(connectors, directory)))
     return str(directory)

@@ -134,11 +134,15 @@ def test_metrics_over_the_rest_listener_count_what_the_connectors_moved(kafka, t
     assert ("25", "20", "5", "5", "5") in progress
 
 
-def test_metrics_port_serves_a_run_without_the_rest_api(kafka, tmp_path: Path, unique_name: str) -> None:
+def test_metrics_port_serves_a_run_without_the_rest_api_one_task_per_process(kafka, tmp_path: Path,
+                                                                              unique_name: str) -> None:
     topic = unique_name
-    kafka.create_topic(topic, partitions=2)
-    src = tmp_path / "in.txt"
-    src.write_text("".join(f"line {i}\n" for i in range(40)))
+    kafka.create_topic(topic, partitions=3)
+    files = []
+    for i in range(3):
+        path = tmp_path / f"in{i}.txt"
+        path.write_text("".join(f"file{i} line {j}\n" for j in range(20)))
+        files.append(str(path))
     port = free_ports(1)[0]
     worker = write_properties(tmp_path / "worker.properties", {
         "bootstrap.servers": kafka.bootstrap_servers, "offset.storage.file.filename": str(tmp_path / "offsets"),
@@ -146,11 +150,16 @@ def test_metrics_port_serves_a_run_without_the_rest_api(kafka, tmp_path: Path, u
         "key.converter": "org.apache.kafka.connect.storage.StringConverter",
         "value.converter": "org.apache.kafka.connect.storage.StringConverter"})
     connector = write_properties(tmp_path / "source.properties", {
-        "name": topic, "connector.class": "FileStreamSource", "file": str(src), "topic": topic})
+        "name": topic, "connector.class": "FileStreamSource", "files": ",".join(files), "topic": topic,
+        "tasks.max": "2"})
     process = start_cli(["standalone", str(worker), str(connector)])
+    tasks = ("0", "1")
     try:
-        assert len(read_topic(kafka.bootstrap_servers, topic, expected=40, timeout=60)) == 40
+        assert len(read_topic(kafka.bootstrap_servers, topic, expected=60, timeout=90)) == 60
         last: Samples = {}
+
+        def total(name: str) -> float:
+            return sum(value(last, name, connector=topic, task=t) or 0 for t in tasks)
 
         def counted() -> bool:
             nonlocal last
@@ -158,15 +167,21 @@ def test_metrics_port_serves_a_run_without_the_rest_api(kafka, tmp_path: Path, u
                 last = scrape(f"http://127.0.0.1:{port}/metrics")
             except httpx.TransportError:
                 return False
-            return value(last, "kafka_connect_source_task_source_record_write_total", connector=topic,
-                         task="0") == 40
+            return total("kafka_connect_source_task_source_record_write_total") == 60
 
         assert wait_until(counted, 30), last
-        assert value(last, "kafka_connect_source_task_source_record_poll_total", connector=topic, task="0") == 40
+        assert total("kafka_connect_source_task_source_record_poll_total") == 60
+        for t in tasks:  # each process reads its share of the files (3 files over 2 processes: 2 and 1)
+            assert (value(last, "kafka_connect_source_task_source_record_poll_total", connector=topic, task=t)
+                    or 0) in (20, 40)
+            assert value(last, "kafka_connect_connector_task_status", connector=topic, task=t,
+                         status="running") == 1
         assert value(last, "kafka_connect_connector_status", connector=topic, status="running") == 1
-        assert value(last, "kafka_connect_connector_task_status", connector=topic, task="0", status="running") == 1
+        assert value(last, "kafka_connect_worker_task_count") == 2
     finally:
         process.terminate()
-        _out, err = process.communicate(timeout=60)
+        _out, err = process.communicate(timeout=90)
     assert process.returncode == 0, err
-
+    for t in tasks:
+        assert f"WorkerSourceTask{{id={topic}-{t}}} Source task finished initialization and start" in err, err
+        assert f"WorkerSourceTask{{id={topic}-{t}}} Task stopped" in err, err
