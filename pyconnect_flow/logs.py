@@ -5,7 +5,8 @@ inherit the level through `PYCONNECT_FLOW_LOG_LEVEL`). `RepeatFilter` lets the f
 warnings or errors through (alike: the same logger, level and text once its numbers are set aside, so
 "Connect to 127.0.0.1:9092 failed (after 3ms)" and "… (after 5ms)" are one), holds back the others for
 `window_s`, and adds to the next one it lets through how many it held back: a lost broker gives one line
-every 10 s with a count, not twenty a second.
+every 10 s with a count, not twenty a second. Digits that follow a letter are part of a name (connectors
+`orders1` and `orders2` are not alike).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LEVEL_ENV = "PYCONNECT_FLOW_LOG_LEVEL"
-_NUMBERS = re.compile(r"\d+")
+_NUMBERS = re.compile(r"(?<![A-Za-z])\d+")  # counts, ports, offsets; not the digits of names (c1, c2)
 EVERY_LINE_LOGGERS = frozenset({"pyconnect_flow.errors"})
 """Loggers never rate-limited: `errors.log.enable` asks for a line per failed record, as Kafka Connect logs."""
 QUIET_LOGGERS = ("elastic_transport", "elasticsearch", "botocore", "boto3", "s3transfer", "urllib3", "httpx",

@@ -27,15 +27,19 @@ def test_like_warnings_are_one_line_then_one_line_with_the_count() -> None:
     for i in range(200):  # as librdkafka reports a lost broker: the same text, other numbers
         logger.error("FAIL|rdkafka#producer-1| Connect to ipv4#127.0.0.1:9092 failed (after %dms in state CONNECT)", i)
     logger.warning("Another warning")
+    logger.error("Connector orders1 failed: no such table t1")
+    logger.error("Connector orders2 failed: no such table t1")
     assert out.getvalue().splitlines() == [
         "ERROR FAIL|rdkafka#producer-1| Connect to ipv4#127.0.0.1:9092 failed (after 0ms in state CONNECT)",
-        "WARNING Another warning"]
+        "WARNING Another warning",
+        "ERROR Connector orders1 failed: no such table t1",
+        "ERROR Connector orders2 failed: no such table t1"]
     time.sleep(0.35)
     logger.error("FAIL|rdkafka#producer-1| Connect to ipv4#127.0.0.1:9092 failed (after %dms in state CONNECT)", 7)
     last = out.getvalue().splitlines()[-1]
     assert re.fullmatch(r"ERROR FAIL\|rdkafka#producer-1\| Connect to ipv4#127\.0\.0\.1:9092 failed \(after 7ms in "
                         r"state CONNECT\) \(199 similar messages in the last 0\.3\d* s not logged\)", last), last
-    assert len(out.getvalue().splitlines()) == 3
+    assert len(out.getvalue().splitlines()) == 5
 
 
 def test_info_lines_and_per_record_error_lines_are_never_held_back() -> None:
