@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -25,6 +24,9 @@ from pyconnect_flow.engine.explain import explain, root_cause
 from pyconnect_flow.engine.recovery import RecoveryStoreError, store_failure
 from pyconnect_flow.engine.runner import RunOptions, load, run_connectors, write_error_file
 from pyconnect_flow.engine.shutdown import watch_parent
+from pyconnect_flow.logs import configure_logging
+from pyconnect_flow.python_version import exit_if_unsupported
+from pyconnect_flow.runtime.metrics import serve_run_metrics
 from pyconnect_flow.runtime.worker import WorkerOptions, run_worker
 
 
@@ -49,7 +51,10 @@ def _standalone(args: argparse.Namespace) -> int:
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
         pause_file=args.pause_file, positions_file=args.positions_file, error_file=args.error_file,
+        metrics_dir=args.metrics_dir,
     )
+    if options.metrics_dir is None:  # not a REST worker's connector: `metrics.port` is this run's to serve
+        options.metrics_dir = serve_run_metrics(options)
     try:
         return run_connectors(options)
     except Exception as exc:
@@ -116,8 +121,8 @@ def _schema_registry(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="pyconnect-flow", description="Kafka Connect's connectors on Bytewax.")
     p.add_argument("--version", action="version", version=f"%(prog)s {version('pyconnect-flow')}")
-    p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "WARNING"),
-                   help="logging level: DEBUG, INFO, WARNING (default), ERROR")
+    p.add_argument("--log-level", default=os.environ.get("PYCONNECT_FLOW_LOG_LEVEL", "INFO"),
+                   help="logging level: DEBUG, INFO (default, as Kafka Connect's), WARNING, ERROR")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("standalone", help="run connectors in one worker with Kafka Connect's REST API, "
@@ -139,6 +144,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--positions-file", help=argparse.SUPPRESS)
     s.add_argument("--error-file", help=argparse.SUPPRESS)
     s.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
+    s.add_argument("--metrics-dir", help=argparse.SUPPRESS)
     s.set_defaults(func=_standalone)
 
     v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")
@@ -168,16 +174,17 @@ def parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_schema_registry)
 
     for command in sub.choices.values():  # --log-level after the subcommand too
-        command.add_argument("--log-level", default=argparse.SUPPRESS, help="logging level (default WARNING)")
+        command.add_argument("--log-level", default=argparse.SUPPRESS, help="logging level (default INFO)")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    exit_if_unsupported()
     # Rust backtraces of Bytewax's runtime say nothing to a connector user; errors are explained below.
     os.environ["RUST_BACKTRACE"] = os.environ.get("PYCONNECT_FLOW_RUST_BACKTRACE", "0")
     args = parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     with engine_panics_filtered():
         try:
             return int(args.func(args))

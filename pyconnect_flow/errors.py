@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -146,10 +146,14 @@ class ErrorReporter:
         self.connector = connector
         self.policy = policy
         self.task_id = task_id
+        self.observer: Callable[[bool], None] | None = None
+        """Told of every failure handled (True: tolerated), for the task's error metrics."""
 
     def failed(self, stage: Stage, record: Record, exc: BaseException, class_name: str = "",
                original: Record | None = None) -> FailedRecord | None:
         """Handle one failed record: raise (tolerance none) or log and return it for the DLQ."""
+        if self.observer is not None:
+            self.observer(self.policy.tolerate_all)
         if not self.policy.tolerate_all:
             raise ConnectorTaskError(self.connector, stage, record, exc, class_name) from exc
         if self.policy.log_enable:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ParsedConfig
+from pyconnect_flow.config.unsupported import UnsupportedKey
 from pyconnect_flow.contract.sink import RecordSink
 from pyconnect_flow.contract.source import RecordSource
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
@@ -70,6 +71,10 @@ class Connector:
 
     ALLOWED_PREFIXES: ClassVar[tuple[str, ...]] = ()
     """Key prefixes passed through unchecked (e.g. client settings)."""
+
+    UNSUPPORTED_KEYS: ClassVar[Mapping[str, UnsupportedKey]] = {}
+    """Keys of the Confluent connector this one mirrors that it does not implement: accepted with a warning
+    at Confluent's default, refused otherwise (`config.unsupported`)."""
 
     USES_KAFKA: ClassVar[bool] = True
     """Whether the connector reads from or writes to the worker's Kafka cluster (every built-in one does: a

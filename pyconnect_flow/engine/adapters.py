@@ -23,6 +23,7 @@ from pyconnect_flow.engine.control import paused
 from pyconnect_flow.engine.gc_policy import tune_for_streaming
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.stop import stop_requested
+from pyconnect_flow.engine.task_metrics import TaskCounts
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +43,11 @@ class DeadLetterBatch(SinkBatch):
 
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None, deliveries: Deliveries | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None,
+                 counts: TaskCounts | None = None) -> None:
         self._key = key
         self._reader = reader
+        self._counts = counts
         self._holds = holds
         self._inflight = inflight
         self._deliveries = deliveries
@@ -82,6 +85,8 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         self._emitted = True
         if inflight is not None:
             inflight.read(self._key, len(records))
+        if self._counts is not None:
+            self._counts.read += len(records)
         return [(self._key, records)]
 
     def next_awake(self) -> dt.datetime | None:
@@ -114,8 +119,9 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
 
     def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 initial_positions: dict[str, Any] | None = None) -> None:
+                 initial_positions: dict[str, Any] | None = None, counts: TaskCounts | None = None) -> None:
         self.source = source
+        self.counts = counts
         self.holds = holds
         self.inflight = inflight
         self.deliveries = deliveries
@@ -129,7 +135,7 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
         if resume_state is None:
             resume_state = self.initial_positions.get(for_part)
         return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight,
-                                self.deliveries)
+                                self.deliveries, self.counts)
 
 
 class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
@@ -138,8 +144,9 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
 
     def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None) -> None:
         self._writer = writer
+        self._counts = counts
         self._failed = False
         self._key = key
         self._holds = holds
@@ -169,6 +176,8 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
             raise
         if self._inflight is not None and taken:
             self._inflight.taken(self._key, taken)
+        if self._counts is not None:
+            self._counts.written += taken
 
     def _write_dead_letters(self, records: DeadLetterBatch) -> None:
         if self._dead_letter_sink is None:
@@ -232,8 +241,9 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None) -> None:
         self.sink = sink
+        self.counts = counts
         self._partitions = partitions
         self._index: dict[str, int] | None = None
         self.holds = holds
@@ -254,4 +264,4 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
         return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight,
-                              self.deliveries, self.dead_letter_sink)
+                              self.deliveries, self.dead_letter_sink, self.counts)

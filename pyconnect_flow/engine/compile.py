@@ -38,6 +38,7 @@ from pyconnect_flow.engine.reporting import ReportingSink
 from pyconnect_flow.engine.spec import ConnectorSpec, validate_connector, validate_worker
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder, Transformer
 from pyconnect_flow.engine.stop import stop_requested
+from pyconnect_flow.engine.task_metrics import observe_errors, task_counts
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms import chain, from_config
@@ -102,8 +103,11 @@ def add_pipeline(
     holds = PositionHolds() if sink.holds_records else None
     inflight = InFlight()
     deliveries = Deliveries()
+    counts = task_counts(name, "sink" if source.raw else "source")  # the task's metrics (engine.task_metrics)
+    if errors.observer is None:
+        observe_errors(errors, counts.kind)
     stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries,
-                                                                   initial_positions(name)))
+                                                                   initial_positions(name), counts))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
@@ -113,7 +117,8 @@ def add_pipeline(
     items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight, dlq is not None))
     # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
     # both durable before the source position is published (`engine.positions.Deliveries`).
-    op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq))
+    op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq,
+                                                          counts))
 
 
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:

@@ -17,7 +17,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ from pyconnect_flow.engine.explain import explain
 from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
 from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
 from pyconnect_flow.engine.spec import ConnectorSpec, check_connector, validate_worker, worker_file_issues
+from pyconnect_flow.engine.task_metrics import MetricsReporter, set_task_id, tasks_ended, tasks_starting
 from pyconnect_flow.flow import connectors_flow
+from pyconnect_flow.logs import LEVEL_ENV, configure_logging
 
 
 @dataclass
@@ -50,6 +53,8 @@ class RunOptions:
     """Initial positions of partitions the recovery store has none for (`engine.control`)."""
     error_file: str | None = None
     """Where a failing run writes its one-message explanation (read by the REST worker for FAILED)."""
+    metrics_dir: str | None = None
+    """Where each process writes its tasks' counts (`engine.task_metrics`; read by `runtime.metrics`)."""
 
 
 @dataclass
@@ -60,6 +65,10 @@ class Loaded:
     processes: int
     recovery_setting: str = "offset.storage.file.filename"
     """What named `recovery_dir`: the worker key, or `--recovery-dir`."""
+    progress_interval_s: float = 30.0
+    """How often each task logs its progress (`progress.log.interval.ms`; 0: never)."""
+    metrics_port: int | None = None
+    """`metrics.port`: where a run without the REST API serves its Prometheus metrics."""
 
 
 def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
@@ -106,7 +115,7 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
     epoch_ms = options.epoch_interval_ms or worker_values["offset.flush.interval.ms"]
     processes = options.processes or max([s.config["tasks.max"] for s in specs] or [1])
     return Loaded(specs, Path(recovery) if recovery else None, dt.timedelta(milliseconds=epoch_ms), processes,
-                  setting)
+                  setting, worker_values["progress.log.interval.ms"] / 1000, worker_values.get("metrics.port"))
 
 
 def build(loaded: Loaded, stop_at_end: bool, preflight: bool) -> Any:
@@ -136,11 +145,28 @@ def run_connectors(options: RunOptions) -> int:
         prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
     flow = build(loaded, options.stop_at_end, preflight=True)
     if loaded.processes <= 1:
-        with stop_on_signals() as stop:
+        with stop_on_signals() as stop, _reporting_tasks(options, loaded):
             _run_in_process(flow, loaded)
         return stop.exit_status
     del flow
     return _run_cluster(options, loaded)
+
+
+@contextmanager
+def _reporting_tasks(options: RunOptions, loaded: Loaded) -> Iterator[None]:
+    """While inside, this process's tasks write their metrics and log their lifecycle and progress."""
+    reporter = MetricsReporter(options.metrics_dir, loaded.progress_interval_s)
+    tasks_starting()
+    reporter.start()
+    try:
+        yield
+    except BaseException as exc:
+        tasks_ended(None if isinstance(exc, KeyboardInterrupt) else explain(exc))
+        raise
+    else:
+        tasks_ended(None)
+    finally:
+        reporter.close()
 
 
 def _recovery_config(loaded: Loaded) -> Any:
@@ -218,6 +244,7 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
 
 
     process_id = int(argv[0])
+    configure_logging(os.environ.get(LEVEL_ENV, "WARNING"))
     payload = json.loads(os.environ["PYCONNECT_FLOW_CLUSTER"])
     options = RunOptions(**payload["options"])
     parent = int(payload["parent"])
@@ -225,14 +252,16 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
     if os.getppid() != parent:  # the parent died before this process asked to be told
         return 1
     watch_parent(parent)
+    set_task_id(process_id)
     try:
         with stop_on_signals():
             loaded = load(options, check_store=False)
             if options.pause_file:
                 watch_pause_file(options.pause_file)
             flow = build(loaded, options.stop_at_end, preflight=False)
-            cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
-                         recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
+            with _reporting_tasks(options, loaded):
+                    cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
+                             recovery_config=_recovery_config(loaded), worker_count_per_proc=1)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - reported, then non-zero exit

@@ -29,6 +29,7 @@ from pyconnect_flow.config.definition import (
     valid_regex,
 )
 from pyconnect_flow.config.providers import resolve_config
+from pyconnect_flow.config.unsupported import check_unsupported
 from pyconnect_flow.config.worker_keys import KAFKA_CONNECT_WORKER_KEYS, WORKER_KEY_PREFIXES
 from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class, connector_class_hint
 from pyconnect_flow.contract.connector import Connector
@@ -95,6 +96,12 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("offset.flush.interval.ms", ConfigType.LONG, 60000,
               "How often positions are stored (the Bytewax epoch length).", validator=at_least(1)),
     ConfigKey("topic.creation.enable", ConfigType.BOOLEAN, True, "Create missing topics written by connectors."),
+    ConfigKey("metrics.port", ConfigType.INT, None,
+              "Port of the Prometheus endpoint (/metrics) of a run without the REST API; the REST listener "
+              "serves /metrics itself.", validator=at_least(0)),
+    ConfigKey("progress.log.interval.ms", ConfigType.LONG, 30000,
+              "How often each task logs its progress line at INFO (records in and out, errors); 0: never.",
+              validator=at_least(0)),
 ])
 
 
@@ -203,7 +210,11 @@ def check_connector(raw: Mapping[str, str], worker: Mapping[str, str]) -> tuple[
         side = SINK_CONFIG if cls.KIND == "sink" else SOURCE_CONFIG
         definition = COMMON_CONFIG.merged(side, cls.CONFIG)
         prefixes = prefixes + cls.ALLOWED_PREFIXES + (SOURCE_PREFIXES if cls.KIND == "source" else ())
-    values, own_issues = definition.check(config, allowed_prefixes=prefixes, ignore_unknown=cls is None)
+    checked = config
+    if cls is not None and cls.UNSUPPORTED_KEYS:
+        checked, unsupported = check_unsupported(config, cls.UNSUPPORTED_KEYS, str(config.get("name") or ""))
+        issues += unsupported
+    values, own_issues = definition.check(checked, allowed_prefixes=prefixes, ignore_unknown=cls is None)
     issues += [i for i in own_issues if i.key != "connector.class"]  # reported by _find_connector
     if cls is not None and not own_issues:
         issues += cls.validate_values(values, config)

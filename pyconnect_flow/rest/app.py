@@ -28,6 +28,9 @@ from pyconnect_flow.engine.spec import check_connector
 from pyconnect_flow.rest.entities import config_infos, connector_plugins, find_connector, plugin_config
 from pyconnect_flow.rest.errors import EXCEPTION_HANDLERS, RestError, to_response
 from pyconnect_flow.runtime.herder import Herder
+from pyconnect_flow.runtime.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from pyconnect_flow.runtime.metrics import herder_views, render
+from pyconnect_flow.runtime.metrics import registry as metrics_registry
 
 log = logging.getLogger(__name__)
 
@@ -282,6 +285,11 @@ def create_app(herder: Herder, info: WorkerInfo | None = None) -> Starlette:
             return Response(status_code=204)
         return JSONResponse(changed)
 
+    metrics = metrics_registry(herder_views(herder))
+
+    async def prometheus(request: Request) -> Response:
+        return Response(await run_in_threadpool(render, metrics), media_type=METRICS_CONTENT_TYPE)
+
     routes: list[Route] = []
 
     def add(path: str, handler: Handler, *methods: str) -> None:
@@ -318,6 +326,7 @@ def create_app(herder: Herder, info: WorkerInfo | None = None) -> Starlette:
     add("/admin/loggers", loggers, "GET")
     add("/admin/loggers/{logger}", get_logger, "GET")
     add("/admin/loggers/{logger}", set_logger, "PUT")
+    add("/metrics", prometheus, "GET")
     return Starlette(routes=_merge_methods(routes), exception_handlers=EXCEPTION_HANDLERS)
 
 

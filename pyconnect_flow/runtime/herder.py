@@ -96,7 +96,7 @@ class HerderSettings:
     """Where each connector gets its directory."""
     worker_id: str = "localhost:8083"
     epoch_interval_ms: int | None = None
-    log_level: str = "WARNING"
+    log_level: str = "INFO"
     stop_grace_s: float = 60.0
     topic_tracking: bool = True
     topic_tracking_reset: bool = True
@@ -247,7 +247,7 @@ class Herder:
         command = [sys.executable, "-m", "pyconnect_flow", "--log-level", self.settings.log_level, "standalone",
                    self.settings.worker_file, str(f.run_config), "--no-rest", "--recovery-dir", str(f.recovery),
                    "--pause-file", str(f.pause), "--positions-file", str(f.positions), "--error-file", str(f.error),
-                   "--parent-pid", str(os.getpid())]
+                   "--metrics-dir", str(f.metrics), "--parent-pid", str(os.getpid())]
         if self.settings.epoch_interval_ms:
             command += ["--epoch-interval-ms", str(self.settings.epoch_interval_ms)]
         return command
@@ -260,9 +260,11 @@ class Herder:
             _adopt_standalone_store(self.settings.root.parent, f.recovery, c.name)
         write_json_atomically(f.run_config, {"name": c.name, "config": c.config})
         f.error.unlink(missing_ok=True)
+        remove_tree(f.metrics)  # a task's counts start again with it, as Kafka Connect's do
         self._apply_pause(c)
         env = dict(os.environ)
         env.setdefault("RUST_BACKTRACE", "0")
+        log.info("Creating connector %s of type %s", c.name, c.config.get("connector.class", ""))
         c.process = subprocess.Popen(self._command(c), env=env, start_new_session=True)
         c.trace = None
         c.state = PAUSED if c.target == PAUSED else RUNNING
@@ -288,6 +290,7 @@ class Herder:
         process = c.process
         if process is None:
             return
+        log.info("Stopping connector %s", c.name)
         if process.poll() is None:
             self._signal(c, signal.SIGTERM)
             try:
@@ -304,9 +307,12 @@ class Herder:
         if process.returncode not in (0, 130):
             log.warning("Connector %s: its processes ended with status %s while stopping", c.name,
                         process.returncode)
+        else:
+            log.info("Completed shutdown for connector %s", c.name)
 
     def _bounce(self, c: _Connector) -> None:
         """Stop and start the connector's processes again, in the background (RESTARTING meanwhile)."""
+        log.info("Restarting connector %s", c.name)
         c.state = RESTARTING
 
         def run() -> None:
@@ -474,6 +480,7 @@ class Herder:
     def pause(self, name: str) -> None:
         c = self._get(name, "Unknown connector {name}")
         with c.lock:
+            log.info("Setting connector %s state to PAUSED", c.name)
             self._set_target(c, PAUSED)
             self._apply_pause(c)
             if c.process is None and c.state == STOPPED:
@@ -485,10 +492,13 @@ class Herder:
         ack, deadline = pause_ack_file(c.files.pause), time.monotonic() + _PAUSE_WAIT_S
         while c.process is not None and c.target == PAUSED and not ack.exists() and time.monotonic() < deadline:
             time.sleep(0.02)
+        if ack.exists():
+            log.info("Connector %s paused: its sources stopped reading", c.name)
 
     def resume(self, name: str) -> None:
         c = self._get(name, "Unknown connector {name}")
         with c.lock:
+            log.info("Setting connector %s state to STARTED", c.name)
             self._set_target(c, RUNNING)
             self._apply_pause(c)
             if c.process is None and c.state in (STOPPED, UNASSIGNED):
@@ -501,6 +511,7 @@ class Herder:
         # Kafka Connect answers 500 with this message (a defect: docs/kafka-connect-differences.md); 404 here.
         c = self._get(name, "No connector `{name}` configured")
         with c.lock:
+            log.info("Setting connector %s state to STOPPED", c.name)
             self._set_target(c, STOPPED)
             self._stop_processes(c)
             c.state = STOPPED

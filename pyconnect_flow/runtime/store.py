@@ -106,6 +106,11 @@ class ConnectorFiles:
         return self.directory / "initial-positions.json"
 
     @property
+    def metrics(self) -> Path:
+        """Where the processes write their tasks' counts (`engine.task_metrics`, read by `runtime.metrics`)."""
+        return self.directory / "metrics"
+
+    @property
     def error(self) -> Path:
         """Why the processes failed last (the message they print)."""
         return self.directory / "error.txt"

@@ -44,7 +44,7 @@ class WorkerOptions:
     connector_files: list[str] = field(default_factory=list)
     recovery_dir: str | None = None
     epoch_interval_ms: int | None = None
-    log_level: str = "WARNING"
+    log_level: str = "INFO"
 
 
 @dataclass(frozen=True)

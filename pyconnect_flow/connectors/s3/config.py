@@ -27,6 +27,8 @@ from pyconnect_flow.config.definition import (
     setting,
     settings_from,
 )
+from pyconnect_flow.config.unsupported import UnsupportedKey as U
+from pyconnect_flow.config.unsupported import unsupported_keys
 from pyconnect_flow.connectors.s3.timeformat import zone
 
 PART_SIZE_MIN = 5 * 1024 * 1024
@@ -153,6 +155,52 @@ CONFIG = ConfigDef([
               in TIMESTAMP_EXTRACTORS else f"invalid value {v!r}; must be one of {', '.join(TIMESTAMP_EXTRACTORS)}"),
     ConfigKey("timestamp.field", ConfigType.STRING, "timestamp", "Value field holding the timestamp (RecordField)."),
 ])
+
+
+# Keys of Confluent's S3 sink not implemented here: accepted at Confluent's default with a warning, refused
+# otherwise (`config.unsupported`; docs/s3-sink.md).
+_TAGS = "objects are not tagged"
+_PROXY = "use the HTTPS_PROXY / HTTP_PROXY environment variables, which boto3 reads"
+_SSE = "no server-side encryption is asked for (the bucket's default encryption applies)"
+_AVRO = "the Avro format writes with AvroData's defaults"
+UNSUPPORTED = unsupported_keys(
+    U("s3.object.tagging", "false", _TAGS),
+    U("s3.object.tagging.key.value.pairs", "", _TAGS),
+    U("s3.object.behavior.on.tagging.error", "ignore", _TAGS),
+    U("s3.credentials.provider.class", "com.amazonaws.auth.DefaultAWSCredentialsProviderChain",
+      "credentials come from aws.access.key.id and aws.secret.access.key, else boto3's default chain "
+      "(environment, shared files, instance roles)", also=("DefaultCredentialsProvider",)),
+    U("s3.ssea.name", "", _SSE),
+    U("s3.sse.customer.key", "", _SSE),
+    U("s3.sse.kms.key.id", "", _SSE),
+    U("s3.acl.canned", "", "no canned ACL is set on the objects"),
+    U("s3.wan.mode", "false", "S3 Transfer Acceleration is not used"),
+    U("s3.proxy.url", "", _PROXY),
+    U("s3.proxy.user", "", _PROXY),
+    U("s3.proxy.password", "", _PROXY),
+    U("s3.http.send.expect.continue", "true", "boto3 decides on Expect: 100-continue"),
+    U("report.null.values.to.dlq", "true", "null values ignored with behavior.on.null.values=ignore are "
+                                           "dropped without reaching the dead letter queue"),
+    U("max.write.duration.ms", "9223372036854775807", "writes are bounded by s3.part.retries only"),
+    U("tombstone.encoded.partition", "tombstone", "behavior.on.null.values=write is not implemented"),
+    U("s3.schema.partition.affix.type", "NONE", "object paths get no schema affix"),
+    U("s3.send.digest", "false", "no Content-MD5 is sent"),
+    U("enable.conditional.writes", "true", "objects are written with plain PUTs (exactly once comes from the "
+                                           "deterministic object names)"),
+    U("max.files.scan.limit", "100", "an internal key of Confluent's conditional writes"),
+    U("keys.format.class", "io.confluent.connect.s3.format.avro.AvroFormat",
+      "record keys are not stored (store.kafka.keys=false)"),
+    U("headers.format.class", "io.confluent.connect.s3.format.avro.AvroFormat",
+      "record headers are not stored (store.kafka.headers=false)"),
+    U("s3.elastic.buffer.enable", "false", "parts are buffered whole (s3.part.size)"),
+    U("s3.elastic.buffer.init.capacity", "131072", "parts are buffered whole (s3.part.size)"),
+    U("partitioner.max.open.files", "-1", "open files are not capped"),
+    U("schemas.cache.config", "1000", _AVRO),
+    U("enhanced.avro.schema.support", "true", _AVRO),
+    U("connect.meta.data", "true", _AVRO),
+    U("shutdown.timeout.ms", "3000", "open files are committed when the task stops"),
+    U("allow.optional.map.keys", "false", _AVRO),
+)
 
 
 def _format(name: str) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyconnect_flow.config.definition import ConfigIssue
-from pyconnect_flow.connectors.s3.config import CONFIG, S3SinkSettings, validate
+from pyconnect_flow.connectors.s3.config import CONFIG, UNSUPPORTED, S3SinkSettings, validate
 from pyconnect_flow.connectors.s3.formats import create_format
 from pyconnect_flow.connectors.s3.partitioners import create_partitioner
 from pyconnect_flow.connectors.s3.storage import S3Storage
@@ -104,6 +104,7 @@ class S3SinkConnector(Connector):
     KIND = "sink"
     CLASS_NAMES = ("io.confluent.connect.s3.S3SinkConnector", "pyconnect_flow.connectors.s3.S3SinkConnector")
     CONFIG = CONFIG
+    UNSUPPORTED_KEYS = UNSUPPORTED
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, Password, at_least
+from pyconnect_flow.config.unsupported import UnsupportedKey as U
+from pyconnect_flow.config.unsupported import unsupported_keys
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -120,6 +122,48 @@ SOURCE_CONFIG = CONNECTION_CONFIG.merged(ConfigDef([
     ConfigKey("numeric.mapping", ConfigType.STRING, None, "(Accepted for compatibility.)"),
     ConfigKey("table.poll.interval.ms", ConfigType.LONG, 60000, "(Accepted: tables are listed once at start.)"),
 ]))
+
+
+# Keys of Confluent's JDBC connectors (10.x) not implemented here: accepted at Confluent's default with a
+# warning, refused otherwise (`config.unsupported`; docs/sql-connectors.md).
+_CREDENTIALS = U("jdbc.credentials.provider.class", "io.confluent.connect.jdbc.util.DefaultJdbcCredentialsProvider",
+                 "credentials come from connection.user and connection.password (or the URL); no provider classes")
+_CALENDAR = U("date.calendar.system", "LEGACY",
+              "dates and timestamps use the proleptic Gregorian calendar (as Confluent's LEGACY does after "
+              "1582-10-15)")
+
+SINK_UNSUPPORTED = unsupported_keys(
+    _CREDENTIALS, _CALENDAR,
+    U("date.timezone", "DB_TIMEZONE", "DATE values are written as they are, never shifted to db.timezone "
+                                      "(the same as DB_TIMEZONE with db.timezone=UTC)"),
+    U("timestamp.fields.list", "", "INT64 and STRING fields are not converted to TIMESTAMP columns"),
+    U("timestamp.precision.mode", "microseconds", "timestamps are written with microsecond precision"),
+    U("string.output.value.column.name", "record_value",
+      "records whose value schema is STRING are refused, not written to a single column"),
+    U("mssql.use.merge.holdlock", "true", "SQL Server upserts are written as SQLAlchemy's dialect writes them"),
+    U("trim.sensitive.log", "false", "an internal key of Confluent's logging; secrets never reach the logs here"),
+)
+
+SOURCE_UNSUPPORTED = unsupported_keys(
+    _CREDENTIALS, _CALENDAR,
+    U("table.include.list", "", "name tables with table.whitelist (exact names, not regular expressions)"),
+    U("table.exclude.list", "", "exclude tables with table.blacklist (exact names, not regular expressions)"),
+    U("catalog.pattern", "", "tables are listed from schema.pattern of the connection's database"),
+    U("numeric.precision.mapping", "false", "NUMERIC columns are read as Connect Decimals"),
+    U("dialect.name", "", "the dialect follows connection.url"),
+    U("timestamp.columns.mapping", "", "one timestamp.column.name applies to every table"),
+    U("incrementing.column.mapping", "", "one incrementing.column.name applies to every table"),
+    U("timestamp.initial", "", "timestamp modes start from the earliest row"),
+    U("query.masked", "", "give the query with query"),
+    U("quote.sql.identifiers", "always", "table and column names are always quoted"),
+    U("query.suffix", "", "no suffix is appended to the queries"),
+    U("transaction.isolation.mode", "DEFAULT", "queries run at the database's default isolation level"),
+    U("query.retry.attempts", "-1", "a failed query fails the task (errors.* apply to records, not queries)"),
+    U("max.buffer.size", "0", "a batch holds up to batch.max.rows rows"),
+    U("poll.linger.ms", "5000", "a batch holds up to batch.max.rows rows and is handed on at once"),
+    U("table.monitoring.startup.polling.limit.ms", "10000", "tables are listed once at start"),
+    U("timestamp.granularity", "connect_logical", "timestamps are Connect Timestamp values"),
+)
 
 
 def names(values: list[str]) -> tuple[str, ...]:

@@ -8,7 +8,9 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigIssue, settings_from
 from pyconnect_flow.connectors.sql.config import (
     SINK_CONFIG,
+    SINK_UNSUPPORTED,
     SOURCE_CONFIG,
+    SOURCE_UNSUPPORTED,
     connection_url,
     validate_sink,
     validate_source,
@@ -48,6 +50,7 @@ class SqlSinkConnector(Connector):
     KIND = "sink"
     CLASS_NAMES = ("io.confluent.connect.jdbc.JdbcSinkConnector", "pyconnect_flow.connectors.sql.SqlSinkConnector")
     CONFIG = SINK_CONFIG
+    UNSUPPORTED_KEYS = SINK_UNSUPPORTED
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
@@ -64,6 +67,7 @@ class SqlSourceConnector(Connector):
     CLASS_NAMES = ("io.confluent.connect.jdbc.JdbcSourceConnector",
                    "pyconnect_flow.connectors.sql.SqlSourceConnector")
     CONFIG = SOURCE_CONFIG
+    UNSUPPORTED_KEYS = SOURCE_UNSUPPORTED
 
     @classmethod
     def validate_values(cls, values: Mapping[str, Any], raw: Mapping[str, Any]) -> list[ConfigIssue]:
