@@ -295,7 +295,11 @@ class FileWriter(SinkWriter):
         self._file = _SharedFile.get(path)
 
     def write(self, records: SinkBatch) -> None:
-        text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
+        columns = records.columns
+        if columns is not None:  # decoded Kafka messages as columns: the values as they are, no records
+            text = "".join([java_string(v, s) + "\n" for s, v in columns.values])
+        else:
+            text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
         with self._file.lock:
             # Handed to the OS batch by batch, so readers see lines at once, as Kafka's FileStreamSinkTask
             # (a PrintStream over an unbuffered file stream) shows them; `flush` makes them durable.
@@ -314,6 +318,7 @@ class FileSink(RecordSink):
     """Writes each record's value as a line of `path` (None: stdout)."""
 
     reports_late = False
+    accepts_columns = True  # writes the decoded values of `SinkBatch.columns` without building records
 
     def __init__(self, path: str | None) -> None:
         self.path = path

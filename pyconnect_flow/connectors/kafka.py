@@ -41,6 +41,7 @@ from pyconnect_flow.contract.source import EndOfInput, RecordSource, SourceReade
 from pyconnect_flow.converters.headers import header_value_to_bytes
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
+from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.record import Record, new_record
 
 log = logging.getLogger(__name__)
@@ -69,13 +70,14 @@ class KafkaReader(SourceReader):
     """Reads one topic-partition with its own consumer, from an offset."""
 
     def __init__(self, conf: Mapping[str, Any], topic: str, partition: int, position: int | None,
-                 batch_size: int, stop_at_end: bool, commit: bool) -> None:
+                 batch_size: int, stop_at_end: bool, commit: bool, columnar: bool = False) -> None:
         from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
         self.topic, self.partition = topic, partition
         self.batch_size = batch_size
         self.stop_at_end = stop_at_end
         self._commit = commit
+        self.columnar = columnar  # hand over `KafkaColumns` instead of records when no message has an error
         self._tp = TopicPartition
         conf = dict(conf)
         conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
@@ -100,7 +102,7 @@ class KafkaReader(SourceReader):
         self._at_eof = False
         self._idle = False
 
-    def read(self) -> list[Record]:
+    def read(self) -> list[Record] | KafkaColumns:
         # The end (stop-at-end) is the partition-EOF event, i.e. the fetch high watermark:
         # some brokers (Tansu) answer ListOffsets with a stale end offset.
         messages = self._consumer.consume(self.batch_size, 0)
@@ -112,6 +114,12 @@ class KafkaReader(SourceReader):
         self._idle = False
         topic, partition = self.topic, self.partition
         if not any(map(_has_error, messages)):
+            if self.columnar:
+                self._next = (messages[-1].offset() or 0) + 1
+                self._at_eof = False
+                return KafkaColumns(topic, partition, [m.offset() or 0 for m in messages], [m.key() for m in messages],
+                                    [m.value() for m in messages], [_timestamp(m) for m in messages],
+                                    [m.headers() for m in messages])
             fast = [new_record((topic, m.key(), m.value(), partition, m.offset(), None, None,
                                 tuple(m.headers() or ()), _timestamp(m), None, None)) for m in messages]
             self._next = (messages[-1].offset() or 0) + 1
@@ -196,8 +204,10 @@ class KafkaSource(RecordSource):
 
     def __init__(self, conf: Mapping[str, Any], *, topics: list[str] | None = None, topics_regex: str | None = None,
                  group_id: str | None = None, batch_size: int = 2000, stop_at_end: bool = False,
-                 commit_offsets: bool = True, should_stop: Callable[[], bool] = lambda: False) -> None:
+                 commit_offsets: bool = True, should_stop: Callable[[], bool] = lambda: False,
+                 columnar: bool = False) -> None:
         self.conf = dict(conf)
+        self.columnar = columnar  # readers hand over `KafkaColumns` (see `kafka_columns`)
         self.should_stop = should_stop  # asked while waiting for topics that do not exist yet
         if group_id:
             self.conf["group.id"] = group_id
@@ -250,7 +260,7 @@ class KafkaSource(RecordSource):
     def open(self, partition: str, position: Any | None) -> KafkaReader:
         topic, _, number = partition.rpartition("-")
         return KafkaReader(self.conf, topic, int(number), position, self.batch_size, self.stop_at_end,
-                           self.commit_offsets)
+                           self.commit_offsets, self.columnar)
 
 
 # sink ---------------------------------------------------------------------

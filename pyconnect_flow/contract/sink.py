@@ -14,6 +14,7 @@ from itertools import repeat
 from typing import Any, ClassVar
 
 from pyconnect_flow.batches import ValueBatch
+from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record
 
 Encoded = tuple["list[bytes | None] | None", "list[bytes | None]"]
@@ -27,24 +28,32 @@ class SinkBatch(list[Record]):
       (read them with `encoded_items`);
     - `batch`: when set, the records are `batch.records()`, left unbuilt until asked for (a file
       source's lines on their way to Kafka: a Kafka sink produces `encoded` values directly);
-    - `originals`: `originals[i]` is the record as read from Kafka for `self[i]` (for dead letters).
+    - `originals`: `originals[i]` is the record as read from Kafka for `self[i]` (for dead letters);
+    - `columns`: only for sinks with `RecordSink.accepts_columns`: when set, the batch holds no records
+      and the decoded Kafka messages are these columns (`records()` builds them).
     """
 
-    __slots__ = ("originals", "encoded", "batch")
+    __slots__ = ("originals", "encoded", "batch", "columns")
 
     def __init__(self, records: Iterable[Record] = (), originals: list[Record] | None = None,
-                 encoded: Encoded | None = None, batch: ValueBatch | None = None) -> None:
+                 encoded: Encoded | None = None, batch: ValueBatch | None = None,
+                 columns: DecodedColumns | None = None) -> None:
         super().__init__(records)
         self.originals = originals
         self.encoded = encoded
         self.batch = batch
+        self.columns = columns
 
     def size(self) -> int:
-        """How many records this batch holds (an unbuilt `batch` counts its values)."""
+        """How many records this batch holds (an unbuilt `batch` or `columns` counts its values)."""
+        if self.columns is not None:
+            return len(self.columns)
         return len(self.batch) if self.batch is not None else len(self)
 
     def records(self) -> list[Record]:
-        """The records, built from `batch` if they were left unbuilt."""
+        """The records, built from `batch` or `columns` if they were left unbuilt."""
+        if self.columns is not None:
+            return self.columns.records()
         return self.batch.records() if self.batch is not None else self
 
 
@@ -106,6 +115,11 @@ class RecordSink(ABC):
     """True when writers may report a failed record (`ConnectorContext.report`) after `write` returned
     (answers to asynchronous requests), until `flush`: the engine then keeps the original of every record
     written in the epoch. Sinks that report only inside `write` set False, and nothing is kept."""
+
+    accepts_columns: ClassVar[bool] = False
+    """True when writers read `SinkBatch.columns` (decoded Kafka messages as columns, no records): the
+    engine then hands them over unbuilt when no stage needed records. Such writers must not report single
+    records (`ConnectorContext.report`) for a batch of columns: it carries no originals."""
 
     def preflight(self) -> None:
         """Check, before any data moves, that the output can be written; raise a clear error if not."""

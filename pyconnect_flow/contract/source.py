@@ -13,11 +13,13 @@ from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
 from pyconnect_flow.batches import ValueBatch
+from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.record import Record
 
-ReadBatch = list[Record] | ValueBatch
+ReadBatch = list[Record] | ValueBatch | KafkaColumns
 """What `SourceReader.read` returns: records, or a `ValueBatch` (values of one topic and schema, turned
-into records only when a stage needs them: the file source's lines)."""
+into records only when a stage needs them: the file source's lines), or `KafkaColumns` (a Kafka
+topic-partition's messages as columns, decoded without a record per message when the pipeline allows it)."""
 
 
 class EndOfInput(StopIteration):

@@ -14,6 +14,7 @@ versions and runs.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -45,6 +46,18 @@ from pyconnect_flow.transforms import chain, from_config
 
 FLOW_ID = "pyconnect"
 TransformFn = Callable[[Record], "Record | None"]
+COLUMNAR_ENV = "PYCONNECT_FLOW_COLUMNAR"
+
+
+def columnar_default() -> bool:
+    """Whether Kafka batches take the columnar path (`kafka_columns`) where the pipeline allows it: on,
+    unless the environment sets `PYCONNECT_FLOW_COLUMNAR` to 0, false or off (the record path for all)."""
+    return os.environ.get(COLUMNAR_ENV, "1").strip().lower() not in ("0", "false", "off", "no")
+
+
+def _accepts_columns(sink: RecordSink) -> bool:
+    inner = getattr(sink, "inner", sink)  # a ReportingSink wraps the connector's sink
+    return bool(getattr(inner, "accepts_columns", False))
 
 
 def step_name(connector_name: str) -> str:
@@ -72,6 +85,7 @@ def add_pipeline(
     errors: ErrorReporter | None = None,
     dead_letter_sink: RecordSink | None = None,
     header_converter: HeaderConverter | None = None,
+    columnar: bool | None = None,
 ) -> None:
     """Add source → decode → transform → encode → sink steps named after `name` to `flow`.
 
@@ -80,8 +94,13 @@ def add_pipeline(
     `header_converter` to SimpleHeaderConverter.
     `dead_letter_sink` (a Kafka sink) receives records that failed and were
     tolerated when the error policy names a dead letter queue topic.
+    `columnar` (default: `columnar_default()`) lets the decode stage turn a Kafka source's `KafkaColumns`
+    into `DecodedColumns`, handed unbuilt to sinks with `accepts_columns`; False keeps every batch on
+    the record path.
     """
     prefix = step_name(name)
+    if columnar is None:
+        columnar = columnar_default()
     errors = errors or ErrorReporter(name, ErrorPolicy())
     if source.raw or sink.raw:
         key_converter = key_converter or _json_converter(is_key=True)
@@ -91,7 +110,8 @@ def add_pipeline(
     stages: list[tuple[str, Callable[[Chunk], Chunk]]] = []
     if source.raw:
         assert key_converter is not None and value_converter is not None
-        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter)))
+        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter,
+                                                columnar)))
     if transform is not None:
         stages.append(("transform", Transformer(transform, errors)))
     encoder = (Encoder(key_converter, value_converter, errors, header_converter)
@@ -114,7 +134,8 @@ def add_pipeline(
     dlq_encode = encoder.encode_one if encoder is not None else None
     policy = errors.policy
     dlq = dead_letter_sink if policy.dlq_topic else None
-    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight, dlq is not None))
+    items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight, dlq is not None,
+                                                                 columnar and _accepts_columns(sink)))
     # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
     # both durable before the source position is published (`engine.positions.Deliveries`).
     op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq,
@@ -133,7 +154,8 @@ def _each(stage: Callable[[Chunk], Chunk]) -> Callable[[list[Chunk]], list[Chunk
 
 
 def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
-            inflight: InFlight, dead_letters: bool) -> Callable[[list[Chunk]], list[tuple[str, SinkBatch]]]:
+            inflight: InFlight, dead_letters: bool,
+            columns: bool = False) -> Callable[[list[Chunk]], list[tuple[str, SinkBatch]]]:
     def route(chunks: list[Chunk]) -> list[tuple[str, SinkBatch]]:
         out: list[tuple[str, SinkBatch]] = []
         for c in chunks:
@@ -145,6 +167,8 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
                 out.append((c.key, DeadLetterBatch(dead_letter_record(f, policy, encode) for f in c.failed)))
             if c.unbuilt is not None and c.encoded is not None:
                 out.append((c.key, SinkBatch((), None, c.encoded, c.unbuilt)))  # records stay unbuilt
+            elif columns and sent and c.unbuilt_columns is not None:
+                out.append((c.key, SinkBatch(columns=c.unbuilt_columns)))  # decoded columns, no records
             elif sent:
                 out.append((c.key, SinkBatch(c.records, c.originals, c.encoded)))
             elif not c.failed or not dead_letters:
@@ -205,7 +229,7 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,
                              topics_regex=spec.config.get("topics.regex") or None,
                              group_id=f"connect-{spec.name}", stop_at_end=stop_at_end,
-                             should_stop=stop_requested)
+                             should_stop=stop_requested, columnar=columnar_default())
         sink = ReportingSink(connector.sink(), ctx) if policy.dlq_topic or policy.tolerate_all else connector.sink()
     key_name, key_conf = spec.converter("key")
     value_name, value_conf = spec.converter("value")

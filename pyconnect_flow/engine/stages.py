@@ -21,6 +21,7 @@ from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage, StageError
+from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
 from pyconnect_flow.record import Record, new_record, with_data, with_headers
 from pyconnect_flow.transforms.base import failing_transform
 from pyconnect_flow.transforms.chain import Chain
@@ -39,19 +40,22 @@ class Chunk:
     message costs as much as producing it).
     """
 
-    __slots__ = ("key", "_records", "batch", "originals", "failed", "encoded", "read_count")
+    __slots__ = ("key", "_records", "batch", "columns", "originals", "failed", "encoded", "read_count")
 
-    def __init__(self, key: str, records: list[Record] | ValueBatch, originals: list[Record] | None,
-                 failed: list[FailedRecord] | None = None) -> None:
+    def __init__(self, key: str, records: list[Record] | ValueBatch | KafkaColumns | DecodedColumns,
+                 originals: list[Record] | None, failed: list[FailedRecord] | None = None) -> None:
         self.key = key
         self.read_count = len(records)  # as read from the source (for backpressure accounting)
-        # A ValueBatch stays unbuilt until a stage needs records (see `batches`).
-        self.batch: ValueBatch | None
-        self._records: list[Record] | None
+        # A ValueBatch or Kafka columns stay unbuilt until a stage needs records (see `batches`, `kafka_columns`).
+        self.batch: ValueBatch | None = None
+        self.columns: KafkaColumns | DecodedColumns | None = None
+        self._records: list[Record] | None = None
         if isinstance(records, ValueBatch):
-            self.batch, self._records = records, None
+            self.batch = records
+        elif isinstance(records, (KafkaColumns, DecodedColumns)):
+            self.columns = records
         else:
-            self.batch, self._records = None, records
+            self._records = records
         self.originals = originals
         self.failed = failed if failed is not None else []
         self.encoded: Encoded | None = None
@@ -59,22 +63,39 @@ class Chunk:
     @property
     def records(self) -> list[Record]:
         if self._records is None:
-            assert self.batch is not None
-            self._records = self.batch.records()
+            if self.columns is not None:
+                columns = self.columns
+                self._records = columns.records()
+                if isinstance(columns, DecodedColumns):
+                    self.originals = columns.originals()
+            else:
+                assert self.batch is not None
+                self._records = self.batch.records()
         return self._records
 
     @records.setter
     def records(self, records: list[Record]) -> None:
         self._records = records
         self.batch = None
+        self.columns = None
 
     @property
     def unbuilt(self) -> ValueBatch | None:
         """The `ValueBatch` whose records no stage has built yet (None once built, or for record lists)."""
         return self.batch if self._records is None else None
 
+    @property
+    def unbuilt_columns(self) -> DecodedColumns | None:
+        """The decoded Kafka columns whose records no stage has built yet (None once built, or otherwise)."""
+        columns = self.columns
+        return columns if self._records is None and isinstance(columns, DecodedColumns) else None
+
     def __len__(self) -> int:
-        return len(self.batch) if self._records is None and self.batch is not None else len(self.records)
+        if self._records is not None:
+            return len(self._records)
+        if self.columns is not None:
+            return len(self.columns)
+        return len(self.batch) if self.batch is not None else 0
 
 
 def _run(stage: Stage, plugin: object, function: Callable[..., T], *args: Any) -> T:
@@ -147,9 +168,22 @@ class Decoder:
     """Bytes → Connect data with the key, value and header converters (the sink side of Kafka Connect)."""
 
     def __init__(self, key: Converter, value: Converter, errors: ErrorReporter,
-                 headers: HeaderConverter | None = None) -> None:
+                 headers: HeaderConverter | None = None, columnar: bool = True) -> None:
         self.key, self.value, self.errors = key, value, errors
         self.headers = _active(headers)
+        self.columnar = columnar  # decode `KafkaColumns` into `DecodedColumns`, without records
+
+    def _columns(self, raw: KafkaColumns) -> DecodedColumns | None:
+        """`raw` decoded column by column; None when the batch must take the record path (a value or key
+        that does not decode, headers to convert), which isolates and reports each failure as always."""
+        if self.headers is not None and raw.has_headers():
+            return None
+        try:
+            keys = self.key.to_connect_batch(raw.topic, raw.keys)
+            values = self.value.to_connect_batch(raw.topic, raw.values)
+        except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
+            return None
+        return DecodedColumns(raw, keys, values)
 
     def _one(self, r: Record) -> Record:
         ks, kv = _run(Stage.KEY_CONVERTER, self.key, self.key.to_connect, r.topic, r.key)
@@ -159,6 +193,12 @@ class Decoder:
                                                                      self.headers)
 
     def __call__(self, chunk: Chunk) -> Chunk:
+        columns = chunk.columns
+        if self.columnar and chunk._records is None and isinstance(columns, KafkaColumns):
+            as_columns = self._columns(columns)
+            if as_columns is not None:
+                chunk.columns = as_columns
+                return chunk
         raw = chunk.records
         topics = [r.topic for r in raw]
         try:
@@ -222,7 +262,7 @@ class Transformer:
             out = [t for t in results if t is not None]
         else:
             out = cast("list[Record]", results)  # none was dropped
-        chunk._records, chunk.batch = out, None
+        chunk._records, chunk.batch, chunk.columns = out, None, None
         return chunk
 
     def _one_by_one(self, chunk: Chunk) -> Chunk:
@@ -264,8 +304,8 @@ class Encoder:
                                                                      self.headers)
 
     def __call__(self, chunk: Chunk) -> Chunk:
-        if chunk.batch is not None and chunk._records is None:
-            batch = chunk.batch
+        batch = chunk.unbuilt
+        if batch is not None:
             try:
                 values = self.value.from_connect_values(batch.topic, batch.value_schema, batch.values)
             except Exception:

@@ -1,0 +1,78 @@
+"""Columnar batches of Kafka messages: one topic-partition's read, kept as columns instead of records.
+
+A Kafka source reads thousands of messages per batch. Building a `Record` per message (and a second one
+when the value is decoded) costs more than the rest of a simple pipeline, so a Kafka reader may hand over
+`KafkaColumns` (the message fields as parallel lists) and the decode stage may turn them into
+`DecodedColumns` (the converters' results beside them). Sinks that accept columns
+(`RecordSink.accepts_columns`) read the lists directly; every other stage or sink calls `records()` and gets
+exactly the records the record path builds (the raw ones from `KafkaColumns`, the decoded ones from
+`DecodedColumns`, whose `originals()` are the raw ones, for dead letters).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyconnect_flow.record import Record, new_record
+
+SchemaAndValue = tuple[Any, Any]
+
+
+def _header_tuple(headers: Any) -> tuple[tuple[str, Any], ...]:
+    return tuple(headers) if headers else ()
+
+
+class KafkaColumns:
+    """The messages of one read of one topic-partition: `offsets[i]`, `keys[i]`, `values[i]` (bytes or None),
+    `timestamps[i]` (epoch ms or None) and `headers[i]` (librdkafka's list of pairs, or None)."""
+
+    __slots__ = ("topic", "partition", "offsets", "keys", "values", "timestamps", "headers")
+
+    def __init__(self, topic: str, partition: int, offsets: list[int], keys: list[bytes | None],
+                 values: list[bytes | None], timestamps: list[int | None], headers: list[Any]) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.offsets = offsets
+        self.keys = keys
+        self.values = values
+        self.timestamps = timestamps
+        self.headers = headers
+
+    def __len__(self) -> int:
+        return len(self.offsets)
+
+    def has_headers(self) -> bool:
+        """True when any message carries headers."""
+        return any(self.headers)
+
+    def records(self) -> list[Record]:
+        """The raw records (bytes), as `KafkaReader` builds them on the record path."""
+        topic, partition = self.topic, self.partition
+        return [new_record((topic, k, v, partition, o, None, None, _header_tuple(h), ts, None, None))
+                for o, k, v, ts, h in zip(self.offsets, self.keys, self.values, self.timestamps, self.headers)]
+
+
+class DecodedColumns:
+    """`raw` decoded: `keys[i]` and `values[i]` are the converters' (schema, value) pairs of message i."""
+
+    __slots__ = ("raw", "keys", "values")
+
+    def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue], values: list[SchemaAndValue]) -> None:
+        self.raw = raw
+        self.keys = keys
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def records(self) -> list[Record]:
+        """The decoded records, as the decode stage builds them on the record path."""
+        raw = self.raw
+        topic, partition = raw.topic, raw.partition
+        return [new_record((topic, kv, vv, partition, o, ks, vs, _header_tuple(h), ts, None, None))
+                for o, (ks, kv), (vs, vv), ts, h in zip(raw.offsets, self.keys, self.values, raw.timestamps,
+                                                         raw.headers)]
+
+    def originals(self) -> list[Record]:
+        """The records as read from Kafka, one per decoded record (for dead letters)."""
+        return self.raw.records()

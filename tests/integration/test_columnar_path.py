@@ -1,0 +1,192 @@
+"""The columnar path (`kafka_columns`) against the record path, over a real Kafka topic.
+
+Generated JsonConverter envelopes (every Connect type, optional fields set and null, tombstones, a schema
+change in the middle of a batch, headers, null and non-null keys, poison values) run through a Kafka →
+FileStreamSink connector twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the record path) and with the default
+(the columnar path). The files must be byte for byte the same, and so must the dead letters (values,
+keys, headers with their topic, partition and offset). In process, the decode stage's records from columns
+are compared with the record path's, field by field.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from pyconnect_flow.connectors.kafka import KafkaSource
+from pyconnect_flow.converters import create_converter
+from pyconnect_flow.engine.stages import Chunk, Decoder
+from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
+from pyconnect_flow.kafka_columns import KafkaColumns
+from tests.integration.kafka_helpers import produce, read_topic, run_cli, worker_file, write_properties
+
+PARTITIONS = 2
+MESSAGES = 1200
+POISON_FROM = 700  # the first batches are clean (they take the columnar path), later ones are not
+
+DECIMAL = {"type": "bytes", "optional": True, "name": "org.apache.kafka.connect.data.Decimal", "version": 1,
+           "parameters": {"scale": "2"}}
+SCHEMA_A = {"type": "struct", "name": "com.example.All", "optional": False, "fields": [
+    {"field": "i8", "type": "int8", "optional": False},
+    {"field": "i16", "type": "int16", "optional": True},
+    {"field": "i32", "type": "int32", "optional": False},
+    {"field": "i64", "type": "int64", "optional": True},
+    {"field": "f32", "type": "float", "optional": True},
+    {"field": "f64", "type": "double", "optional": False},
+    {"field": "flag", "type": "boolean", "optional": True},
+    {"field": "text", "type": "string", "optional": True},
+    {"field": "blob", "type": "bytes", "optional": True},
+    {"field": "price", **DECIMAL},
+    {"field": "day", "type": "int32", "optional": True, "name": "org.apache.kafka.connect.data.Date", "version": 1},
+    {"field": "clock", "type": "int32", "optional": True, "name": "org.apache.kafka.connect.data.Time",
+     "version": 1},
+    {"field": "at", "type": "int64", "optional": True, "name": "org.apache.kafka.connect.data.Timestamp",
+     "version": 1},
+    {"field": "tags", "type": "array", "items": {"type": "string", "optional": True}, "optional": True},
+    {"field": "counts", "type": "map", "keys": {"type": "string", "optional": False},
+     "values": {"type": "int64", "optional": True}, "optional": True},
+    {"field": "inner", "type": "struct", "optional": True, "fields": [
+        {"field": "a", "type": "int32", "optional": True}, {"field": "b", "type": "string", "optional": True}]},
+]}
+SCHEMA_B = {"type": "struct", "name": "com.example.Other", "optional": True, "fields": [
+    {"field": "id", "type": "int64", "optional": False}, {"field": "note", "type": "string", "optional": True}]}
+
+
+def _value_a(i: int) -> dict[str, Any]:
+    null = i % 7 == 0  # every optional field null
+    return {
+        "i8": (i % 256) - 128, "i16": None if null else -i, "i32": i * 1000, "i64": None if null else i * 10**12,
+        "f32": None if null else i / 8, "f64": i * 0.1 + 1e-7 * (i % 3), "flag": None if null else i % 2 == 0,
+        "text": None if null else f"t\u00e9xt-{i}\t\"quoted\" \U0001f600",
+        "blob": None if null else base64.b64encode(bytes([i % 256, 0, 255])).decode(),
+        "price": None if null else base64.b64encode((i * 12345).to_bytes(4, "big", signed=True)).decode(),
+        "day": None if null else 19000 + i, "clock": None if null else i * 1000,
+        "at": None if null else 1_714_570_200_000 + i,
+        "tags": None if null else ["x", None, str(i)], "counts": None if null else {"k": i, "n": None},
+        "inner": None if null else {"a": i, "b": None},
+    }
+
+
+def poison(i: int) -> bool:
+    return i >= POISON_FROM and (i % 97 == 13 or i % 89 == 17)
+
+
+def message(i: int) -> dict[str, Any]:
+    """Message i: mostly schema A, a run of schema B mid-batch, tombstones, poison values."""
+    key: bytes | None = None if i % 3 == 0 else json.dumps({"schema": {"type": "string", "optional": False},
+                                                           "payload": f"k{i}"}).encode()
+    headers = [("trace", f"h{i}".encode())] if i % 5 == 0 else None
+    value: bytes | None
+    if poison(i) and i % 97 == 13:
+        value = b"{not json"  # poison: not JSON at all
+    elif poison(i):  # poison: an unknown schema type
+        value = json.dumps({"schema": {"type": "int128", "optional": False}, "payload": i}).encode()
+    elif i % 11 == 0:
+        value = None  # tombstone
+    elif 200 <= i % 300 < 240:
+        value = json.dumps({"schema": SCHEMA_B, "payload": None if i % 4 == 0 else {"id": i, "note": f"n{i}"}}).encode()
+    else:
+        value = json.dumps({"schema": SCHEMA_A, "payload": _value_a(i)}).encode()
+    return {"key": key, "value": value, "headers": headers, "partition": i % PARTITIONS}
+
+
+def fill(kafka: Any, topic: str) -> None:
+    kafka.create_topic(topic, partitions=PARTITIONS)
+    produce(kafka.bootstrap_servers, topic, [message(i) for i in range(MESSAGES)])
+
+
+def poison_count() -> int:
+    return sum(map(poison, range(MESSAGES)))
+
+
+def run_file_sink(kafka: Any, tmp: Path, topic: str, name: str, **env: str) -> tuple[list[str], list[Any]]:
+    out = tmp / f"{name}.txt"
+    worker = worker_file(tmp, kafka.bootstrap_servers)
+    conn = write_properties(tmp / f"{name}.properties", {
+        "name": name, "connector.class": "FileStreamSink", "topics": topic, "file": out,
+        "errors.tolerance": "all", "errors.deadletterqueue.topic.name": f"{name}-dlq",
+        "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true",
+    })
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"], **env)
+    assert done.returncode == 0, done.stderr
+    dlq = read_topic(kafka.bootstrap_servers, f"{name}-dlq", poison_count())
+    # A byte[] prints as its identity hash (`[B@1b6d3586`), as in Java: different in every run.
+    return re.sub(r"\[B@[0-9a-f]+", "[B@", out.read_text()).splitlines(), dlq
+
+
+def _dead_letter(m: Any) -> tuple[Any, ...]:
+    headers = [(k, v) for k, v in m.headers
+               if k not in ("__connect.errors.connector.name", "__connect.errors.exception.stacktrace")]
+    return m.partition, m.key, m.value, tuple(headers)
+
+
+def test_file_sink_writes_the_same_lines_and_dead_letters_both_ways(kafka: Any, tmp_path: Path,
+                                                                     unique_name: str) -> None:
+    fill(kafka, unique_name)
+    record_lines, record_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-records",
+                                             PYCONNECT_FLOW_COLUMNAR="0")
+    column_lines, column_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-columns")
+    assert len(record_lines) == MESSAGES - poison_count()
+    # One file shared by the partitions' writers: partitions interleave (their order is compared in process).
+    assert sorted(column_lines) == sorted(record_lines)
+    assert "null" in record_lines and any(x.startswith("Struct{i8=") for x in record_lines)
+    assert any(x.startswith("Struct{id=") for x in record_lines)
+    assert len(record_dlq) == len(column_dlq) == poison_count()
+    assert sorted(map(_dead_letter, column_dlq), key=repr) == sorted(map(_dead_letter, record_dlq), key=repr)
+    offsets = sorted((int(dict(m.headers)["__connect.errors.partition"]), int(dict(m.headers)["__connect.errors.offset"]))
+                     for m in column_dlq)
+    expected = sorted((i % PARTITIONS, i // PARTITIONS) for i in range(MESSAGES) if poison(i))
+    assert offsets == expected
+
+
+def _read_all(kafka: Any, topic: str, partition: int, columnar: bool) -> list[Any]:
+    source = KafkaSource(kafka.consumer_config(f"cols-{topic}-{columnar}"), topics=[topic], stop_at_end=True,
+                         commit_offsets=False, columnar=columnar)
+    reader = source.open(f"{topic}-{partition}", None)
+    batches: list[Any] = []
+    try:
+        while True:
+            batch = reader.read()
+            if len(batch):
+                batches.append(batch)
+    except StopIteration:
+        pass
+    finally:
+        reader.close()
+    return batches
+
+
+def test_decoded_columns_build_the_records_of_the_record_path(kafka: Any, unique_name: str) -> None:
+    fill(kafka, unique_name)
+    key = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, True)
+    value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
+    errors = ErrorReporter(unique_name, ErrorPolicy.from_values({"errors.tolerance": "all",
+                                                                "errors.deadletterqueue.topic.name": "dlq"}))
+    columnar, records = Decoder(key, value, errors), Decoder(key, value, errors, columnar=False)
+    for p in range(PARTITIONS):
+        seen_columns = 0
+        by_columns, by_records, failed_c, failed_r = [], [], [], []
+        originals_c, originals_r = [], []
+        for batch in _read_all(kafka, unique_name, p, True):
+            assert isinstance(batch, KafkaColumns)
+            chunk = columnar(Chunk("k", batch, None))
+            if chunk.unbuilt_columns is not None:
+                seen_columns += 1  # decoded without records
+            by_columns += chunk.records
+            originals_c += chunk.originals or []
+            failed_c += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
+        for batch in _read_all(kafka, unique_name, p, False):
+            assert isinstance(batch, list)
+            chunk = records(Chunk("k", batch, None))
+            by_records += chunk.records
+            originals_r += chunk.originals or []
+            failed_r += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
+        assert by_columns == by_records and len(by_records) > 100
+        assert [tuple(map(type, r)) for r in by_columns] == [tuple(map(type, r)) for r in by_records]
+        assert originals_c == originals_r
+        assert failed_c == failed_r and failed_r
+        assert seen_columns > 0  # the columnar path ran (and the poison batches took the record path)
