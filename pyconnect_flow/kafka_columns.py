@@ -65,6 +65,13 @@ class DecodedColumns:
     def __len__(self) -> int:
         return len(self.raw)
 
+    def value_columns(self) -> tuple[list[Any], list[Any]]:
+        """The value schemas and the values, as two lists."""
+        if not self.values:
+            return [], []
+        schemas, values = zip(*self.values)
+        return list(schemas), list(values)
+
     def records(self) -> list[Record]:
         """The decoded records, as the decode stage builds them on the record path."""
         raw = self.raw

@@ -135,7 +135,8 @@ def add_pipeline(
     policy = errors.policy
     dlq = dead_letter_sink if policy.dlq_topic else None
     items = op.flat_map_batch(f"{prefix}_route", chunks, _router(policy, dlq_encode, inflight, dlq is not None,
-                                                                 columnar and _accepts_columns(sink)))
+                                                                 columnar and _accepts_columns(sink),
+                                                                 isinstance(sink, ReportingSink)))
     # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
     # both durable before the source position is published (`engine.positions.Deliveries`).
     op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq,
@@ -155,7 +156,10 @@ def _each(stage: Callable[[Chunk], Chunk]) -> Callable[[list[Chunk]], list[Chunk
 
 def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
             inflight: InFlight, dead_letters: bool,
-            columns: bool = False) -> Callable[[list[Chunk]], list[tuple[str, SinkBatch]]]:
+            columns: bool = False, originals: bool = True) -> Callable[[list[Chunk]], list[tuple[str, SinkBatch]]]:
+    """The route step: each chunk becomes its sink batch (records, or decoded columns when `columns`: the
+    sink accepts them) and its dead letters. `originals` False: the sink never reports single records
+    (no `ReportingSink`), so records built from decoded columns go without the raw records they came from."""
     def route(chunks: list[Chunk]) -> list[tuple[str, SinkBatch]]:
         out: list[tuple[str, SinkBatch]] = []
         for c in chunks:
@@ -169,6 +173,8 @@ def _router(policy: ErrorPolicy, encode: Callable[[Record], Record] | None,
                 out.append((c.key, SinkBatch((), None, c.encoded, c.unbuilt)))  # records stay unbuilt
             elif columns and sent and c.unbuilt_columns is not None:
                 out.append((c.key, SinkBatch(columns=c.unbuilt_columns)))  # decoded columns, no records
+            elif not originals and sent and (decoded := c.unbuilt_columns) is not None:
+                out.append((c.key, SinkBatch(decoded.records())))  # one record per message, no originals
             elif sent:
                 out.append((c.key, SinkBatch(c.records, c.originals, c.encoded)))
             elif not c.failed or not dead_letters:

@@ -1,0 +1,141 @@
+"""Benchmark: Kafka → sinks against the bare consumer, record path and columnar path side by side.
+
+One run, the same 1,000,000 JsonConverter struct envelopes (about 390 bytes) on 3 partitions (Tansu,
+embedded), whole processes with start-up:
+1. a bare confluent-kafka consume loop (one consumer per partition, as pyconnect-flow reads; batches of
+   2000, values touched): the front limit;
+2. Kafka → FileStreamSink, Kafka → S3 JSON, Kafka → S3 Parquet (moto), each with the record path
+   (`PYCONNECT_FLOW_COLUMNAR=0`) and the columnar path (the default), in alternation.
+
+It prints records/s, peak RSS and the ratio to the bare loop (issue #17's target: >= 0.5x), and the load
+average before and after, since the machine may be shared.
+
+    python benchmarks/kafka_columnar.py [--records 1000000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import PEAK_RSS, run_child, table  # noqa: E402
+from kafka_to_s3 import PARTITIONS, PYCONNECT, produce  # noqa: E402
+
+BARE = PEAK_RSS + """
+import json, time, threading
+from confluent_kafka import Consumer, TopicPartition
+from pyconnect_flow.connectors.kafka_clients import with_read_ahead
+counts = [0] * {partitions}
+failures = []
+
+def read(p):
+    try:
+        read_partition(p)
+    except BaseException as exc:
+        failures.append(repr(exc))
+
+def read_partition(p):
+    # The read-ahead settings pyconnect-flow's Kafka source uses (`kafka_clients.with_read_ahead`).
+    c = Consumer(with_read_ahead({{"bootstrap.servers": {bootstrap!r}, "group.id": "bare-{tag}",
+                                  "enable.auto.commit": False, "enable.partition.eof": True}}))
+    c.assign([TopicPartition({topic!r}, p, 0)])
+    n = size = 0
+    while True:
+        msgs = c.consume(2000, 0.1)
+        done = False
+        for m in msgs:
+            if m.error() is not None:
+                done = m.offset() >= n  # the partition's end (an EOF event may be stale, as in KafkaReader)
+                continue
+            n += 1
+            size += len(m.value())
+        if done:
+            break
+    c.close()
+    counts[p] = n
+
+t0 = time.perf_counter()
+threads = [threading.Thread(target=read, args=(p,)) for p in range({partitions})]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert not failures, failures
+print(json.dumps({{"seconds": time.perf_counter() - t0, "rss": peak_rss_mb(), "count": sum(counts)}}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each path (the best is shown)")
+    args = parser.parse_args()
+    from pyconnect_flow.embedded import EmbeddedKafka, MotoS3
+
+    load_before = os.getloadavg()
+    best: dict[str, dict] = {}
+
+    def keep(label: str, m: dict) -> None:
+        if label not in best or m["seconds"] < best[label]["seconds"]:
+            best[label] = m
+
+    with tempfile.TemporaryDirectory(prefix="bench-cols-") as tmp_dir, EmbeddedKafka() as kafka, MotoS3() as s3:
+        tmp = Path(tmp_dir)
+        topic = "bench-columnar"
+        kafka.create_topic(topic, partitions=PARTITIONS)
+        t0 = time.perf_counter()
+        produce(kafka.bootstrap_servers, topic, args.records)
+        print(f"produced {args.records:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        client = s3.client()
+        run = 0
+        for _ in range(args.repeat):
+            bare = run_child(BARE.format(bootstrap=kafka.bootstrap_servers, topic=topic, partitions=PARTITIONS,
+                                         tag=run))
+            assert bare["count"] == args.records, bare
+            keep("bare confluent-kafka consume loop", bare)
+            for sink in ("file", "s3-json", "s3-parquet"):
+                for path, env in (("record path", {"PYCONNECT_FLOW_COLUMNAR": "0"}), ("columnar path", {})):
+                    run += 1
+                    name = f"bench-{sink}-{run}"
+                    connector: dict[str, object]
+                    if sink == "file":
+                        connector = {"name": name, "connector.class": "FileStreamSink", "topics": topic,
+                                     "file": str(tmp / f"{name}.txt")}
+                    else:
+                        client.create_bucket(Bucket=name)
+                        fmt = "parquet.ParquetFormat" if sink == "s3-parquet" else "json.JsonFormat"
+                        connector = {"name": name, "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+                                     "topics": topic, "s3.bucket.name": name, "store.url": s3.endpoint_url,
+                                     "s3.region": "us-east-1", "aws.access.key.id": "testing",
+                                     "aws.secret.access.key": "testing",
+                                     "format.class": f"io.confluent.connect.s3.format.{fmt}",
+                                     "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024}
+                    m = run_child(PYCONNECT.format(tmp=str(tmp), tag=name, bootstrap=kafka.bootstrap_servers,
+                                                   connector=connector), **env)
+                    if sink == "file":
+                        with open(tmp / f"{name}.txt", "rb") as out:
+                            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
+                        assert lines == args.records, (name, lines)
+                        (tmp / f"{name}.txt").unlink()
+                    print(f"{sink} {path}: {m['seconds']:.1f} s", file=sys.stderr)
+                    keep(f"Kafka → {sink}, {path}", m)
+    load_after = os.getloadavg()
+
+    bare_rate = args.records / best["bare confluent-kafka consume loop"]["seconds"]
+    rows = [("path", "records/s", "seconds", "peak RSS MB", "vs bare loop")]
+    for label, m in best.items():
+        rate = args.records / m["seconds"]
+        rows.append((label, f"{rate:,.0f}", f"{m['seconds']:.1f}", f"{m['rss']:.0f}", f"{rate / bare_rate:.2f}×"))
+    print(table(rows))
+    print(f"\n{args.records:,} records, {PARTITIONS} partitions, best of {args.repeat}; {os.cpu_count()} cores; "
+          f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+          f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
