@@ -74,15 +74,15 @@ def poison(i: int) -> bool:
     return i >= POISON_FROM and (i % 97 == 13 or i % 89 == 17)
 
 
-def message(i: int) -> dict[str, Any]:
+def message(i: int, with_poison: bool = True) -> dict[str, Any]:
     """Message i: mostly schema A, a run of schema B mid-batch, tombstones, poison values."""
     key: bytes | None = None if i % 3 == 0 else json.dumps({"schema": {"type": "string", "optional": False},
                                                            "payload": f"k{i}"}).encode()
     headers = [("trace", f"h{i}".encode())] if i % 5 == 0 else None
     value: bytes | None
-    if poison(i) and i % 97 == 13:
+    if with_poison and poison(i) and i % 97 == 13:
         value = b"{not json"  # poison: not JSON at all
-    elif poison(i):  # poison: an unknown schema type
+    elif with_poison and poison(i):  # poison: an unknown schema type
         value = json.dumps({"schema": {"type": "int128", "optional": False}, "payload": i}).encode()
     elif i % 11 == 0:
         value = None  # tombstone
@@ -94,8 +94,11 @@ def message(i: int) -> dict[str, Any]:
 
 
 def fill(kafka: Any, topic: str) -> None:
+    """`topic` with poison values, `topic`-clean with none (its batches always take the columnar path)."""
     kafka.create_topic(topic, partitions=PARTITIONS)
     produce(kafka.bootstrap_servers, topic, [message(i) for i in range(MESSAGES)])
+    kafka.create_topic(f"{topic}-clean", partitions=PARTITIONS)
+    produce(kafka.bootstrap_servers, f"{topic}-clean", [message(i, with_poison=False) for i in range(MESSAGES)])
 
 
 def poison_count() -> int:
@@ -106,7 +109,8 @@ def run_file_sink(kafka: Any, tmp: Path, topic: str, name: str, **env: str) -> t
     out = tmp / f"{name}.txt"
     worker = worker_file(tmp, kafka.bootstrap_servers)
     conn = write_properties(tmp / f"{name}.properties", {
-        "name": name, "connector.class": "FileStreamSink", "topics": topic, "file": out,
+        "name": name, "connector.class": "FileStreamSink", "topics": f"{topic},{topic}-clean",
+        "file": out,
         "errors.tolerance": "all", "errors.deadletterqueue.topic.name": f"{name}-dlq",
         "errors.deadletterqueue.topic.replication.factor": "1",
         "errors.deadletterqueue.context.headers.enable": "true",
@@ -130,7 +134,7 @@ def test_file_sink_writes_the_same_lines_and_dead_letters_both_ways(kafka: Any, 
     record_lines, record_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-records",
                                              PYCONNECT_FLOW_COLUMNAR="0")
     column_lines, column_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-columns")
-    assert len(record_lines) == MESSAGES - poison_count()
+    assert len(record_lines) == 2 * MESSAGES - poison_count()
     # One file shared by the partitions' writers: partitions interleave (their order is compared in process).
     assert sorted(column_lines) == sorted(record_lines)
     assert "null" in record_lines and any(x.startswith("Struct{i8=") for x in record_lines)
@@ -144,8 +148,9 @@ def test_file_sink_writes_the_same_lines_and_dead_letters_both_ways(kafka: Any, 
 
 
 def _read_all(kafka: Any, topic: str, partition: int, columnar: bool) -> list[Any]:
+    # Batches of at most 100: the first ones hold no poison value (they take the columnar path).
     source = KafkaSource(kafka.consumer_config(f"cols-{topic}-{columnar}"), topics=[topic], stop_at_end=True,
-                         commit_offsets=False, columnar=columnar)
+                         commit_offsets=False, columnar=columnar, batch_size=100)
     reader = source.open(f"{topic}-{partition}", None)
     batches: list[Any] = []
     try:
