@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyconnect_flow.converters.json_columns import FlatColumns
 from pyconnect_flow.record import Record, new_record
 
 SchemaAndValue = tuple[Any, Any]
@@ -53,14 +54,27 @@ class KafkaColumns:
 
 
 class DecodedColumns:
-    """`raw` decoded: `keys[i]` and `values[i]` are the converters' (schema, value) pairs of message i."""
+    """`raw` decoded: `keys[i]` and `values[i]` are the converters' (schema, value) pairs of message i.
 
-    __slots__ = ("raw", "keys", "values")
+    `flat`, when the value converter gave its values as columns (`JsonConverter.to_connect_columns`):
+    the field columns of one flat struct schema; `values` is then built from it only when asked for."""
 
-    def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue], values: list[SchemaAndValue]) -> None:
+    __slots__ = ("raw", "keys", "_values", "flat")
+
+    def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue], values: list[SchemaAndValue] | None,
+                 flat: FlatColumns | None = None) -> None:
         self.raw = raw
         self.keys = keys
-        self.values = values
+        self._values = values
+        self.flat = flat
+
+    @property
+    def values(self) -> list[SchemaAndValue]:
+        """The (schema, value) pair of each message."""
+        if self._values is None:
+            assert self.flat is not None
+            self._values = self.flat.values()
+        return self._values
 
     def __len__(self) -> int:
         return len(self.raw)

@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
-from pyconnect_flow.connectors.file_text import struct_lines
+from pyconnect_flow.connectors.file_text import flat_lines, struct_lines
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
@@ -298,13 +298,15 @@ class FileWriter(SinkWriter):
     def write(self, records: SinkBatch) -> None:
         columns = getattr(records, "columns", None)  # plain lists of records are accepted too
         if columns is not None:  # decoded Kafka messages as columns: the values as they are, no records
-            schemas, values = columns.value_columns()
-            lines = struct_lines(schemas, values)
+            lines = flat_lines(columns.flat) if columns.flat is not None else None
+            if lines is None:
+                schemas, values = columns.value_columns()
+                lines = struct_lines(schemas, values)
             if lines is not None:
                 lines.append("")
                 text = "\n".join(lines)
             else:
-                text = "".join([java_string(v, s) + "\n" for s, v in zip(schemas, values)])
+                text = "".join([java_string(v, s) + "\n" for s, v in columns.values])
         else:
             text = "".join(java_string(r.value, r.value_schema) + "\n" for r in records)
         with self._file.lock:

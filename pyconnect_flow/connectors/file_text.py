@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pyconnect_flow.converters.json_columns import FlatColumns
 from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
 from pyconnect_flow.data.schema import Type
 from pyconnect_flow.data.struct import Struct
@@ -59,14 +60,29 @@ def struct_lines(schemas: Sequence[Any], values: Sequence[Any]) -> list[str] | N
     if not all(s is schema for s, v in zip(schemas, values) if v is not None):
         return None
     tables = [v._values for v in rows]
-    columns: list[list[str | None]] = []
-    for name, kind in fields:
-        column = [t.get(name) for t in tables]
-        present = [v for v in column if v is not None]
+    built = _lines(fields, [[t.get(name) for t in tables] for name, _ in fields])
+    if built is None:
+        return None
+    lines = iter(built)
+    return [next(lines) if v is not None else "null" for v in values]
+
+
+def flat_lines(flat: FlatColumns) -> list[str] | None:
+    """`java_string` of each value of `flat` (the `Struct`s it stands for), from its columns; None when a
+    field is not of a type printed here (the caller prints the values one by one)."""
+    fields = _plain_fields(flat.schema)
+    if fields is None:
+        return None
+    return _lines(fields, flat.columns)
+
+
+def _lines(fields: list[tuple[str, Type]], columns: list[list[Any]]) -> list[str] | None:
+    """`Struct{a=1,b=x}` per row of the field columns (null fields left out)."""
+    texts: list[list[str | None]] = []
+    for (name, kind), column in zip(fields, columns):
         expected = _TYPES[kind]
-        if not all(type(v) is expected for v in present):
+        if not all(type(v) is expected for v in column if v is not None):
             return None
         text, prefix = _TEXT[kind], name + "="
-        columns.append([None if v is None else prefix + text(v) for v in column])
-    built = iter(["Struct{" + ",".join(filter(None, parts)) + "}" for parts in zip(*columns)])
-    return [next(built) if v is not None else "null" for v in values]
+        texts.append([None if v is None else prefix + text(v) for v in column])
+    return ["Struct{" + ",".join(filter(None, parts)) + "}" for parts in zip(*texts)]

@@ -47,6 +47,7 @@ from pyconnect_flow.converters.json_codec import (
     loads_strict,
     parse,
 )
+from pyconnect_flow.converters.json_columns import FlatColumns, column_is_plain, flat_fields
 from pyconnect_flow.converters.json_schema import has_decimal, schema_to_tree, tree_to_schema
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.java_hashmap import java_ordered, java_ordered_flat_maps
@@ -370,7 +371,9 @@ class JsonConverter(Converter):
             return list(zip(repeat(None), map(java_ordered, nodes)))
         return list(zip(repeat(None), map(decode_schemaless_from, nodes, datas, repeat(False))))  # type: ignore[arg-type]
 
-    def _read_same_schema_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue] | None:
+    def _same_schema_nodes(self, datas: Sequence[bytes | None]) -> tuple[_Reader, list[Any]] | None:
+        """The payload nodes of envelopes that all carry the schema text of the first, with its reader;
+        None when the batch is not such (the item-by-item path reads it)."""
         first = datas[0]
         if type(first) is not bytes or not first.startswith(_SCHEMA_START):
             return None
@@ -390,6 +393,13 @@ class JsonConverter(Converter):
             nodes = list(map(orjson.loads, map(itemgetter(slice(len(prefix), -1)), datas)))  # type: ignore[arg-type]
         except (AttributeError, TypeError, orjson.JSONDecodeError):
             return None
+        return reader, nodes
+
+    def _read_same_schema_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue] | None:
+        found = self._same_schema_nodes(datas)
+        if found is None:
+            return None
+        reader, nodes = found
         if reader.plain_string and set(map(type, nodes)) == _STR_ONLY:
             values: list[Any] = nodes
         else:
@@ -398,6 +408,29 @@ class JsonConverter(Converter):
             except NeedsExactParse:
                 return None
         return list(zip(repeat(reader.schema), values))
+
+    def to_connect_columns(self, datas: Sequence[bytes | None]) -> FlatColumns | None:
+        """Envelopes of one flat struct schema (fields of plain types, no logical types or defaults), every
+        payload an object whose fields hold the JSON kind of their type (ints in range, non-zero floats,
+        strings, booleans; null for optional fields), as columns: the values `to_connect_batch` gives,
+        without a `Struct` per value (`FlatColumns.values()` builds them, the same way). None otherwise."""
+        if not datas or not self.schemas_enabled:
+            return None
+        found = self._same_schema_nodes(datas)
+        if found is None:
+            return None
+        reader, nodes = found
+        schema = reader.schema
+        fields = flat_fields(schema)
+        if schema is None or fields is None or not all(type(n) is dict for n in nodes):
+            return None
+        columns = []
+        for name, kind, optional in fields:
+            column = [n.get(name) for n in nodes]
+            if not column_is_plain(column, kind, optional):
+                return None
+            columns.append(column)
+        return FlatColumns(schema, [f[0] for f in fields], columns, reader.decode, nodes)
 
     def _read_mixed_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue]:
         """Item by item; envelopes with the same schema text as the previous one skip the lookups."""

@@ -20,6 +20,8 @@ from pyconnect_flow.contract.retry import RetriesExhausted, RetryPolicy
 from pyconnect_flow.contract.sink import Encoded
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter
+from pyconnect_flow.converters.json import JsonConverter
+from pyconnect_flow.converters.json_columns import FlatColumns
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage, StageError
 from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
 from pyconnect_flow.record import Record, new_record, with_data, with_headers
@@ -164,6 +166,10 @@ def _convert_headers(r: Record, convert: Callable[[str, str, Any], Any], convert
     return with_headers(r, headers)
 
 
+def _no_columns(values: list[bytes | None]) -> FlatColumns | None:
+    return None
+
+
 class Decoder:
     """Bytes → Connect data with the key, value and header converters (the sink side of Kafka Connect)."""
 
@@ -172,6 +178,8 @@ class Decoder:
         self.key, self.value, self.errors = key, value, errors
         self.headers = _active(headers)
         self.columnar = columnar  # decode `KafkaColumns` into `DecodedColumns`, without records
+        # A value converter that can give flat struct values as field columns (JsonConverter).
+        self._as_columns = value.to_connect_columns if type(value) is JsonConverter else _no_columns
 
     def _columns(self, raw: KafkaColumns) -> DecodedColumns | None:
         """`raw` decoded column by column; None when the batch must take the record path (a value or key
@@ -180,6 +188,9 @@ class Decoder:
             return None
         try:
             keys = self.key.to_connect_batch(raw.topic, raw.keys)
+            flat = self._as_columns(raw.values)
+            if flat is not None:
+                return DecodedColumns(raw, keys, None, flat)
             values = self.value.to_connect_batch(raw.topic, raw.values)
         except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
             return None

@@ -16,6 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pyconnect_flow.connectors.file import java_string
+from pyconnect_flow.connectors.file_text import flat_lines
 from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder
@@ -53,6 +55,31 @@ SCHEMA_A = {"type": "struct", "name": "com.example.All", "optional": False, "fie
 ]}
 SCHEMA_B = {"type": "struct", "name": "com.example.Other", "optional": True, "fields": [
     {"field": "id", "type": "int64", "optional": False}, {"field": "note", "type": "string", "optional": True}]}
+
+SCHEMA_C = {"type": "struct", "name": "com.example.Flat", "optional": False, "fields": [
+    {"field": "i8", "type": "int8", "optional": False},
+    {"field": "i16", "type": "int16", "optional": True},
+    {"field": "i32", "type": "int32", "optional": True},
+    {"field": "i64", "type": "int64", "optional": False},
+    {"field": "f32", "type": "float", "optional": True},
+    {"field": "f64", "type": "double", "optional": True},
+    {"field": "flag", "type": "boolean", "optional": True},
+    {"field": "text", "type": "string", "optional": True}]}
+"""A flat schema: its batches decode into field columns without a Struct per value."""
+
+
+def _value_c(i: int) -> dict[str, Any]:
+    null = i % 6 == 0
+    return {"i8": i % 200 - 100, "i16": None if null else i, "i32": None if null else -i * 1000, "i64": i * 10**14,
+            "f32": None if null else i / 16 + 0.5, "f64": None if null else i * 1e5 + 0.5,
+            "flag": None if null else i % 2 == 1, "text": None if null else f"c\u00e9-{i} \"q\" \U0001f600"}
+
+
+def flat_message(i: int) -> dict[str, Any]:
+    # Compact envelopes (as Kafka Connect writes them): the same-schema batch reader takes those.
+    envelope = {"schema": SCHEMA_C, "payload": _value_c(i)}
+    return {"key": None, "value": json.dumps(envelope, separators=(",", ":")).encode(),
+            "partition": i % PARTITIONS}
 
 
 def _value_a(i: int) -> dict[str, Any]:
@@ -99,6 +126,8 @@ def fill(kafka: Any, topic: str) -> None:
     produce(kafka.bootstrap_servers, topic, [message(i) for i in range(MESSAGES)])
     kafka.create_topic(f"{topic}-clean", partitions=PARTITIONS)
     produce(kafka.bootstrap_servers, f"{topic}-clean", [message(i, with_poison=False) for i in range(MESSAGES)])
+    kafka.create_topic(f"{topic}-flat", partitions=PARTITIONS)
+    produce(kafka.bootstrap_servers, f"{topic}-flat", [flat_message(i) for i in range(MESSAGES)])
 
 
 def poison_count() -> int:
@@ -109,7 +138,7 @@ def run_file_sink(kafka: Any, tmp: Path, topic: str, name: str, **env: str) -> t
     out = tmp / f"{name}.txt"
     worker = worker_file(tmp, kafka.bootstrap_servers)
     conn = write_properties(tmp / f"{name}.properties", {
-        "name": name, "connector.class": "FileStreamSink", "topics": f"{topic},{topic}-clean",
+        "name": name, "connector.class": "FileStreamSink", "topics": f"{topic},{topic}-clean,{topic}-flat",
         "file": out,
         "errors.tolerance": "all", "errors.deadletterqueue.topic.name": f"{name}-dlq",
         "errors.deadletterqueue.topic.replication.factor": "1",
@@ -134,11 +163,12 @@ def test_file_sink_writes_the_same_lines_and_dead_letters_both_ways(kafka: Any, 
     record_lines, record_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-records",
                                              PYCONNECT_FLOW_COLUMNAR="0")
     column_lines, column_dlq = run_file_sink(kafka, tmp_path, unique_name, f"{unique_name}-columns")
-    assert len(record_lines) == 2 * MESSAGES - poison_count()
+    assert len(record_lines) == 3 * MESSAGES - poison_count()
     # One file shared by the partitions' writers: partitions interleave (their order is compared in process).
     assert sorted(column_lines) == sorted(record_lines)
     assert "null" in record_lines and any(x.startswith("Struct{i8=") for x in record_lines)
     assert any(x.startswith("Struct{id=") for x in record_lines)
+    assert any(x.startswith("Struct{i8=") and "E7," in x for x in record_lines)  # the flat topic
     assert len(record_dlq) == len(column_dlq) == poison_count()
     assert sorted(map(_dead_letter, column_dlq), key=repr) == sorted(map(_dead_letter, record_dlq), key=repr)
     offsets = sorted((int(dict(m.headers)["__connect.errors.partition"]), int(dict(m.headers)["__connect.errors.offset"]))
@@ -172,26 +202,45 @@ def test_decoded_columns_build_the_records_of_the_record_path(kafka: Any, unique
     errors = ErrorReporter(unique_name, ErrorPolicy.from_values({"errors.tolerance": "all",
                                                                 "errors.deadletterqueue.topic.name": "dlq"}))
     columnar, records = Decoder(key, value, errors), Decoder(key, value, errors, columnar=False)
-    for p in range(PARTITIONS):
-        seen_columns = 0
-        by_columns, by_records, failed_c, failed_r = [], [], [], []
-        originals_c, originals_r = [], []
-        for batch in _read_all(kafka, unique_name, p, True):
-            assert isinstance(batch, KafkaColumns)
-            chunk = columnar(Chunk("k", batch, None))
-            if chunk.unbuilt_columns is not None:
-                seen_columns += 1  # decoded without records
-            by_columns += chunk.records
-            originals_c += chunk.originals or []
-            failed_c += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
-        for batch in _read_all(kafka, unique_name, p, False):
-            assert isinstance(batch, list)
-            chunk = records(Chunk("k", batch, None))
-            by_records += chunk.records
-            originals_r += chunk.originals or []
-            failed_r += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
-        assert by_columns == by_records and len(by_records) > 100
-        assert [tuple(map(type, r)) for r in by_columns] == [tuple(map(type, r)) for r in by_records]
-        assert originals_c == originals_r
-        assert failed_c == failed_r and failed_r
-        assert seen_columns > 0  # the columnar path ran (and the poison batches took the record path)
+    for topic in (unique_name, f"{unique_name}-flat"):
+        for p in range(PARTITIONS):
+            compare_partition(kafka, topic, p, columnar, records, poisoned=topic == unique_name)
+
+
+def compare_partition(kafka: Any, topic: str, p: int, columnar: Decoder, records: Decoder, poisoned: bool) -> None:
+    seen_columns = seen_flat = 0
+    by_columns: list[Any] = []
+    by_records: list[Any] = []
+    failed_c: list[Any] = []
+    failed_r: list[Any] = []
+    originals_c: list[Any] = []
+    originals_r: list[Any] = []
+    for batch in _read_all(kafka, topic, p, True):
+        assert isinstance(batch, KafkaColumns)
+        chunk = columnar(Chunk("k", batch, None))
+        decoded = chunk.unbuilt_columns
+        if decoded is not None:
+            seen_columns += 1  # decoded without records
+            if decoded.flat is not None:  # field columns, no Struct: lines and values as the Structs give them
+                seen_flat += 1
+                assert flat_lines(decoded.flat) == [java_string(v, s) for s, v in decoded.values]
+                for name, column in zip(decoded.flat.names, decoded.flat.columns):
+                    assert column == [v.get_without_default(name) for _, v in decoded.values]
+        by_columns += chunk.records
+        originals_c += chunk.originals or []
+        failed_c += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
+    for batch in _read_all(kafka, topic, p, False):
+        assert isinstance(batch, list)
+        chunk = records(Chunk("k", batch, None))
+        by_records += chunk.records
+        originals_r += chunk.originals or []
+        failed_r += [(f.original, f.stage, str(f.exception)) for f in chunk.failed]
+    assert by_columns == by_records and len(by_records) > 100
+    assert [tuple(map(type, r)) for r in by_columns] == [tuple(map(type, r)) for r in by_records]
+    assert [r.value.schema for r in by_columns if r.value is not None] == [
+        r.value.schema for r in by_records if r.value is not None]
+    assert originals_c == originals_r
+    assert failed_c == failed_r
+    assert bool(failed_r) is poisoned
+    assert seen_columns > 0  # the columnar path ran (and the poison batches took the record path)
+    assert seen_flat > 0 or poisoned

@@ -1,0 +1,69 @@
+"""JsonConverter values of one flat struct schema as columns, without a `Struct` per value.
+
+`JsonConverter.to_connect_columns` checks a batch of payload nodes (parsed by orjson) column by column with
+the same inline checks the compiled struct decoder applies (`json_codec._INLINE_CHECKS`): where every node
+of a column passes, the decoder takes the nodes as they are, so the columns are the values. Anything the
+field decoders would convert, default or refuse leaves the batch to `to_connect_batch`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import repeat
+from typing import Any
+
+from pyconnect_flow.data.schema import Schema, Type
+
+_INT_RANGES = {Type.INT8: (-128, 127), Type.INT16: (-32768, 32767), Type.INT32: (-2147483648, 2147483647),
+               Type.INT64: (-9223372036854775808, 9223372036854775807)}
+_KINDS = {**{t: int for t in _INT_RANGES}, Type.FLOAT64: float, Type.FLOAT32: float, Type.STRING: str,
+          Type.BOOLEAN: bool}
+
+
+def flat_fields(schema: Schema | None) -> list[tuple[str, Type, bool]] | None:
+    """(name, type, optional) of each field of a struct of plain fields (no logical types, no defaults)."""
+    if schema is None or schema.type is not Type.STRUCT or not schema.fields:
+        return None
+    fields = []
+    for f in schema.fields:
+        s = f.schema
+        if s.name is not None or s.default is not None or s.type not in _KINDS:
+            return None
+        fields.append((f.name, s.type, s.optional))
+    return fields
+
+
+def column_is_plain(column: list[Any], kind: Type, optional: bool) -> bool:
+    """Whether the struct decoder keeps every node of `column` as it is (None: an optional field's null)."""
+    present = [v for v in column if v is not None] if optional else column
+    if not present:
+        return True
+    if set(map(type, present)) != {_KINDS[kind]}:
+        return False  # other kinds (and nulls of required fields) go through the field decoders
+    if kind in _INT_RANGES:
+        low, high = _INT_RANGES[kind]
+        return low <= min(present) and max(present) <= high
+    if kind is Type.FLOAT64 or kind is Type.FLOAT32:
+        return all(present)  # the decoder reads zeros itself (-0.0 becomes 0.0)
+    return True
+
+
+class FlatColumns:
+    """Decoded values of one flat struct schema: `columns[j][i]` is field `names[j]` of value i."""
+
+    __slots__ = ("schema", "names", "columns", "_decode", "_nodes")
+
+    def __init__(self, schema: Schema, names: list[str], columns: list[list[Any]], decode: Callable[[Any], Any],
+                 nodes: list[Any]) -> None:
+        self.schema = schema
+        self.names = names
+        self.columns = columns
+        self._decode = decode
+        self._nodes = nodes
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def values(self) -> list[tuple[Schema, Any]]:
+        """The (schema, Struct) pairs `to_connect_batch` gives for the same bytes."""
+        return list(zip(repeat(self.schema), map(self._decode, self._nodes)))
