@@ -49,6 +49,7 @@ def _standalone(args: argparse.Namespace) -> int:
         worker_file=args.worker, connector_files=args.connectors, stop_at_end=args.stop_at_end,
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
         pause_file=args.pause_file, positions_file=args.positions_file, error_file=args.error_file,
+        topics_file=args.topics_file,
     )
     try:
         return run_connectors(options)
@@ -138,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--pause-file", help=argparse.SUPPRESS)
     s.add_argument("--positions-file", help=argparse.SUPPRESS)
     s.add_argument("--error-file", help=argparse.SUPPRESS)
+    s.add_argument("--topics-file", help=argparse.SUPPRESS)
     s.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     s.set_defaults(func=_standalone)
 

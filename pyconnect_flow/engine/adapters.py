@@ -19,7 +19,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
 from pyconnect_flow.engine.backpressure import InFlight
-from pyconnect_flow.engine.control import paused
+from pyconnect_flow.engine.control import note_topics, paused, tracking_topics
 from pyconnect_flow.engine.gc_policy import tune_for_streaming
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.stop import stop_requested
@@ -40,10 +40,21 @@ class DeadLetterBatch(SinkBatch):
     durable in the same flush, before the position that follows them is published."""
 
 
+def _topics(records: SinkBatch | ReadBatch) -> set[str]:
+    batch = getattr(records, "batch", None)
+    if batch is not None:
+        return {batch.topic}
+    if isinstance(records, list):
+        return {r.topic for r in records}
+    return {records.topic}  # a ValueBatch
+
+
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None,
-                 inflight: InFlight | None = None, deliveries: Deliveries | None = None) -> None:
+                 inflight: InFlight | None = None, deliveries: Deliveries | None = None,
+                 track_topics: bool = False) -> None:
         self._key = key
+        self._track_topics = track_topics and tracking_topics()
         self._reader = reader
         self._holds = holds
         self._inflight = inflight
@@ -75,6 +86,8 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
             return []
         if inflight is not None:
             inflight.read(self._key, len(records))
+        if self._track_topics:
+            note_topics(_topics(records))  # a sink connector's topics: those it consumed records from
         return [(self._key, records)]
 
     def next_awake(self) -> dt.datetime | None:
@@ -103,12 +116,14 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
     """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given;
     published through `deliveries` once the sink made them durable). A partition without a stored
-    position starts from its entry in `initial_positions`, if any (`engine.control`)."""
+    position starts from its entry in `initial_positions`, if any (`engine.control`). `track_topics`: the
+    topics of the records read are the connector's active topics (a sink connector's)."""
 
     def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 initial_positions: dict[str, Any] | None = None) -> None:
+                 initial_positions: dict[str, Any] | None = None, track_topics: bool = False) -> None:
         self.source = source
+        self.track_topics = track_topics
         self.holds = holds
         self.inflight = inflight
         self.deliveries = deliveries
@@ -122,7 +137,7 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
         if resume_state is None:
             resume_state = self.initial_positions.get(for_part)
         return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight,
-                                self.deliveries)
+                                self.deliveries, self.track_topics)
 
 
 class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
@@ -131,8 +146,10 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
 
     def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, track_topics: bool = False) -> None:
         self._writer = writer
+        self._track_topics = track_topics and tracking_topics()
+        self._written_topics: set[str] = set()
         self._failed = False
         self._key = key
         self._holds = holds
@@ -155,6 +172,8 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
                 if n:
                     write(records)
                     taken += n
+                    if self._track_topics:
+                        self._written_topics |= _topics(records)
         except BaseException:
             self._failed = True
             raise
@@ -180,6 +199,9 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
             self._holds.flushed(self._key, self._writer.durable_position())
         if self._deliveries is not None:
             self._deliveries.flushed(self._key)
+        if self._written_topics:
+            note_topics(self._written_topics)  # a source connector's topics: those its records were delivered to
+            self._written_topics = set()
         return state
 
     def close(self) -> None:
@@ -223,8 +245,10 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, track_topics: bool = False) -> None:
         self.sink = sink
+        self.track_topics = track_topics
+        """The topics of the records written are the connector's active topics (a source connector's)."""
         self._partitions = partitions
         self._index: dict[str, int] | None = None
         self.holds = holds
@@ -245,4 +269,4 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
         return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight,
-                              self.deliveries, self.dead_letter_sink)
+                              self.deliveries, self.dead_letter_sink, self.track_topics)
