@@ -480,6 +480,7 @@ class Herder:
             with self._lock:
                 self._connectors.pop(name, None)
             self.store.remove(name)
+            c.files.topics.unlink(missing_ok=True)  # its active topics go with it (KIP-558)
 
     # target states -------------------------------------------------------------------
 

@@ -134,3 +134,20 @@ def test_loggers(api: TestClient) -> None:
     assert api.get("/admin/loggers/pyconnect_flow.rest").json()["level"] == "DEBUG"
     assert api.put("/admin/loggers/pyconnect_flow.rest?scope=cluster", json={"level": "WARN"}).status_code == 204
     assert api.get("/admin/loggers/no.such.logger.here").status_code == 404
+
+
+def test_active_topics_are_read_from_the_topics_file_and_go_with_the_connector(api: TestClient, tmp_path: Path) -> None:
+    from pyconnect_flow.runtime.store import ConnectorFiles, connector_dir
+
+    assert api.post("/connectors", json={"name": "s", "config": _sink(tmp_path),
+                                         "initial_state": "STOPPED"}).status_code == 201
+    topics = ConnectorFiles(connector_dir(tmp_path, "s")).topics
+    topics.write_text("t\nother\nt\n")  # as the connector's processes append them
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": ["other", "t"]}}
+    assert api.put("/connectors/s/topics/reset").status_code == 202
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": []}}
+    topics.write_text("t\n")
+    assert api.delete("/connectors/s").status_code == 204
+    assert api.post("/connectors", json={"name": "s", "config": _sink(tmp_path),
+                                         "initial_state": "STOPPED"}).status_code == 201
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": []}}
