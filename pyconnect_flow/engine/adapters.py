@@ -149,7 +149,6 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
                  dead_letter_sink: RecordSink | None = None, track_topics: bool = False) -> None:
         self._writer = writer
         self._track_topics = track_topics and tracking_topics()
-        self._written_topics: set[str] = set()
         self._failed = False
         self._key = key
         self._holds = holds
@@ -173,7 +172,10 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
                     write(records)
                     taken += n
                     if self._track_topics:
-                        self._written_topics |= _topics(records)
+                        # A source connector's topics: those its records are sent to, once the producer has
+                        # taken them (Kafka Connect records them at the broker's acknowledgement; a failed
+                        # delivery fails the connector unless tolerated).
+                        note_topics(_topics(records))
         except BaseException:
             self._failed = True
             raise
@@ -199,9 +201,6 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
             self._holds.flushed(self._key, self._writer.durable_position())
         if self._deliveries is not None:
             self._deliveries.flushed(self._key)
-        if self._written_topics:
-            note_topics(self._written_topics)  # a source connector's topics: those its records were delivered to
-            self._written_topics = set()
         return state
 
     def close(self) -> None:

@@ -110,7 +110,7 @@ def track_topics_file(path: str | os.PathLike[str] | None) -> None:
     """Record the topics this process's connector uses in `path` (`--topics-file`; None: record nothing).
 
     As Kafka Connect's tasks record their active topics (`topic.tracking.enable`): a source connector the
-    topics its records were delivered to (after its transforms), a sink connector the topics it consumed
+    topics its records were sent to (after its transforms), a sink connector the topics it consumed
     records from (before its transforms). Each topic is appended as one line the first time it is seen;
     every process of a connector appends to the same file (short `O_APPEND` writes do not interleave). The
     worker resets the set by removing the file: once that is seen (checked at most every second), topics are
