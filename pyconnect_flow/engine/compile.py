@@ -72,6 +72,7 @@ def add_pipeline(
     errors: ErrorReporter | None = None,
     dead_letter_sink: RecordSink | None = None,
     header_converter: HeaderConverter | None = None,
+    track_topics: str | None = None,
 ) -> None:
     """Add source → decode → transform → encode → sink steps named after `name` to `flow`.
 
@@ -80,6 +81,8 @@ def add_pipeline(
     `header_converter` to SimpleHeaderConverter.
     `dead_letter_sink` (a Kafka sink) receives records that failed and were
     tolerated when the error policy names a dead letter queue topic.
+    `track_topics` ("source" or "sink"): which side's record topics are the connector's active topics
+    (recorded when the process has a topics file, `engine.control.track_topics_file`).
     """
     prefix = step_name(name)
     errors = errors or ErrorReporter(name, ErrorPolicy())
@@ -107,7 +110,8 @@ def add_pipeline(
     if errors.observer is None:
         observe_errors(errors, counts.kind)
     stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries,
-                                                                   initial_positions(name), counts))
+                                                                   initial_positions(name), counts,
+                                                                   track_topics=track_topics == "source"))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
@@ -118,7 +122,7 @@ def add_pipeline(
     # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
     # both durable before the source position is published (`engine.positions.Deliveries`).
     op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq,
-                                                          counts))
+                                                          counts, track_topics=track_topics == "sink"))
 
 
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:
@@ -229,7 +233,9 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
             dlq_sink.preflight()
     add_pipeline(flow, spec.name, source, sink, transforms=transform or (), key_converter=key_converter,
                  value_converter=value_converter, errors=reporter, dead_letter_sink=dlq_sink,
-                 header_converter=header_converter)
+                 header_converter=header_converter,
+                 # Kafka Connect's active topics: those a source connector writes, those a sink connector reads.
+                 track_topics="sink" if spec.kind == "source" else "source")
 
 
 def connectors_flow(specs: Iterable[ConnectorSpec], *, stop_at_end: bool = False, preflight: bool = True,
