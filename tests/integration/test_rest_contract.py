@@ -190,7 +190,8 @@ def both_servers(apache_kafka: Any, tmp_path_factory: pytest.TempPathFactory) ->
     bootstrap = apache_kafka.bootstrap_servers
     worker = {"bootstrap.servers": bootstrap, **WORKER}
     tmp = tmp_path_factory.mktemp("ours")
-    with KafkaConnectStandalone(worker) as connect, \
+    # INFO: the root level both workers start with by default (Kafka's connect-log4j2.properties, ours)
+    with KafkaConnectStandalone(worker, log_level="INFO") as connect, \
             RestWorker(tmp, bootstrap, **{k.replace(".", "_"): v for k, v in WORKER.items()}) as ours:
         with httpx.Client(base_url=connect.url, timeout=90) as client:
             yield Servers(client, ours.client, bootstrap)
