@@ -35,8 +35,8 @@ from pyconnect_flow.converters.avro_data import (
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
 from pyconnect_flow.converters.schema_registry import (
     SUBJECT_NAME_STRATEGIES,
-    RegistryClient,
     RegistryError,
+    client_from_settings,
     subject_name_strategy,
 )
 from pyconnect_flow.data.exceptions import DataException
@@ -153,16 +153,7 @@ class AvroConverter(Converter):
         self.latest_strict: bool = values["latest.compatibility.strict"]
         self.subject_name = subject_name_strategy(
             values["key.subject.name.strategy" if is_key else "value.subject.name.strategy"])
-        user_info = values["basic.auth.user.info"].value if values["basic.auth.user.info"] is not None else ""
-        if values["basic.auth.credentials.source"] == "USER_INFO" and not user_info:
-            from pyconnect_flow.config.definition import ConfigException, ConfigIssue
-
-            raise ConfigException(type(self).__name__, [ConfigIssue(
-                "basic.auth.user.info", "must be set when basic.auth.credentials.source=USER_INFO")],
-                what="converter")
-        self.client = RegistryClient(values["schema.registry.url"],
-                                     user_info=user_info if values["basic.auth.credentials.source"] == "USER_INFO"
-                                     else None)
+        self.client = client_from_settings(values, type(self).__name__)
         self.data = AvroData(AvroDataConfig(
             connect_meta_data=values["connect.meta.data"],
             enhanced_avro_schema_support=values["enhanced.avro.schema.support"],

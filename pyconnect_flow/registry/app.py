@@ -64,7 +64,8 @@ def create_app(store: SchemaStore) -> Starlette:
 
     async def lookup(request: Request) -> Response:
         body = await _body(request)
-        return _json(_version_body(store.lookup(request.path_params["subject"], body.get("schema", ""))))
+        return _json(_version_body(store.lookup(request.path_params["subject"], body.get("schema", ""),
+                                                body.get("schemaType", "AVRO"))))
 
     async def versions(request: Request) -> Response:
         return _json([v.version for v in store.versions(request.path_params["subject"])])
@@ -80,10 +81,8 @@ def create_app(store: SchemaStore) -> Starlette:
         schema_id = int(request.path_params["id"])
         text = store.schema(schema_id)
         body: dict[str, Any] = {"schema": text}
-        for versions in store.subjects.values():
-            for v in versions:
-                if v.schema_id == schema_id and v.schema_type != "AVRO":
-                    body["schemaType"] = v.schema_type
+        if store.types.get(schema_id, "AVRO") != "AVRO":
+            body["schemaType"] = store.types[schema_id]
         return _json(body)
 
     async def id_versions(request: Request) -> Response:
@@ -117,7 +116,8 @@ def create_app(store: SchemaStore) -> Starlette:
         body = await _body(request)
         subject = request.path_params["subject"]
         old = store.version(subject, request.path_params["version"])
-        problem = _incompatibility(store.level(subject), body.get("schema", ""), [old])
+        problem = _incompatibility(store.level(subject), body.get("schema", ""), [old],
+                                   body.get("schemaType", "AVRO"))
         result: dict[str, Any] = {"is_compatible": problem is None}
         if problem and request.query_params.get("verbose") == "true":
             result["messages"] = [problem]
