@@ -266,7 +266,7 @@ def _parse(payload: memoryview) -> Any:
 
 def _validator(document: Any) -> Any:
     """A function raising DataException when a JSON tree does not match `document` (json.fail.invalid.schema)."""
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     validator = jsonschema.validators.validator_for(document)(document)
 

@@ -29,6 +29,7 @@ _BUILTIN: dict[str, str] = {
     "io.confluent.connect.avro.AvroConverter": "pyconnect_flow.converters.avro:AvroConverter",
     "io.confluent.connect.json.JsonSchemaConverter":
         "pyconnect_flow.converters.json_schema_registry:JsonSchemaConverter",
+    "io.confluent.connect.protobuf.ProtobufConverter": "pyconnect_flow.converters.protobuf:ProtobufConverter",
 }
 _SHORT: dict[str, str] = {full.rsplit(".", 1)[1]: full for full in _BUILTIN}
 _TABLE: dict[str, Loader] = {

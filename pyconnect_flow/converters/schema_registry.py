@@ -112,13 +112,17 @@ class RegistryClient:
 
     # ------------------------------------------------------------------ calls
 
-    def schema_by_id(self, schema_id: int) -> str:
-        """The schema text of an id (GET /schemas/ids/{id}), asked once."""
-        text = self._by_id.get(schema_id)
+    def schema_by_id(self, schema_id: int, *, serialized: bool = False) -> str:
+        """The schema text of an id (GET /schemas/ids/{id}), asked once.
+
+        `serialized=True` asks for Protobuf schemas as base64 `FileDescriptorProto`s (`?format=serialized`).
+        """
+        key = -schema_id - 1 if serialized else schema_id
+        text = self._by_id.get(key)
         if text is None:
-            answer = self._request("GET", f"/schemas/ids/{schema_id}")
+            answer = self._request("GET", f"/schemas/ids/{schema_id}" + ("?format=serialized" if serialized else ""))
             text = answer["schema"]
-            self._by_id[schema_id] = text
+            self._by_id[key] = text
         return text
 
     def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:

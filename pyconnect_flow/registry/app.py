@@ -46,6 +46,18 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _is_serialized(text: str) -> bool:
+    """Whether a Protobuf schema text is a base64 FileDescriptorProto (what confluent-kafka registers)."""
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def create_app(store: SchemaStore) -> Starlette:
     """The registry's API over `store`."""
 
@@ -81,8 +93,13 @@ def create_app(store: SchemaStore) -> Starlette:
         schema_id = int(request.path_params["id"])
         text = store.schema(schema_id)
         body: dict[str, Any] = {"schema": text}
-        if store.types.get(schema_id, "AVRO") != "AVRO":
-            body["schemaType"] = store.types[schema_id]
+        schema_type = store.types.get(schema_id, "AVRO")
+        if schema_type != "AVRO":
+            body["schemaType"] = schema_type
+        if schema_type == "PROTOBUF" and request.query_params.get("format") == "serialized" \
+                and not _is_serialized(text):
+            raise RegistryHttpError(422, 42201, "The embedded registry keeps Protobuf schemas as registered: this "
+                                    "one was registered as .proto text and cannot be served serialized")
         return _json(body)
 
     async def id_versions(request: Request) -> Response:
