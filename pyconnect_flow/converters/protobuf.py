@@ -85,11 +85,12 @@ def decode_message_indexes(data: bytes | memoryview, pos: int) -> tuple[list[int
 
 
 class _Writer:
-    __slots__ = ("text", "full_name", "convert", "ids")
+    __slots__ = ("text", "full_name", "indexes", "convert", "ids")
 
-    def __init__(self, text: str, full_name: str, convert: Any) -> None:
+    def __init__(self, text: str, full_name: str, indexes: bytes, convert: Any) -> None:
         self.text = text
         self.full_name = full_name
+        self.indexes = indexes
         self.convert = convert
         self.ids: dict[str, bytes] = {}
 
@@ -151,7 +152,8 @@ class ProtobufConverter(Converter):
             pool.Add(file)
             message_class = message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
             text = base64.standard_b64encode(file.SerializeToString()).decode("ascii")
-            writer = _Writer(text, full_name, value_to_message(schema, message_class))
+            top = [m.name for m in file.message_type].index(full_name.rsplit(".", 1)[-1])
+            writer = _Writer(text, full_name, encode_message_indexes([top]), value_to_message(schema, message_class))
             if len(self._writers) >= self._cache_size:
                 del self._writers[next(iter(self._writers))]
             self._writers[schema] = writer
@@ -171,7 +173,7 @@ class ProtobufConverter(Converter):
                 schema_id = self.client.lookup(subject, writer.text, SCHEMA_TYPE).schema_id
         except RegistryError as exc:
             raise DataException(f"Failed to serialize Protobuf data from topic {topic}: {exc}") from None
-        prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big") + encode_message_indexes([0])
+        prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big") + writer.indexes
         writer.ids[subject] = prefix
         return prefix
 

@@ -176,10 +176,29 @@ def map_entry_name(name: str) -> str:
     return name + "Entry"
 
 
+WRAPPERS = {Type.INT8: "Int32Value", Type.INT16: "Int32Value", Type.INT32: "Int32Value", Type.INT64: "Int64Value",
+            Type.FLOAT32: "FloatValue", Type.FLOAT64: "DoubleValue", Type.BOOLEAN: "BoolValue",
+            Type.STRING: "StringValue", Type.BYTES: "BytesValue"}
+_UNWRAPPED = {"google.protobuf.DoubleValue": Type.FLOAT64, "google.protobuf.FloatValue": Type.FLOAT32,
+              "google.protobuf.Int64Value": Type.INT64, "google.protobuf.UInt64Value": Type.INT64,
+              "google.protobuf.Int32Value": Type.INT32, "google.protobuf.UInt32Value": Type.INT64,
+              "google.protobuf.BoolValue": Type.BOOLEAN, "google.protobuf.StringValue": Type.STRING,
+              "google.protobuf.BytesValue": Type.BYTES}
+
+
 def from_connect_schema(schema: Schema) -> tuple[descriptor_pb2.FileDescriptorProto, str]:
-    """The proto3 file of a struct schema, and its message's full name."""
+    """The proto3 file of a struct schema, and its message's full name.
+
+    A primitive schema (not a logical type) is its google.protobuf wrapper, in wrappers.proto, as Confluent
+    writes raw primitives.
+    """
+    if schema.type in WRAPPERS and schema.name not in _LOGICAL:
+        file = descriptor_pb2.FileDescriptorProto()
+        wrappers_pb2.DESCRIPTOR.CopyToProto(file)
+        return file, "google.protobuf." + WRAPPERS[schema.type]
     if schema.type is not Type.STRUCT:
-        raise DataException(f"Unsupported root schema of type {schema.type.name} (ProtobufConverter writes structs)")
+        raise DataException(f"Unsupported root schema of type {schema.type.name} (ProtobufConverter writes structs "
+                            "and primitives)")
     ctx = _FromConnect()
     namespace, name = _split(ctx.default_name(schema.name))
     file = descriptor_pb2.FileDescriptorProto(name=f"{name}.proto", syntax="proto3")
@@ -207,8 +226,10 @@ _TYPE_NAMES = {v: k for k, v in _BY_NAME.items()}
 
 
 def to_connect_schema(descriptor: Descriptor, version: int | None) -> Schema:
-    """The Connect schema Confluent's ProtobufData gives a message type (its defaults)."""
-    builder = _struct(descriptor)
+    """The Connect schema Confluent's ProtobufData gives a message type (its defaults: a google.protobuf
+    wrapper is its primitive, `wrapper.for.raw.primitives=true`)."""
+    primitive = _UNWRAPPED.get(descriptor.full_name)
+    builder = SchemaBuilder(primitive) if primitive is not None else _struct(descriptor)
     if version is not None:
         builder.version(version)
     return builder.build()
@@ -310,7 +331,10 @@ def _field_schema(field: FieldDescriptor, oneof_member: bool) -> Schema:
 
 
 def value_to_message(schema: Schema, message_class: Any) -> Callable[[Any], Any]:
-    """Connect struct → a new message of `message_class` (compiled for `schema`)."""
+    """Connect struct (or primitive, for a wrapper) → a new message of `message_class` (compiled for `schema`)."""
+    if message_class.DESCRIPTOR.full_name in _UNWRAPPED:
+        wrapped = _scalar(schema, message_class.DESCRIPTOR.fields_by_name["value"])
+        return lambda v: message_class(value=wrapped(v))
     fill = _struct_filler(schema, message_class.DESCRIPTOR)
 
     def convert(struct: Any) -> Any:
@@ -458,6 +482,9 @@ def _bad(schema: Schema, v: Any) -> Any:
 
 def message_to_value(schema: Schema, descriptor: Descriptor) -> Callable[[Any], Any]:
     """A message of `descriptor` → a Connect struct of `schema` (from `to_connect_schema`)."""
+    if descriptor.full_name in _UNWRAPPED:
+        unwrap = _single(descriptor.fields_by_name["value"], schema)
+        return lambda message: unwrap(message.value)
     readers: list[Callable[[Any, dict[str, Any]], None]] = []
     real_oneofs = [o for o in descriptor.oneofs if not _synthetic(o)]
     for i, oneof in enumerate(real_oneofs):

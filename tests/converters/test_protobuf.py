@@ -151,6 +151,27 @@ def test_a_round_trip_gives_what_confluents_converter_reads(registry: RegistrySe
             assert got == want, name
 
 
+@pytest.mark.parametrize(("schema", "value", "wrapper"), [
+    (STRING_SCHEMA, "héllo", "StringValue"), (INT32_SCHEMA, -5, "Int32Value"), (INT64_SCHEMA, 1 << 40, "Int64Value"),
+    (FLOAT64_SCHEMA, 0.25, "DoubleValue"), (BOOLEAN_SCHEMA, True, "BoolValue"), (BYTES_SCHEMA, b"\x00", "BytesValue"),
+])
+def test_primitives_are_google_protobuf_wrappers(registry: RegistryServer, schema: Schema, value: Any,
+                                                 wrapper: str) -> None:
+    from google.protobuf import wrappers_pb2
+
+    c = converter(registry)
+    data = c.from_connect("wrapped-" + wrapper, schema, value)
+    assert data is not None
+    index = [m.name for m in wrappers_pb2.DESCRIPTOR.message_types_by_name.values()].index(wrapper)
+    indexes, start = decode_message_indexes(data, 5)
+    assert indexes == [index]
+    got_schema, got = c.to_connect("wrapped-" + wrapper, data)
+    assert got_schema is not None and got_schema.type is schema.type and got == value
+    # the payload is the wrapper message itself (confluent-kafka's ProtobufDeserializer cannot take a schema
+    # that is wrappers.proto, which Java's converter registers too: it renames the file and clashes)
+    assert getattr(wrappers_pb2, wrapper).FromString(data[start:]).value == value
+
+
 def test_nulls_and_batches(registry: RegistryServer) -> None:
     c = converter(registry)
     assert c.from_connect("n", EVERYTHING, None) is None
@@ -170,7 +191,7 @@ def test_bad_bytes_and_outages(registry: RegistryServer) -> None:
     with pytest.raises(DataException, match="trunc"):
         c.to_connect("trunc", good[:-3])
     with pytest.raises(DataException, match="structs"):
-        c.from_connect("t", INT32_SCHEMA, 1)
+        c.from_connect("t", SchemaBuilder.array(INT32_SCHEMA).build(), [1])
     down = ProtobufConverter()
     down.configure({"schema.registry.url": "http://127.0.0.1:9"}, False)
     down.client.retries = 0
