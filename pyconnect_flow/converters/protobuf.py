@@ -206,6 +206,14 @@ class ProtobufConverter(Converter):
 
     # ------------------------------------------------------------------ reading
 
+    def _schema_text(self, topic: str, schema_id: int) -> str:
+        """The serialized schema of an id (asked once): DataException for an id the registry does not know."""
+        try:
+            return self.client.schema_by_id(schema_id, serialized=True)
+        except RegistryError as exc:
+            raise DataException(f"Failed to deserialize data for topic {topic} to Protobuf: Error retrieving "
+                                f"Protobuf schema for id {schema_id}: {exc}") from None
+
     def _reader(self, topic: str, schema_id: int, indexes: list[int]) -> _Reader:
         key = (schema_id, topic, tuple(indexes))
         reader = self._readers.get(key)
@@ -215,11 +223,7 @@ class ProtobufConverter(Converter):
 
         from pyconnect_flow.converters.protobuf_data import message_to_value, new_pool, to_connect_schema
 
-        try:
-            text = self.client.schema_by_id(schema_id, serialized=True)
-        except RegistryError as exc:
-            raise DataException(f"Failed to deserialize data for topic {topic} to Protobuf: Error retrieving "
-                                f"Protobuf schema for id {schema_id}: {exc}") from None
+        text = self._schema_text(topic, schema_id)
         file = descriptor_pb2.FileDescriptorProto()
         try:
             file.ParseFromString(base64.standard_b64decode(text))
@@ -266,9 +270,11 @@ class ProtobufConverter(Converter):
                 continue
             if len(data) < 6 or data[0] != MAGIC_BYTE:
                 raise DataException(f"Failed to deserialize data for topic {t} to Protobuf: Unknown magic byte!")
+            schema_id = int.from_bytes(data[1:5], "big")
+            self._schema_text(t, schema_id)  # an unknown id is reported before the indexes are read
             try:
                 indexes, start = decode_message_indexes(data, 5)
-                reader = self._reader(t, int.from_bytes(data[1:5], "big"), indexes)
+                reader = self._reader(t, schema_id, indexes)
                 message = reader.message_class.FromString(data[start:])
                 out.append((reader.schema, reader.convert(message)))
             except DataException as exc:

@@ -133,3 +133,39 @@ def test_protobuf_records_reach_a_file_sink_and_a_file_source_writes_wrappers(
         assert r.value is not None
         indexes, start = decode_message_indexes(r.value, 5)
         assert wrappers_pb2.StringValue.FromString(r.value[start:]).value in lines
+
+
+@pytest.mark.parametrize("converter", [CONVERTER, PROTOBUF])
+def test_bad_records_go_to_the_dead_letter_queue_or_stop_the_flow_naming_them(
+        kafka: Any, registry: Registry, tmp_path: Path, unique_name: str, converter: str) -> None:
+    from pyconnect_flow.converters.registry import create_converter
+    from pyconnect_flow.data.schema import STRING_SCHEMA
+
+    topic, dlq = unique_name, unique_name + "-dlq"
+    kafka.create_topic(topic, partitions=1)
+    writer = create_converter(converter, {"schema.registry.url": registry.url}, is_key=False)
+    good = writer.from_connect_values(topic, STRING_SCHEMA, ["one", "two"])
+    produce(kafka.bootstrap_servers, topic, [{"value": good[0]}, {"value": b"no magic byte"},
+                                             {"value": b"\x00\x00\x0f\x42\x3f{}"}, {"value": good[1]}])
+    worker = worker_file(tmp_path, kafka.bootstrap_servers, **{
+        "value.converter": converter, "value.converter.schema.registry.url": registry.url})
+    out = tmp_path / "out.txt"
+    sink = {"name": unique_name, "connector.class": "FileStreamSink", "topics": topic, "file": out}
+    done = run_cli(["standalone", str(worker), str(write_properties(tmp_path / "strict.properties", sink)),
+                    "--stop-at-end"])
+    assert done.returncode != 0
+    assert f"stage VALUE_CONVERTER in {converter.rsplit('.', 1)[1]}" not in done.stderr  # the full class is named
+    assert f"on record topic='{topic}' partition=0 offset=1" in done.stderr and "Unknown magic byte!" in done.stderr
+    conn = write_properties(tmp_path / "tolerant.properties", {
+        **sink, "name": unique_name + "-tolerant", "errors.tolerance": "all",
+        "errors.deadletterqueue.topic.name": dlq, "errors.deadletterqueue.topic.replication.factor": "1",
+        "errors.deadletterqueue.context.headers.enable": "true"})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().splitlines() == ["one", "two"]
+    dead = read_topic(kafka.bootstrap_servers, dlq, 2)
+    assert sorted(int(dict(m.headers)["__connect.errors.offset"]) for m in dead) == [1, 2]
+    messages = {int(dict(m.headers)["__connect.errors.offset"]): dict(m.headers)["__connect.errors.exception.message"]
+                for m in dead}
+    assert b"Unknown magic byte!" in messages[1] and b"999999" in messages[2]
+    assert all(dict(m.headers)["__connect.errors.stage"] == b"VALUE_CONVERTER" for m in dead)
