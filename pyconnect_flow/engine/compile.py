@@ -35,7 +35,7 @@ from pyconnect_flow.engine.control import initial_positions
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
-from pyconnect_flow.engine.spec import ConnectorSpec, validate_connector, validate_worker
+from pyconnect_flow.engine.spec import UNREACHABLE_TIMEOUT_MS, ConnectorSpec, validate_connector, validate_worker
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder, Transformer
 from pyconnect_flow.engine.stop import stop_requested
 from pyconnect_flow.engine.task_metrics import observe_errors, task_counts
@@ -125,6 +125,12 @@ def add_pipeline(
                                                           counts, track_topics=track_topics == "sink"))
 
 
+def _unreachable_timeout_s(worker: Mapping[str, str]) -> float | None:
+    """`kafka.unreachable.timeout.ms` in seconds (None: 0, wait for ever)."""
+    ms = int(worker.get("kafka.unreachable.timeout.ms", UNREACHABLE_TIMEOUT_MS))
+    return ms / 1000 if ms > 0 else None
+
+
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:
     return [Chunk(key, records, None) for key, records in batches]
 
@@ -209,7 +215,7 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,
                              topics_regex=spec.config.get("topics.regex") or None,
                              group_id=f"connect-{spec.name}", stop_at_end=stop_at_end,
-                             should_stop=stop_requested)
+                             should_stop=stop_requested, unreachable_timeout_s=_unreachable_timeout_s(spec.worker))
         sink = ReportingSink(connector.sink(), ctx) if policy.dlq_topic or policy.tolerate_all else connector.sink()
     key_name, key_conf = spec.converter("key")
     value_name, value_conf = spec.converter("value")
