@@ -200,6 +200,9 @@ def test_our_stores_read_what_kafka_connect_wrote(apache_kafka: KafkaEndpoint, t
         assert set(statuses.tasks["src"]) == {0}
         assert statuses.connectors["stp"].state in ("STOPPED", "UNASSIGNED")
         assert offsets.offsets("src") == [({"filename": str(source)}, {"position": 6})]
+        # Deleting writes the tombstones our store writes.
+        gone = [(k, v) for _, k, v in _raw(apache_kafka, worker["config.storage.topic"]) if k.endswith(b"-gone")]
+        assert gone[-2:] == [(b"connector-gone", None), (b"target-state-gone", None)], gone
         # What we write next to Kafka Connect's records is read back the same way.
         offsets.write("src", [({"filename": str(source)}, {"position": 2})])
         assert offsets.offsets("src") == [({"filename": str(source)}, {"position": 2})]
@@ -211,3 +214,37 @@ def test_our_stores_read_what_kafka_connect_wrote(apache_kafka: KafkaEndpoint, t
     finally:
         for store in (configs, statuses, offsets):
             store.close()
+
+
+def test_unreadable_records_are_skipped_with_an_error_naming_the_key(apache_kafka: KafkaEndpoint, stores: Any,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from confluent_kafka import Producer
+
+    worker, configs, _, _ = stores
+    producer = Producer({"bootstrap.servers": apache_kafka.bootstrap_servers})
+    producer.produce(worker["config.storage.topic"], key=b"connector-broken", value=b"{not json")
+    producer.produce(worker["config.storage.topic"], key=b"target-state-ok", value=b'{"state":"SLEEPING"}')
+    producer.produce(worker["config.storage.topic"], key=b"connector-ok", value=b'{"properties":{"a":"b"}}')
+    producer.flush(10)
+    assert configs.load() == [StoredConnector("ok", {"a": "b"}, "RUNNING")]
+    messages = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert any("'connector-broken'" in m and worker["config.storage.topic"] in m for m in messages), messages
+    assert any("'target-state-ok'" in m and "SLEEPING" in m for m in messages), messages
+
+
+def test_worker_config_names_the_topics_and_their_settings() -> None:
+    from pyconnect_flow.data.exceptions import ConnectException
+    from pyconnect_flow.runtime.kafka_store import InternalTopics, TopicSpec
+
+    topics = InternalTopics.from_worker({"config.storage.topic": "c", "offset.storage.topic": "o",
+                                         "status.storage.topic": "s", "status.storage.partitions": "2",
+                                         "offset.storage.replication.factor": "-1",
+                                         "config.storage.min.insync.replicas": "2"})
+    assert topics.config == TopicSpec("c", 1, 3, {"min.insync.replicas": "2"})
+    assert topics.offsets == TopicSpec("o", 25, -1, {})
+    assert topics.status == TopicSpec("s", 2, 3, {})
+    with pytest.raises(ConnectException, match='"status.storage.topic"'):
+        InternalTopics.from_worker({"config.storage.topic": "c", "offset.storage.topic": "o"})
+    with pytest.raises(ConnectException, match="offset.storage.partitions"):
+        InternalTopics.from_worker({"config.storage.topic": "c", "offset.storage.topic": "o",
+                                    "status.storage.topic": "s", "offset.storage.partitions": "0"})
