@@ -108,7 +108,8 @@ def _integer(worker: Mapping[str, str], key: str, default: str) -> int:
 
 class TopicLog:
     """A compacted topic read from its start to its end and written one flushed record at a time (the job of
-    Connect's `KafkaBasedLog`). `apply(key, value)` receives every record in order (value None: tombstone)."""
+    Connect's `KafkaBasedLog`). `apply(key, value)` receives every record in order (value None: tombstone).
+    The first read or write starts it when `start()` was not called."""
 
     def __init__(self, conf: Mapping[str, Any], spec: TopicSpec, apply: Callable[[str, bytes | None], None]) -> None:
         self.conf = dict(conf)
@@ -178,7 +179,8 @@ class TopicLog:
         from confluent_kafka import KafkaError, TopicPartition
 
         if self._consumer is None:
-            raise ConnectException(f"The store of topic {self.spec.name!r} is not started")
+            self.start()  # started on first use: the herder knows only ConfigStore's methods
+            return
         timeout = request_timeout(self.conf)
         with self._lock:
             ends = {p: self._end_offset(p, timeout) for p in self._partitions}
@@ -227,7 +229,7 @@ class TopicLog:
     def write(self, records: Iterable[tuple[bytes, bytes | None]]) -> None:
         """Produce `records` (key, value or None) in order and wait until Kafka has them all."""
         if self._producer is None:
-            raise ConnectException(f"The store of topic {self.spec.name!r} is not started")
+            self.start()
         failures: list[str] = []
 
         def delivered(err: Any, message: Any) -> None:
@@ -270,6 +272,7 @@ class KafkaConfigStore(ConfigStore):
         self.task_configs: dict[str, list[dict[str, str]]] = {}
         self.restart_requests: dict[str, RestartRequest] = {}
         self._pending_tasks: dict[str, dict[int, dict[str, str]]] = {}
+        self._lock = threading.RLock()  # one reader or writer at a time: the REST API calls from many threads
 
     def start(self) -> None:
         """Create the topic if needed and read it to its end."""
@@ -282,9 +285,10 @@ class KafkaConfigStore(ConfigStore):
     # ConfigStore ------------------------------------------------------------------
 
     def load(self) -> list[StoredConnector]:
-        self.log.refresh()
-        return [StoredConnector(name, dict(config), self.target_state(name))
-                for name, config in sorted(self.configs.items())]
+        with self._lock:
+            self.log.refresh()
+            return [StoredConnector(name, dict(config), self.target_state(name))
+                    for name, config in sorted(self.configs.items())]
 
     def target_state(self, name: str) -> str:
         """The target state of a connector as the herder names it (RUNNING when no record says otherwise)."""
@@ -294,6 +298,10 @@ class KafkaConfigStore(ConfigStore):
         if connector.target_state not in TARGET_STATES:
             raise ConnectException(f"Invalid target state {connector.target_state!r} for connector "
                                    f"{connector.name!r}: expected one of {', '.join(TARGET_STATES)}")
+        with self._lock:
+            self._put(connector)
+
+    def _put(self, connector: StoredConnector) -> None:
         self.log.refresh()
         records: list[tuple[bytes, bytes | None]] = []
         known = connector.name in self.configs
@@ -310,8 +318,10 @@ class KafkaConfigStore(ConfigStore):
             self.log.refresh()
 
     def remove(self, name: str) -> None:
-        self.log.write([((CONNECTOR_PREFIX + name).encode(), None), ((TARGET_STATE_PREFIX + name).encode(), None)])
-        self.log.refresh()
+        with self._lock:
+            self.log.write([((CONNECTOR_PREFIX + name).encode(), None),
+                            ((TARGET_STATE_PREFIX + name).encode(), None)])
+            self.log.refresh()
 
     # tasks and restarts --------------------------------------------------------------
 

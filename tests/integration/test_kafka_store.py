@@ -6,13 +6,20 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # Starlette 1.x asks for httpx2 for its test client; httpx works
+    from starlette.testclient import TestClient
+
 from pyconnect_flow.embedded.kafka import KafkaEndpoint
+from pyconnect_flow.rest import create_app
+from pyconnect_flow.runtime.herder import Herder, HerderSettings
 from pyconnect_flow.runtime.kafka_store import (
     KafkaConfigStore,
     KafkaOffsetStore,
@@ -140,7 +147,16 @@ def test_kafka_connect_reads_what_our_stores_wrote(apache_kafka: KafkaEndpoint, 
     paused = {"connector.class": "FileStreamSource", "file": str(source), "topic": "ours-topic", "name": "ours"}
     stopped = {"connector.class": "FileStreamSource", "file": str(source), "topic": "halted-topic", "name": "halted"}
     configs.put(StoredConnector("ours", paused, "PAUSED"))
-    configs.put(StoredConnector("halted", stopped, "STOPPED"))
+    # Created through our REST API, on a herder whose ConfigStore is the config topic.
+    herder = Herder(HerderSettings("worker.properties", worker, tmp_path / "herder", worker_id="w:8083"),
+                    KafkaConfigStore(worker))
+    herder.start()
+    try:
+        api = TestClient(create_app(herder))
+        created = api.post("/connectors", json={"name": "halted", "config": stopped, "initial_state": "STOPPED"})
+        assert created.status_code == 201, created.text
+    finally:
+        herder.shutdown()
     offsets.write("ours", [({"filename": str(source)}, {"position": 4})])
     # Kafka Connect drops statuses of connectors it has no config of, and rewrites those of what it runs:
     # a task a stopped connector does not run shows our status alone.
