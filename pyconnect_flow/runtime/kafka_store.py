@@ -539,8 +539,8 @@ class KafkaOffsetStore:
             if not isinstance(partition, Mapping) or not (offset is None or isinstance(offset, Mapping)):
                 raise ConnectException(f"Invalid source offset of connector {connector!r}: the partition and "
                                        "the offset must be maps (the offset may be null)")
-            key = _compact_json([connector, java_ordered(dict(partition))])
-            records.append((key, None if offset is None else _compact_json(java_ordered(dict(offset)))))
+            key = _compact_json([connector, _java_map(partition)])
+            records.append((key, None if offset is None else _compact_json(_java_map(offset))))
         if records:
             self.log.write(records)
             self.log.refresh()
@@ -564,3 +564,18 @@ class KafkaOffsetStore:
             stored.pop(identity, None)
         else:
             stored[identity] = (partition, offset)
+
+
+def _java_map(value: Any) -> Any:
+    """`value` with its maps in the order of a `java.util.HashMap` filled in sorted key order: one order for
+    equal maps however given, so a partition's key bytes are always the same (Java's order also depends on
+    the insertion order of keys that share a bucket, which only the connector that built the map knows)."""
+    return java_ordered(_sorted_maps(value))
+
+
+def _sorted_maps(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _sorted_maps(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_maps(v) for v in value]
+    return value

@@ -264,3 +264,37 @@ def test_worker_config_names_the_topics_and_their_settings() -> None:
     with pytest.raises(ConnectException, match="offset.storage.partitions"):
         InternalTopics.from_worker({"config.storage.topic": "c", "offset.storage.topic": "o",
                                     "status.storage.topic": "s", "offset.storage.partitions": "0"})
+
+
+def test_statuses_and_offsets_are_read_back_by_a_fresh_store(apache_kafka: KafkaEndpoint, stores: Any) -> None:
+    from pyconnect_flow.data.exceptions import ConnectException
+
+    worker, _, statuses, offsets = stores
+    statuses.put_connector("c", Status("RUNNING", "w:8083", 1, version="1.0"))
+    statuses.put_task("c", 0, Status("FAILED", "w:8083", 1, trace="boom"))
+    statuses.put_task("c", 1, Status("RUNNING", "w:8083", 1))
+    statuses.put_task("c", 1, Status("DESTROYED", "w:8083", 2))
+    statuses.put_connector("old", Status("RUNNING", "w:8083", 1))
+    statuses.remove("old")
+    with pytest.raises(ConnectException, match="Invalid status 'SLEEPING' for status-connector-c"):
+        statuses.put_connector("c", Status("SLEEPING", "w:8083", 1))
+    raw = {k: v for _, k, v in _raw(apache_kafka, worker["status.storage.topic"])}
+    assert raw[b"status-task-c-0"] == b'{"state":"FAILED","trace":"boom","worker_id":"w:8083","generation":1,"version":null}'
+
+    offsets.write("c", [({"table": "t", "db": "d"}, {"id": 5}), ({"table": "u", "db": "d"}, {"id": 1})])
+    offsets.write("c", [({"db": "d", "table": "u"}, None)])
+    with pytest.raises(ConnectException, match="connector 'c'"):
+        offsets.write("c", [({"table": "t"}, 5)])
+
+    fresh_statuses, fresh_offsets = KafkaStatusStore(worker), KafkaOffsetStore(worker)
+    try:
+        fresh_statuses.start()
+        assert fresh_statuses.connectors == {"c": Status("RUNNING", "w:8083", 1, version="1.0")}
+        assert fresh_statuses.tasks == {"c": {0: Status("FAILED", "w:8083", 1, trace="boom")}}
+        # Partition maps are written in one java.util.HashMap order, whatever order they are given in.
+        assert fresh_offsets.offsets("c") == [({"db": "d", "table": "t"}, {"id": 5})]
+        keys = [k for _, k, _ in _raw(apache_kafka, worker["offset.storage.topic"])]
+        assert sorted(set(keys)) == [b'["c",{"db":"d","table":"t"}]', b'["c",{"db":"d","table":"u"}]']
+    finally:
+        fresh_statuses.close()
+        fresh_offsets.close()
