@@ -62,6 +62,8 @@ class TopicSpec:
     partitions: int
     replication_factor: int
     settings: Mapping[str, str] = field(default_factory=dict)
+    #: The worker setting that names it (`config.storage.topic`, …), for messages.
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,10 @@ class InternalTopics:
             known = {"topic", "replication.factor", "partitions", "file.filename"}
             settings = {k[len(prefix) + 1:]: str(v) for k, v in worker.items()
                         if k.startswith(prefix + ".") and k[len(prefix) + 1:] not in known}
-            specs.append(TopicSpec(name, _integer(worker, f"{prefix}.partitions", partitions),
-                                   _integer(worker, f"{prefix}.replication.factor", "3"), settings))
-        config = TopicSpec(specs[0].name, 1, specs[0].replication_factor, specs[0].settings)
-        return cls(config, specs[1], specs[2])
+            count = 1 if prefix == "config.storage" else _integer(worker, f"{prefix}.partitions", partitions)
+            specs.append(TopicSpec(name, count, _integer(worker, f"{prefix}.replication.factor", "3"), settings,
+                                   f"{prefix}.topic"))
+        return cls(specs[0], specs[1], specs[2])
 
 
 def _integer(worker: Mapping[str, str], key: str, default: str) -> int:
@@ -125,7 +127,7 @@ class TopicLog:
         from confluent_kafka import Consumer, Producer, TopicPartition
 
         self._partitions = self._ensure_topic()
-        consumer_conf = {k: v for k, v in self.conf.items() if k != "partitioner"}
+        consumer_conf = dict(self.conf)
         consumer_conf.update({"group.id": f"pyconnect-flow-{self.spec.name}", "enable.auto.commit": False,
                               "auto.offset.reset": "earliest", "isolation.level": "read_committed",
                               "enable.partition.eof": True})
@@ -164,15 +166,29 @@ class TopicLog:
                     if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                         raise
                 topics = admin.list_topics(self.spec.name, timeout=timeout).topics
+            policy = self._cleanup_policy(admin, timeout)
         except KafkaException as exc:
             raise ConnectException(f"Cannot prepare the internal topic {self.spec.name!r} on {describe(self.conf)}: "
                                    f"{exc.args[0].str()}") from None
+        supplied = f"Topic '{self.spec.name}'" + (f" supplied via the '{self.spec.key}' property" if self.spec.key
+                                                   else "")
+        if policy != "compact":
+            raise ConnectException(f"{supplied} is required to have 'cleanup.policy=compact' to guarantee consistency "
+                                   f"and durability of Kafka Connect's state, but found the topic currently has "
+                                   f"'cleanup.policy={policy}'. Use a topic with 'cleanup.policy=compact'.")
         partitions = sorted(topics[self.spec.name].partitions)
         if self.spec.partitions == 1 and len(partitions) != 1:
-            raise ConnectException(f"Topic '{self.spec.name}' supplied via the 'config.storage.topic' property is "
-                                   f"required to have a single partition in order to guarantee consistency of "
-                                   f"connector configurations, but found {len(partitions)} partitions.")
+            raise ConnectException(f"{supplied} is required to have a single partition in order to guarantee "
+                                   f"consistency of connector configurations, but found {len(partitions)} partitions.")
         return partitions
+
+    def _cleanup_policy(self, admin: Any, timeout: float) -> str:
+        from confluent_kafka.admin import ConfigResource
+
+        future = admin.describe_configs([ConfigResource("topic", self.spec.name)], request_timeout=timeout)
+        entries = next(iter(future.values())).result(timeout)
+        entry = entries.get("cleanup.policy")
+        return "" if entry is None or entry.value is None else str(entry.value).replace(" ", "")
 
     def refresh(self) -> None:
         """Read every record written so far (up to the end offsets seen now) and apply it."""

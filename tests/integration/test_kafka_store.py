@@ -256,9 +256,9 @@ def test_worker_config_names_the_topics_and_their_settings() -> None:
                                          "status.storage.topic": "s", "status.storage.partitions": "2",
                                          "offset.storage.replication.factor": "-1",
                                          "config.storage.min.insync.replicas": "2"})
-    assert topics.config == TopicSpec("c", 1, 3, {"min.insync.replicas": "2"})
-    assert topics.offsets == TopicSpec("o", 25, -1, {})
-    assert topics.status == TopicSpec("s", 2, 3, {})
+    assert topics.config == TopicSpec("c", 1, 3, {"min.insync.replicas": "2"}, "config.storage.topic")
+    assert topics.offsets == TopicSpec("o", 25, -1, {}, "offset.storage.topic")
+    assert topics.status == TopicSpec("s", 2, 3, {}, "status.storage.topic")
     with pytest.raises(ConnectException, match='"status.storage.topic"'):
         InternalTopics.from_worker({"config.storage.topic": "c", "offset.storage.topic": "o"})
     with pytest.raises(ConnectException, match="offset.storage.partitions"):
@@ -298,3 +298,26 @@ def test_statuses_and_offsets_are_read_back_by_a_fresh_store(apache_kafka: Kafka
     finally:
         fresh_statuses.close()
         fresh_offsets.close()
+
+
+def test_a_topic_connect_would_refuse_is_refused(apache_kafka: KafkaEndpoint) -> None:
+    from pyconnect_flow.data.exceptions import ConnectException
+
+    worker = _worker(apache_kafka)
+    apache_kafka.create_topic(worker["config.storage.topic"], partitions=2)
+    with pytest.raises(ConnectException, match=r"supplied via the 'config.storage.topic' property is required to "
+                                               r"have 'cleanup.policy=compact'.*'cleanup.policy=delete'"):
+        KafkaConfigStore(worker).start()
+    other = _worker(apache_kafka)
+    apache_kafka.create_topic(other["config.storage.topic"], partitions=2, config={"cleanup.policy": "compact"})
+    with pytest.raises(ConnectException, match="required to have a single partition .* found 2 partitions"):
+        KafkaConfigStore(other).start()
+    # Other topics may have any partition count, and are read from every partition.
+    apache_kafka.create_topic(other["status.storage.topic"], partitions=2, config={"cleanup.policy": "compact"})
+    statuses = KafkaStatusStore(other)
+    try:
+        statuses.put_connector("x", Status("RUNNING", "w", 0))
+        statuses.put_connector("y", Status("PAUSED", "w", 0))
+        assert set(statuses.connectors) == {"x", "y"}
+    finally:
+        statuses.close()
