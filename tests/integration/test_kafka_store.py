@@ -193,6 +193,7 @@ def test_our_stores_read_what_kafka_connect_wrote(apache_kafka: KafkaEndpoint, t
         assert connect.request("POST", "/connectors", {"name": "gone", "config": {**base, "topic": "g-t"}})[0] == 201
         _eventually("src read its file", lambda: connect.offsets("src") == [
             {"partition": {"filename": str(source)}, "offset": {"position": 6}}])
+        assert connect.request("POST", "/connectors/src/restart?includeTasks=true&onlyFailed=true")[0] == 202
         assert connect.request("PUT", "/connectors/src/pause")[0] == 202
         _eventually("src PAUSED", lambda: connect.status("src").get("tasks", [{}])[0].get("state") == "PAUSED")
         assert connect.request("DELETE", "/connectors/gone")[0] == 204
@@ -208,6 +209,9 @@ def test_our_stores_read_what_kafka_connect_wrote(apache_kafka: KafkaEndpoint, t
         assert configs.load() == [StoredConnector("src", their_configs["src"], "PAUSED"),
                                   StoredConnector("stp", their_configs["stp"], "STOPPED")]
         assert configs.task_configs["src"] == [task["config"] for task in their_tasks]
+        assert configs.restart_requests == {"src": RestartRequest("src", include_tasks=True, only_failed=True)}
+        restart = [v for _, k, v in _raw(apache_kafka, worker["config.storage.topic"]) if k == b"restart-connector-src"]
+        assert restart == [b'{"include-tasks":true,"only-failed":true}']  # the bytes request_restart writes
         worker_id = their_status["connector"]["worker_id"]
         # Stopping the worker (after we asked) unassigned everything it ran; PAUSED was what it last reported
         # while running, and the status topic holds both in order.
