@@ -52,6 +52,7 @@ def _standalone(args: argparse.Namespace) -> int:
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
         pause_file=args.pause_file, positions_file=args.positions_file, error_file=args.error_file,
         metrics_dir=args.metrics_dir,
+        topics_file=args.topics_file,
     )
     if options.metrics_dir is None:  # not a REST worker's connector: `metrics.port` is this run's to serve
         options.metrics_dir = serve_run_metrics(options)
@@ -143,6 +144,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--pause-file", help=argparse.SUPPRESS)
     s.add_argument("--positions-file", help=argparse.SUPPRESS)
     s.add_argument("--error-file", help=argparse.SUPPRESS)
+    s.add_argument("--topics-file", help=argparse.SUPPRESS)
     s.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     s.add_argument("--metrics-dir", help=argparse.SUPPRESS)
     s.set_defaults(func=_standalone)

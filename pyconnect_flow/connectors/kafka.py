@@ -35,6 +35,7 @@ from pyconnect_flow.connectors.kafka_clients import (
     list_topics,
     with_read_ahead,
 )
+from pyconnect_flow.connectors.kafka_reachability import BrokerWatch
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter, encoded_items
 from pyconnect_flow.contract.source import EndOfInput, RecordSource, SourceReader
@@ -70,10 +71,12 @@ class KafkaReader(SourceReader):
     """Reads one topic-partition with its own consumer, from an offset."""
 
     def __init__(self, conf: Mapping[str, Any], topic: str, partition: int, position: int | None,
-                 batch_size: int, stop_at_end: bool, commit: bool, columnar: bool = False) -> None:
+                 batch_size: int, stop_at_end: bool, commit: bool, unreachable_timeout_s: float | None = None,
+                 columnar: bool = False) -> None:
         from confluent_kafka import OFFSET_END, Consumer, TopicPartition
 
         self.topic, self.partition = topic, partition
+        self._watch = BrokerWatch(unreachable_timeout_s)
         self.batch_size = batch_size
         self.stop_at_end = stop_at_end
         self._commit = commit
@@ -82,10 +85,11 @@ class KafkaReader(SourceReader):
         conf = dict(conf)
         conf.update({"enable.auto.commit": False, "enable.auto.offset.store": False,
                      "enable.partition.eof": stop_at_end})
-        conf = with_read_ahead(conf)
+        conf = self._watch.configure(with_read_ahead(conf))
         reset = str(conf.get("auto.offset.reset", "earliest")).lower()
         conf["auto.offset.reset"] = "latest" if reset == "latest" else "earliest"
         self._consumer = Consumer(conf)
+        self._conf_bootstrap = {"bootstrap.servers": conf.get("bootstrap.servers")}
         start = position
         if start is None:
             committed = self._consumer.committed([TopicPartition(topic, partition)], timeout=DEFAULT_TIMEOUT_S)
@@ -109,6 +113,11 @@ class KafkaReader(SourceReader):
         if not messages:
             if self._at_eof:
                 raise EndOfInput()
+            if self._watch.expired():
+                raise KafkaConsumeError(
+                    f"Kafka at {describe(self._conf_bootstrap)} unreachable for {self._watch.unreachable_for():.0f} s "
+                    f"(no broker connection) while reading {self.topic!r} partition {self.partition}; the connector "
+                    f"stops (kafka.unreachable.timeout.ms={(self._watch.timeout_s or 0) * 1000:.0f})")
             self._idle = True
             return []
         self._idle = False
@@ -169,7 +178,8 @@ class KafkaReader(SourceReader):
     def close(self) -> None:
         # The last delivered position once more, synchronously, so it reaches the group before we leave;
         # never the position read up to (records after it may not be durable, or may have failed).
-        if self._commit and self._delivered is not None:
+        # Not while no broker is reachable: a synchronous commit would wait for a coordinator for ~45 s.
+        if self._commit and self._delivered is not None and not self._watch.unreachable_for():
             try:
                 self._consumer.commit(offsets=[self._tp(self.topic, self.partition, self._delivered)],
                                       asynchronous=False)
@@ -205,8 +215,9 @@ class KafkaSource(RecordSource):
     def __init__(self, conf: Mapping[str, Any], *, topics: list[str] | None = None, topics_regex: str | None = None,
                  group_id: str | None = None, batch_size: int = 2000, stop_at_end: bool = False,
                  commit_offsets: bool = True, should_stop: Callable[[], bool] = lambda: False,
-                 columnar: bool = False) -> None:
+                 unreachable_timeout_s: float | None = None, columnar: bool = False) -> None:
         self.conf = dict(conf)
+        self.unreachable_timeout_s = unreachable_timeout_s  # fail a reader without a broker for this long
         self.columnar = columnar  # readers hand over `KafkaColumns` (see `kafka_columns`)
         self.should_stop = should_stop  # asked while waiting for topics that do not exist yet
         if group_id:
@@ -260,7 +271,7 @@ class KafkaSource(RecordSource):
     def open(self, partition: str, position: Any | None) -> KafkaReader:
         topic, _, number = partition.rpartition("-")
         return KafkaReader(self.conf, topic, int(number), position, self.batch_size, self.stop_at_end,
-                           self.commit_offsets, self.columnar)
+                           self.commit_offsets, self.unreachable_timeout_s, self.columnar)
 
 
 # sink ---------------------------------------------------------------------

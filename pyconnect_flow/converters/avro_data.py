@@ -736,8 +736,20 @@ def value_to_connect(schema: Schema, node: AvroSchema, named: Mapping[str, Any] 
     else:
         assert schema.fields is not None
         parts = [(f.name, value_to_connect(f.schema, None)) for f in schema.fields]
+        # fields read as fastavro gives them (primitives): the record's dict is reused, the others converted in it
+        converted = [(f.name, fn) for f, (_, fn) in zip(schema.fields, parts)
+                     if not (f.schema.type.is_primitive and f.schema.name not in (DECIMAL_NAME, DATE_NAME, TIME_NAME, TIMESTAMP_NAME))]
+        size = len(parts)
 
         def convert(value: Any) -> Any:
+            if type(value) is dict and len(value) == size:
+                try:
+                    updates = [(n, fn(value[n])) for n, fn in converted]
+                except KeyError:
+                    updates = None  # not this record's fields: the general path below says what is wrong
+                if updates is not None:
+                    value.update(updates)
+                    return Struct.unchecked(schema, value)
             return Struct.unchecked(schema, {n: fn(value.get(n)) for n, fn in parts})
 
     def nullable(value: Any) -> Any:

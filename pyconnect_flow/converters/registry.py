@@ -27,6 +27,9 @@ _BUILTIN: dict[str, str] = {
     "org.apache.kafka.connect.storage.StringConverter": "pyconnect_flow.converters.string:StringConverter",
     "org.apache.kafka.connect.converters.ByteArrayConverter": "pyconnect_flow.converters.bytearray:ByteArrayConverter",
     "io.confluent.connect.avro.AvroConverter": "pyconnect_flow.converters.avro:AvroConverter",
+    "io.confluent.connect.json.JsonSchemaConverter":
+        "pyconnect_flow.converters.json_schema_registry:JsonSchemaConverter",
+    "io.confluent.connect.protobuf.ProtobufConverter": "pyconnect_flow.converters.protobuf:ProtobufConverter",
 }
 _SHORT: dict[str, str] = {full.rsplit(".", 1)[1]: full for full in _BUILTIN}
 _TABLE: dict[str, Loader] = {

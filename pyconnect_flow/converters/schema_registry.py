@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,32 +112,39 @@ class RegistryClient:
 
     # ------------------------------------------------------------------ calls
 
-    def schema_by_id(self, schema_id: int) -> str:
-        """The schema text of an id (GET /schemas/ids/{id}), asked once."""
-        text = self._by_id.get(schema_id)
+    def schema_by_id(self, schema_id: int, *, serialized: bool = False) -> str:
+        """The schema text of an id (GET /schemas/ids/{id}), asked once.
+
+        `serialized=True` asks for Protobuf schemas as base64 `FileDescriptorProto`s (`?format=serialized`).
+        """
+        key = -schema_id - 1 if serialized else schema_id
+        text = self._by_id.get(key)
         if text is None:
-            answer = self._request("GET", f"/schemas/ids/{schema_id}")
+            answer = self._request("GET", f"/schemas/ids/{schema_id}" + ("?format=serialized" if serialized else ""))
             text = answer["schema"]
-            self._by_id[schema_id] = text
+            self._by_id[key] = text
         return text
 
-    def register(self, subject: str, schema: str) -> int:
-        """The id of `schema` under `subject`, registering it (POST /subjects/{s}/versions) the first time."""
+    def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:
+        """The id of `schema` under `subject`, registering it (POST /subjects/{s}/versions) the first time.
+
+        `schema_type` is the registry's `schemaType` (AVRO, JSON, PROTOBUF).
+        """
         key = (subject, schema)
         schema_id = self._ids.get(key)
         if schema_id is None:
-            answer = self._request("POST", f"/subjects/{_quote(subject)}/versions", {"schema": schema})
+            answer = self._request("POST", f"/subjects/{_quote(subject)}/versions", _body(schema, schema_type))
             schema_id = int(answer["id"])
             self._ids[key] = schema_id
             self._by_id.setdefault(schema_id, schema)
         return schema_id
 
-    def lookup(self, subject: str, schema: str) -> RegisteredSchema:
+    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO") -> RegisteredSchema:
         """Id and version of `schema` under `subject` (POST /subjects/{s}), asked once."""
         key = (subject, schema)
         found = self._versions.get(key)
         if found is None:
-            answer = self._request("POST", f"/subjects/{_quote(subject)}", {"schema": schema})
+            answer = self._request("POST", f"/subjects/{_quote(subject)}", _body(schema, schema_type))
             found = RegisteredSchema(int(answer["id"]), answer.get("subject", subject), int(answer["version"]),
                                      answer.get("schema", schema))
             self._versions[key] = found
@@ -150,6 +157,26 @@ class RegistryClient:
         found = RegisteredSchema(int(answer["id"]), answer["subject"], int(answer["version"]), answer["schema"])
         self._by_id.setdefault(found.schema_id, found.schema)
         return found
+
+
+def _body(schema: str, schema_type: str) -> dict[str, str]:
+    return {"schema": schema} if schema_type == "AVRO" else {"schemaType": schema_type, "schema": schema}
+
+
+def client_from_settings(values: Mapping[str, Any], converter: str) -> RegistryClient:
+    """The client a converter's checked settings describe (`schema.registry.url`, `basic.auth.*`).
+
+    ConfigException when `basic.auth.credentials.source=USER_INFO` comes without `basic.auth.user.info`.
+    """
+    secret = values.get("basic.auth.user.info")
+    user_info = secret.value if secret is not None and hasattr(secret, "value") else (secret or "")
+    use_user_info = values.get("basic.auth.credentials.source", "URL") == "USER_INFO"
+    if use_user_info and not user_info:
+        from pyconnect_flow.config.definition import ConfigException, ConfigIssue
+
+        raise ConfigException(converter, [ConfigIssue(
+            "basic.auth.user.info", "must be set when basic.auth.credentials.source=USER_INFO")], what="converter")
+    return RegistryClient(values["schema.registry.url"], user_info=user_info if use_user_info else None)
 
 
 def _quote(subject: str) -> str:
@@ -207,6 +234,6 @@ def subject_name_strategy(name: str) -> SubjectNameStrategy:
 
 
 __all__ = [
-    "SUBJECT_NAME_STRATEGIES", "RegisteredSchema", "RegistryClient", "RegistryError", "RegistryUnavailable",
+    "SUBJECT_NAME_STRATEGIES", "RegisteredSchema", "client_from_settings", "RegistryClient", "RegistryError", "RegistryUnavailable",
     "record_name_strategy", "subject_name_strategy", "topic_name_strategy", "topic_record_name_strategy",
 ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.java_ints import JavaInt
 from pyconnect_flow.data.schema import (
     BOOLEAN_SCHEMA,
     BYTES_SCHEMA,
@@ -120,12 +121,13 @@ def infer_schema(value: Any) -> Schema | None:
 def schema_type(value: Any) -> Type | None:
     """The schema type Kafka's `ConnectSchema.schemaType` gives the class of a schemaless value, or None.
 
-    A Python int is a Java Long and a float a Double, as schemaless JSON decodes them.
+    A Python int is a Java Long and a float a Double, as schemaless JSON decodes them; a boxed narrower
+    integer (`data.java_ints`) is its own INT8/INT16/INT32.
     """
     if isinstance(value, bool):
         return Type.BOOLEAN
     if isinstance(value, int):
-        return Type.INT64
+        return value.SCHEMA_TYPE if isinstance(value, JavaInt) else Type.INT64
     if isinstance(value, float):
         return Type.FLOAT64
     if isinstance(value, str):

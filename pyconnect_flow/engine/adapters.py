@@ -19,7 +19,7 @@ from bytewax.outputs import FixedPartitionedSink, StatefulSinkPartition
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
 from pyconnect_flow.engine.backpressure import InFlight
-from pyconnect_flow.engine.control import paused
+from pyconnect_flow.engine.control import note_topics, paused, tracking_topics
 from pyconnect_flow.engine.gc_policy import tune_for_streaming
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.stop import stop_requested
@@ -41,11 +41,21 @@ class DeadLetterBatch(SinkBatch):
     durable in the same flush, before the position that follows them is published."""
 
 
+def _topics(records: SinkBatch | ReadBatch) -> set[str]:
+    batch = getattr(records, "batch", None)
+    if batch is not None:
+        return {batch.topic}
+    if isinstance(records, list):
+        return {r.topic for r in records}
+    return {records.topic}  # a ValueBatch
+
+
 class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def __init__(self, key: str, reader: SourceReader, holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 counts: TaskCounts | None = None) -> None:
+                 counts: TaskCounts | None = None, track_topics: bool = False) -> None:
         self._key = key
+        self._track_topics = track_topics and tracking_topics()
         self._reader = reader
         self._counts = counts
         self._holds = holds
@@ -87,6 +97,8 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
             inflight.read(self._key, len(records))
         if self._counts is not None:
             self._counts.read += len(records)
+        if self._track_topics:
+            note_topics(_topics(records))  # a sink connector's topics: those it consumed records from
         return [(self._key, records)]
 
     def next_awake(self) -> dt.datetime | None:
@@ -115,13 +127,16 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
 class BytewaxSource(FixedPartitionedSource[Batch, Any]):
     """Runs a `RecordSource` as a Bytewax partitioned source (positions capped by `holds`, if given;
     published through `deliveries` once the sink made them durable). A partition without a stored
-    position starts from its entry in `initial_positions`, if any (`engine.control`)."""
+    position starts from its entry in `initial_positions`, if any (`engine.control`). `track_topics`: the
+    topics of the records read are the connector's active topics (a sink connector's)."""
 
     def __init__(self, source: RecordSource, holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 initial_positions: dict[str, Any] | None = None, counts: TaskCounts | None = None) -> None:
+                 initial_positions: dict[str, Any] | None = None, counts: TaskCounts | None = None,
+                 track_topics: bool = False) -> None:
         self.source = source
         self.counts = counts
+        self.track_topics = track_topics
         self.holds = holds
         self.inflight = inflight
         self.deliveries = deliveries
@@ -135,7 +150,7 @@ class BytewaxSource(FixedPartitionedSource[Batch, Any]):
         if resume_state is None:
             resume_state = self.initial_positions.get(for_part)
         return _SourcePartition(for_part, self.source.open(for_part, resume_state), self.holds, self.inflight,
-                                self.deliveries, self.counts)
+                                self.deliveries, self.counts, self.track_topics)
 
 
 class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
@@ -144,9 +159,11 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
 
     def __init__(self, writer: SinkWriter, key: str = "", holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None,
+                 track_topics: bool = False) -> None:
         self._writer = writer
         self._counts = counts
+        self._track_topics = track_topics and tracking_topics()
         self._failed = False
         self._key = key
         self._holds = holds
@@ -169,6 +186,11 @@ class _SinkPartition(StatefulSinkPartition[SinkBatch, Any]):
                 if n:
                     write(records)
                     taken += n
+                    if self._track_topics:
+                        # A source connector's topics: those its records are sent to, once the producer has
+                        # taken them (Kafka Connect records them at the broker's acknowledgement; a failed
+                        # delivery fails the connector unless tolerated).
+                        note_topics(_topics(records))
                 else:
                     self._writer.idle()
         except BaseException:
@@ -241,9 +263,12 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def __init__(self, sink: RecordSink, partitions: Callable[[], list[str]], holds: PositionHolds | None = None,
                  inflight: InFlight | None = None, deliveries: Deliveries | None = None,
-                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None) -> None:
+                 dead_letter_sink: RecordSink | None = None, counts: TaskCounts | None = None,
+                 track_topics: bool = False) -> None:
         self.sink = sink
         self.counts = counts
+        self.track_topics = track_topics
+        """The topics of the records written are the connector's active topics (a source connector's)."""
         self._partitions = partitions
         self._index: dict[str, int] | None = None
         self.holds = holds
@@ -264,4 +289,4 @@ class BytewaxSink(FixedPartitionedSink[SinkBatch, Any]):
 
     def build_part(self, step_id: str, for_part: str, resume_state: Any | None) -> _SinkPartition:
         return _SinkPartition(self.sink.open(for_part, resume_state), for_part, self.holds, self.inflight,
-                              self.deliveries, self.dead_letter_sink, self.counts)
+                              self.deliveries, self.dead_letter_sink, self.counts, self.track_topics)

@@ -36,7 +36,7 @@ from pyconnect_flow.engine.control import initial_positions
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
-from pyconnect_flow.engine.spec import ConnectorSpec, validate_connector, validate_worker
+from pyconnect_flow.engine.spec import UNREACHABLE_TIMEOUT_MS, ConnectorSpec, validate_connector, validate_worker
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder, Transformer
 from pyconnect_flow.engine.stop import stop_requested
 from pyconnect_flow.engine.task_metrics import observe_errors, task_counts
@@ -85,6 +85,7 @@ def add_pipeline(
     errors: ErrorReporter | None = None,
     dead_letter_sink: RecordSink | None = None,
     header_converter: HeaderConverter | None = None,
+    track_topics: str | None = None,
     columnar: bool | None = None,
 ) -> None:
     """Add source → decode → transform → encode → sink steps named after `name` to `flow`.
@@ -94,6 +95,8 @@ def add_pipeline(
     `header_converter` to SimpleHeaderConverter.
     `dead_letter_sink` (a Kafka sink) receives records that failed and were
     tolerated when the error policy names a dead letter queue topic.
+    `track_topics` ("source" or "sink"): which side's record topics are the connector's active topics
+    (recorded when the process has a topics file, `engine.control.track_topics_file`).
     `columnar` (default: `columnar_default()`) lets the decode stage turn a Kafka source's `KafkaColumns`
     into `DecodedColumns`, handed unbuilt to sinks with `accepts_columns`; False keeps every batch on
     the record path.
@@ -127,7 +130,8 @@ def add_pipeline(
     if errors.observer is None:
         observe_errors(errors, counts.kind)
     stream = op.input(f"{prefix}_source", flow, BytewaxSource(source, holds, inflight, deliveries,
-                                                                   initial_positions(name), counts))
+                                                                   initial_positions(name), counts,
+                                                                   track_topics=track_topics == "source"))
     chunks = op.flat_map_batch(f"{prefix}_chunk", stream, _to_chunks)
     for stage_name, stage in stages:
         chunks = op.flat_map_batch(f"{prefix}_{stage_name}", chunks, _each(stage))
@@ -140,7 +144,13 @@ def add_pipeline(
     # Dead letters go through the sink step, in their source partition's sink partition: one flush makes
     # both durable before the source position is published (`engine.positions.Deliveries`).
     op.output(f"{prefix}_sink", items, BytewaxSink(sink, source.partitions, holds, inflight, deliveries, dlq,
-                                                          counts))
+                                                          counts, track_topics=track_topics == "sink"))
+
+
+def _unreachable_timeout_s(worker: Mapping[str, str]) -> float | None:
+    """`kafka.unreachable.timeout.ms` in seconds (None: 0, wait for ever)."""
+    ms = int(worker.get("kafka.unreachable.timeout.ms", UNREACHABLE_TIMEOUT_MS))
+    return ms / 1000 if ms > 0 else None
 
 
 def _to_chunks(batches: list[Batch]) -> list[Chunk]:
@@ -235,7 +245,8 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
         source = KafkaSource(consumer_conf, topics=spec.config.get("topics") or None,
                              topics_regex=spec.config.get("topics.regex") or None,
                              group_id=f"connect-{spec.name}", stop_at_end=stop_at_end,
-                             should_stop=stop_requested, columnar=columnar_default())
+                             should_stop=stop_requested, unreachable_timeout_s=_unreachable_timeout_s(spec.worker),
+                             columnar=columnar_default())
         sink = ReportingSink(connector.sink(), ctx) if policy.dlq_topic or policy.tolerate_all else connector.sink()
     key_name, key_conf = spec.converter("key")
     value_name, value_conf = spec.converter("value")
@@ -259,7 +270,9 @@ def add_connector(flow: Dataflow, spec: ConnectorSpec, *, stop_at_end: bool = Fa
             dlq_sink.preflight()
     add_pipeline(flow, spec.name, source, sink, transforms=transform or (), key_converter=key_converter,
                  value_converter=value_converter, errors=reporter, dead_letter_sink=dlq_sink,
-                 header_converter=header_converter)
+                 header_converter=header_converter,
+                 # Kafka Connect's active topics: those a source connector writes, those a sink connector reads.
+                 track_topics="sink" if spec.kind == "source" else "source")
 
 
 def connectors_flow(specs: Iterable[ConnectorSpec], *, stop_at_end: bool = False, preflight: bool = True,

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,65 @@ def load_initial_positions(path: str | os.PathLike[str]) -> None:
         raise ConnectException(f"The initial positions file {str(path)!r} is not shaped "
                                '{"connector": name, "positions": {partition: position}}')
     set_initial_positions(str(document.get("connector", "")), document["positions"])
+
+
+# -- topics tracking (KIP-558) ----------------------------------------------------------------------------
+
+_TOPICS: dict[str, Any] = {"path": None, "seen": set(), "checked": 0.0}
+_TOPICS_LOCK = threading.Lock()
+_TOPICS_RECHECK_S = 1.0
+
+
+def track_topics_file(path: str | os.PathLike[str] | None) -> None:
+    """Record the topics this process's connector uses in `path` (`--topics-file`; None: record nothing).
+
+    As Kafka Connect's tasks record their active topics (`topic.tracking.enable`): a source connector the
+    topics its records were sent to (after its transforms), a sink connector the topics it consumed
+    records from (before its transforms). Each topic is appended as one line the first time it is seen;
+    every process of a connector appends to the same file (short `O_APPEND` writes do not interleave). The
+    worker resets the set by removing the file: once that is seen (checked at most every second), topics are
+    recorded again as records arrive, as Kafka Connect's tasks do after `PUT …/topics/reset`."""
+    with _TOPICS_LOCK:
+        _TOPICS["path"] = None if path is None else Path(path)
+        _TOPICS["seen"] = set()
+        _TOPICS["checked"] = 0.0
+
+
+def tracking_topics() -> bool:
+    """True when this process records its connector's active topics (see `track_topics_file`)."""
+    return _TOPICS["path"] is not None
+
+
+def note_topics(topics: set[str]) -> None:
+    """Record `topics` as active (appended to the topics file once each; see `track_topics_file`)."""
+    path: Path | None = _TOPICS["path"]
+    if path is None:
+        return
+    seen: set[str] = _TOPICS["seen"]
+    now = time.monotonic()
+    if topics <= seen and now - _TOPICS["checked"] < _TOPICS_RECHECK_S:
+        return
+    with _TOPICS_LOCK:
+        if now - _TOPICS["checked"] >= _TOPICS_RECHECK_S:
+            _TOPICS["checked"] = now
+            if seen and not path.exists():
+                seen.clear()  # reset by the worker: record again
+        new = sorted(topics - seen)
+        if not new:
+            return
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write("".join(t + "\n" for t in new))
+        except OSError as exc:
+            log.warning("Cannot record the active topics %s in %s: %s", new, path, exc)
+            return
+        seen.update(new)
+
+
+def read_topics_file(path: str | os.PathLike[str]) -> list[str]:
+    """The topics recorded in a topics file, sorted (none when it does not exist)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return sorted({line for line in text.splitlines() if line})

@@ -26,7 +26,7 @@ from typing import Any
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.engine.control import load_initial_positions, watch_pause_file
+from pyconnect_flow.engine.control import load_initial_positions, track_topics_file, watch_pause_file
 from pyconnect_flow.engine.explain import explain
 from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
 from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
@@ -55,6 +55,8 @@ class RunOptions:
     """Where a failing run writes its one-message explanation (read by the REST worker for FAILED)."""
     metrics_dir: str | None = None
     """Where each process writes its tasks' counts (`engine.task_metrics`; read by `runtime.metrics`)."""
+    topics_file: str | None = None
+    """Where the run records its connector's active topics (`engine.control.track_topics_file`)."""
 
 
 @dataclass
@@ -108,6 +110,8 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
         raise ConnectException("\n".join(str(p) for p in problems))
     if options.positions_file:
         load_initial_positions(options.positions_file)
+    if options.topics_file:
+        track_topics_file(options.topics_file)
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
     setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
     if recovery and check_store:

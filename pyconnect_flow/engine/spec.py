@@ -86,6 +86,10 @@ PASS_THROUGH_PREFIXES: tuple[str, ...] = ("transforms.", "predicates.", "key.con
                          "producer.override.", "consumer.override.", "admin.override.")
 SOURCE_PREFIXES = ("topic.creation.",)
 
+UNREACHABLE_TIMEOUT_MS = 300_000
+"""Default `kafka.unreachable.timeout.ms`: as long as librdkafka's `message.timeout.ms`, after which a source
+connector's records fail for want of a broker."""
+
 WORKER_CONFIG = ConfigDef([
     ConfigKey("bootstrap.servers", ConfigType.LIST, ["localhost:9092"], "Kafka bootstrap servers."),
     ConfigKey("key.converter", ConfigType.CLASS, JSON_CONVERTER, "Default key converter."),
@@ -99,6 +103,10 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("metrics.port", ConfigType.INT, None,
               "Port of the Prometheus endpoint (/metrics) of a run without the REST API; the REST listener "
               "serves /metrics itself.", validator=at_least(0)),
+    ConfigKey("kafka.unreachable.timeout.ms", ConfigType.LONG, UNREACHABLE_TIMEOUT_MS,
+              "How long a sink connector's Kafka consumer may be without any broker connection before the "
+              "connector fails (pyconnect-flow; Kafka Connect waits for ever); 0: wait for ever.",
+              validator=at_least(0)),
     ConfigKey("progress.log.interval.ms", ConfigType.LONG, 30000,
               "How often each task logs its progress line at INFO (records in and out, errors); 0: never.",
               validator=at_least(0)),

@@ -46,6 +46,18 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _is_serialized(text: str) -> bool:
+    """Whether a Protobuf schema text is a base64 FileDescriptorProto (what confluent-kafka registers)."""
+    import base64
+    import binascii
+
+    try:
+        base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def create_app(store: SchemaStore) -> Starlette:
     """The registry's API over `store`."""
 
@@ -64,7 +76,8 @@ def create_app(store: SchemaStore) -> Starlette:
 
     async def lookup(request: Request) -> Response:
         body = await _body(request)
-        return _json(_version_body(store.lookup(request.path_params["subject"], body.get("schema", ""))))
+        return _json(_version_body(store.lookup(request.path_params["subject"], body.get("schema", ""),
+                                                body.get("schemaType", "AVRO"))))
 
     async def versions(request: Request) -> Response:
         return _json([v.version for v in store.versions(request.path_params["subject"])])
@@ -80,10 +93,13 @@ def create_app(store: SchemaStore) -> Starlette:
         schema_id = int(request.path_params["id"])
         text = store.schema(schema_id)
         body: dict[str, Any] = {"schema": text}
-        for versions in store.subjects.values():
-            for v in versions:
-                if v.schema_id == schema_id and v.schema_type != "AVRO":
-                    body["schemaType"] = v.schema_type
+        schema_type = store.types.get(schema_id, "AVRO")
+        if schema_type != "AVRO":
+            body["schemaType"] = schema_type
+        if schema_type == "PROTOBUF" and request.query_params.get("format") == "serialized" \
+                and not _is_serialized(text):
+            raise RegistryHttpError(422, 42201, "The embedded registry keeps Protobuf schemas as registered: this "
+                                    "one was registered as .proto text and cannot be served serialized")
         return _json(body)
 
     async def id_versions(request: Request) -> Response:
@@ -117,7 +133,8 @@ def create_app(store: SchemaStore) -> Starlette:
         body = await _body(request)
         subject = request.path_params["subject"]
         old = store.version(subject, request.path_params["version"])
-        problem = _incompatibility(store.level(subject), body.get("schema", ""), [old])
+        problem = _incompatibility(store.level(subject), body.get("schema", ""), [old],
+                                   body.get("schemaType", "AVRO"))
         result: dict[str, Any] = {"is_compatible": problem is None}
         if problem and request.query_params.get("verbose") == "true":
             result["messages"] = [problem]

@@ -62,6 +62,7 @@ class SchemaStore:
     subjects: dict[str, list[SchemaVersion]] = field(default_factory=dict)
     by_id: dict[int, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+    types: dict[int, str] = field(default_factory=dict)
     subject_compatibility: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _producer: Any = field(default=None, repr=False)
@@ -130,7 +131,8 @@ class SchemaStore:
         versions[:] = [v for v in versions if v.version != version.version] + [version]
         versions.sort(key=lambda v: v.version)
         self.by_id[version.schema_id] = version.schema
-        self.ids.setdefault(canonical(version.schema), version.schema_id)
+        self.types[version.schema_id] = version.schema_type
+        self.ids.setdefault(_id_key(version.schema, version.schema_type), version.schema_id)
 
     def _write(self, key: dict[str, Any], value: dict[str, Any] | None) -> None:
         if self._producer is None:
@@ -168,11 +170,11 @@ class SchemaStore:
                 return v
         raise RegistryHttpError(404, 40402, f"Version {number} not found.")
 
-    def lookup(self, subject: str, schema: str) -> SchemaVersion:
+    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO") -> SchemaVersion:
         versions = self.versions(subject)
         wanted = canonical(schema)
         for v in versions:
-            if canonical(v.schema) == wanted:
+            if canonical(v.schema) == wanted and v.schema_type == schema_type:
                 return v
         raise RegistryHttpError(404, 40403, "Schema not found")
 
@@ -190,15 +192,15 @@ class SchemaStore:
         _check_schema(schema, schema_type)
         with self._lock:
             try:
-                return self.lookup(subject, schema).schema_id
+                return self.lookup(subject, schema, schema_type).schema_id
             except RegistryHttpError:
                 pass
             live = self.live(subject)
-            problem = _incompatibility(self.level(subject), schema, live)
+            problem = _incompatibility(self.level(subject), schema, live, schema_type)
             if problem:
                 raise RegistryHttpError(409, 409, "Schema being registered is incompatible with an earlier "
                                         f"schema for subject \"{subject}\", details: [{problem}]")
-            schema_id = self.ids.get(canonical(schema)) or max(self.by_id, default=0) + 1
+            schema_id = self.ids.get(_id_key(schema, schema_type)) or max(self.by_id, default=0) + 1
             number = max((v.version for v in self.subjects.get(subject, [])), default=0) + 1
             version = SchemaVersion(subject, number, schema_id, schema, schema_type)
             value: dict[str, Any] = {"subject": subject, "version": number, "id": schema_id, "schema": schema,
@@ -221,8 +223,28 @@ class SchemaStore:
                 self.subject_compatibility[subject] = level
 
 
+def _id_key(schema: str, schema_type: str) -> str:
+    """What makes two registrations one id: the canonical text, and the type unless AVRO (ids kept from before)."""
+    return canonical(schema) if schema_type == "AVRO" else f"{schema_type}:{canonical(schema)}"
+
+
 def _check_schema(schema: str, schema_type: str) -> None:
-    if schema_type != "AVRO":
+    if schema_type not in ("AVRO", "JSON", "PROTOBUF"):
+        raise RegistryHttpError(422, 42201, f"Invalid schema type {schema_type}")
+    if schema_type == "PROTOBUF":
+        if not schema.strip():
+            raise RegistryHttpError(422, 42201, "Either the input schema or one of its references is invalid: "
+                                    "empty Protobuf schema")
+        return
+    if schema_type == "JSON":
+        try:
+            document = json.loads(schema)
+        except ValueError as exc:
+            raise RegistryHttpError(422, 42201, "Either the input schema or one of its references is invalid: "
+                                    f"{exc}") from None
+        if not isinstance(document, (dict, bool)):
+            raise RegistryHttpError(422, 42201, "Either the input schema or one of its references is invalid: "
+                                    "a JSON Schema is an object or a boolean")
         return
     try:
         import fastavro
@@ -277,10 +299,35 @@ def _kind(schema: Any) -> str:
     return str(schema)
 
 
-def _incompatibility(level: str, schema: str, existing: list[SchemaVersion]) -> str | None:
+def _json_problem(reader: str, writer: str) -> str | None:
+    """Why data valid under JSON Schema `writer` may fail `reader`: a changed top-level type, or a property the
+    reader requires that the writer neither declares nor requires (Confluent's checks go much further)."""
+    r, w = json.loads(reader), json.loads(writer)
+    if not (isinstance(r, dict) and isinstance(w, dict)):
+        return None
+    if r.get("type") != w.get("type"):
+        return f"{{errorType:'TYPE_CHANGED', description:'type {w.get('type')} changed to {r.get('type')}'}}"
+    added = set(r.get("required") or ()) - set(w.get("required") or ())
+    if added:
+        return f"{{errorType:'REQUIRED_ATTRIBUTE_ADDED', description:'required properties {sorted(added)} added'}}"
+    return None
+
+
+def _incompatibility(level: str, schema: str, existing: list[SchemaVersion], schema_type: str = "AVRO") -> str | None:
     if level == "NONE" or not existing:
         return None
     olds = existing if level.endswith("TRANSITIVE") else existing[-1:]
+    if schema_type != "AVRO":
+        for old in olds:
+            if old.schema_type != schema_type:
+                return f"{{errorType:'TYPE_CHANGED', description:'schema type {old.schema_type} changed to " \
+                       f"{schema_type}'}}"
+            if schema_type == "JSON":
+                back = _json_problem(schema, old.schema) if level.startswith(("BACKWARD", "FULL")) else None
+                fwd = _json_problem(old.schema, schema) if level.startswith(("FORWARD", "FULL")) else None
+                if back or fwd:
+                    return back or fwd
+        return None
     for old in olds:
         if level.startswith(("BACKWARD", "FULL")):
             problem = _can_read(schema, old.schema)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -271,16 +272,18 @@ def create_app(herder: Herder, info: WorkerInfo | None = None) -> Starlette:
         if name != "root" and name not in logging.Logger.manager.loggerDict:
             raise RestError(404, f"Logger {name} not found.")
         logger = logging.getLogger() if name == "root" else logging.getLogger(name)
-        return JSONResponse({"level": _java_level(logger.getEffectiveLevel()), "last_modified": None})
+        return JSONResponse(_logger_level(name, logger))
 
     async def set_logger(request: Request) -> Response:
         name = request.path_params["logger"]
         body = await _json(request, keep_numbers=False)
         level = body.get("level") if isinstance(body, dict) else None
+        if level is None:
+            raise RestError(400, "Desired 'level' parameter was not specified in request.")
         if not isinstance(level, str) or _python_level(level) is None:
-            raise RestError(400, f"Invalid log level '{level}'.")
+            raise RestError(404, f"invalid log level '{level}'.")  # Kafka Connect's status and words
         scope = request.query_params.get("scope", "worker").strip().lower()
-        changed = _set_level(name, _python_level(level) or logging.INFO)
+        changed = _set_level(name, level.strip().upper())
         if scope == "cluster":
             return Response(status_code=204)
         return JSONResponse(changed)
@@ -361,7 +364,11 @@ def _check_name(name: str, config: dict[str, str]) -> None:
     config["name"] = name
 
 
-_JAVA_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+TRACE = logging.DEBUG - 5
+"""Log4j's TRACE, below DEBUG (Python has no such level: `logging` shows it as TRACE once named)."""
+logging.addLevelName(TRACE, "TRACE")
+
+_JAVA_LEVELS = {"TRACE": TRACE, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
                 "WARNING": logging.WARNING, "ERROR": logging.ERROR, "FATAL": logging.CRITICAL,
                 "CRITICAL": logging.CRITICAL, "OFF": logging.CRITICAL + 10}
 
@@ -371,23 +378,35 @@ def _python_level(level: str) -> int | None:
 
 
 def _java_level(level: int) -> str:
-    return {logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN", logging.ERROR: "ERROR",
+    return {TRACE: "TRACE", logging.DEBUG: "DEBUG", logging.INFO: "INFO", logging.WARNING: "WARN", logging.ERROR: "ERROR",
             logging.CRITICAL: "FATAL", logging.CRITICAL + 10: "OFF"}.get(level, logging.getLevelName(level))
+
+
+_MODIFIED: dict[str, int] = {}
+"""When each logger's level was last set through the API (ms since the epoch), as Kafka Connect shows it."""
+
+
+def _logger_level(name: str, logger: logging.Logger) -> dict[str, Any]:
+    level = logger.level if logger.level != logging.NOTSET or name == "root" else logger.getEffectiveLevel()
+    return {"level": _java_level(level), "last_modified": _MODIFIED.get(name)}
 
 
 def _loggers() -> dict[str, dict[str, Any]]:
     """`GET /admin/loggers`: the root logger and every logger with a level of its own."""
-    out = {"root": {"level": _java_level(logging.getLogger().level), "last_modified": None}}
+    out = {"root": _logger_level("root", logging.getLogger())}
     for name, logger in sorted(logging.Logger.manager.loggerDict.items()):
         if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
-            out[name] = {"level": _java_level(logger.level), "last_modified": None}
+            out[name] = _logger_level(name, logger)
     return out
 
 
-def _set_level(name: str, level: int) -> list[str]:
+def _set_level(name: str, java_level: str) -> list[str]:
     """Set the level of `name` and of its existing descendants; the names changed (in this worker process)."""
+    level = _python_level(java_level) or logging.INFO
+    now = int(time.time() * 1000)
     if name == "root":
         logging.getLogger().setLevel(level)
+        _MODIFIED["root"] = now
         return ["root"]
     logging.getLogger(name).setLevel(level)
     changed = [name]
@@ -395,4 +414,5 @@ def _set_level(name: str, level: int) -> list[str]:
         if other.startswith(name + ".") and isinstance(logger, logging.Logger):
             logger.setLevel(level)
             changed.append(other)
+    _MODIFIED.update(dict.fromkeys(changed, now))
     return changed

@@ -14,8 +14,9 @@ Kafka Connect's `RestServerConfig` reads them:
 `org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension` turns it on; the users
 file is the worker key `rest.basic.auth.users.file` (Kafka Connect takes it from the `file` option of its
 JAAS `PropertyFileLoginModule`): a properties file of `user=password` lines. A request without valid
-credentials gets Kafka Connect's answer, 401 `User cannot access the resource.`. Credentials are never
-logged, nor kept anywhere but in memory.
+credentials gets Kafka Connect's answer, 401 `User cannot access the resource.` as `application/json`, no
+`WWW-Authenticate` header (checked against connect-basic-auth-extension by
+`tests/integration/test_rest_contract_auth.py`). Credentials are never logged, nor kept anywhere but in memory.
 """
 
 from __future__ import annotations
@@ -199,6 +200,7 @@ class BasicAuthMiddleware:
             await self.app(scope, receive, send)
             return
         await send({"type": "http.response.start", "status": 401,
-                    "headers": [(b"content-type", b"text/plain"),
+                    # Kafka Connect's content type for this plain text (Jersey's JSON provider writes it).
+                    "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(UNAUTHORIZED_BODY)).encode())]})
         await send({"type": "http.response.body", "body": UNAUTHORIZED_BODY})

@@ -42,7 +42,8 @@ from pyconnect_flow.config.providers import REFERENCE, is_secret_key
 from pyconnect_flow.connectors.registry import UnknownConnectorClass, connector_class
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.engine.control import pause_ack_file
+from pyconnect_flow.data.java_hashmap import java_copied
+from pyconnect_flow.engine.control import pause_ack_file, read_topics_file
 from pyconnect_flow.engine.spec import COMMON_CONFIG, SINK_CONFIG, SOURCE_CONFIG, check_connector
 from pyconnect_flow.runtime import offsets as offset_ops
 from pyconnect_flow.runtime.store import (
@@ -146,6 +147,8 @@ class _Connector:
         self.process: subprocess.Popen[bytes] | None = None
         self.state = UNASSIGNED if target != STOPPED else STOPPED
         self.trace: str | None = None
+        self.no_tasks = False
+        """Created PAUSED (`initial_state`): no task exists until it is resumed or restarted, as in Kafka Connect."""
         self.lock = threading.RLock()
         """Held by whatever starts or stops the processes, so those never interleave."""
 
@@ -248,6 +251,8 @@ class Herder:
                    self.settings.worker_file, str(f.run_config), "--no-rest", "--recovery-dir", str(f.recovery),
                    "--pause-file", str(f.pause), "--positions-file", str(f.positions), "--error-file", str(f.error),
                    "--metrics-dir", str(f.metrics), "--parent-pid", str(os.getpid())]
+        if self.settings.topic_tracking:
+            command += ["--topics-file", str(f.topics)]
         if self.settings.epoch_interval_ms:
             command += ["--epoch-interval-ms", str(self.settings.epoch_interval_ms)]
         return command
@@ -266,6 +271,7 @@ class Herder:
         env.setdefault("RUST_BACKTRACE", "0")
         log.info("Creating connector %s of type %s", c.name, c.config.get("connector.class", ""))
         c.process = subprocess.Popen(self._command(c), env=env, start_new_session=True)
+        c.no_tasks = False
         c.trace = None
         c.state = PAUSED if c.target == PAUSED else RUNNING
         log.info("Connector %s started (pid %d, %s)", c.name, c.process.pid, c.state)
@@ -350,7 +356,7 @@ class Herder:
 
     def info(self, name: str) -> dict[str, Any]:
         c = self._get(name)
-        tasks = [] if c.target == STOPPED else [{"connector": name, "task": i} for i in range(c.tasks)]
+        tasks = [] if c.target == STOPPED or c.no_tasks else [{"connector": name, "task": i} for i in range(c.tasks)]
         return {"name": name, "config": visible_config(c.config), "tasks": tasks, "type": c.kind}
 
     def config(self, name: str) -> dict[str, str]:
@@ -369,7 +375,7 @@ class Herder:
     def status(self, name: str) -> dict[str, Any]:
         c = self._get(name, "No status found for connector {name}")
         connector = self._instance(c)
-        tasks = [] if c.state == STOPPED else [{"id": i, **connector} for i in range(c.tasks)]
+        tasks = [] if c.state == STOPPED or c.no_tasks else [{"id": i, **connector} for i in range(c.tasks)]
         return {"name": name, "connector": connector, "tasks": tasks, "type": c.kind}
 
     def task_status(self, name: str, task: int) -> dict[str, Any]:
@@ -382,7 +388,7 @@ class Herder:
 
     def task_configs(self, name: str) -> list[dict[str, Any]]:
         c = self._get(name)
-        if c.target == STOPPED:
+        if c.target == STOPPED or c.no_tasks:
             return []
         config = visible_config(c.config)
         cls, _kind = connector_kind(c.config)
@@ -392,23 +398,31 @@ class Herder:
         return [{"id": {"connector": name, "task": i}, "config": config} for i in range(c.tasks)]
 
     def topics(self, name: str) -> dict[str, Any]:
+        """GET /connectors/{name}/topics: the topics its records used (`topic.tracking.enable`), learnt from
+        the records as they pass (`engine.control.track_topics_file`)."""
         if not self.settings.topic_tracking:
             raise ForbiddenError("Topic tracking is disabled.")
         c = self._get(name)
-        key = "topic" if c.kind == "source" else "topics"
-        topics = sorted({t.strip() for t in c.config.get(key, "").split(",") if t.strip()})
-        return {name: {"topics": topics}}
+        return {name: {"topics": read_topics_file(c.files.topics)}}
 
     def reset_topics(self, name: str) -> None:
+        """PUT /connectors/{name}/topics/reset: forget them; a running connector records them again as records
+        pass (as Kafka Connect's tasks do)."""
         if not self.settings.topic_tracking:
             raise ForbiddenError("Topic tracking is disabled.")
         if not self.settings.topic_tracking_reset:
             raise ForbiddenError("Topic tracking reset is disabled.")
-        self._get(name)  # the topics shown are the configured ones: nothing is tracked to forget
+        c = self._get(name)
+        c.files.topics.unlink(missing_ok=True)
 
     # changing configs -----------------------------------------------------------------
 
     def _validate(self, config: Mapping[str, str]) -> None:
+        if config.get("connector.class") is None:
+            # Kafka Connect's words, its map's text (HashMap order; secret values hidden here).
+            shown = java_copied(tuple(k for k in config if k != "name"), visible_config(config))
+            text = ", ".join(f"{k}={v}" for k, v in shown.items())
+            raise BadRequestError(f"Connector config {{{text}}} contains no connector type")
         _spec, issues = check_connector(config, self.settings.worker)
         if issues:
             raise BadRequestError(invalid_config_message(issues))
@@ -429,7 +443,9 @@ class Herder:
             self._connectors[name] = c
         with c.lock:
             self.store.put(StoredConnector(name, c.config, target))
-            if target != STOPPED:
+            if target == PAUSED:
+                c.state, c.no_tasks = PAUSED, True  # its tasks are created when it is resumed (KIP-980)
+            elif target != STOPPED:
                 self._start_processes(c)
         return self.info(name)
 
@@ -470,6 +486,7 @@ class Herder:
             with self._lock:
                 self._connectors.pop(name, None)
             self.store.remove(name)
+            c.files.topics.unlink(missing_ok=True)  # its active topics go with it (KIP-558)
 
     # target states -------------------------------------------------------------------
 
@@ -501,7 +518,7 @@ class Herder:
             log.info("Setting connector %s state to STARTED", c.name)
             self._set_target(c, RUNNING)
             self._apply_pause(c)
-            if c.process is None and c.state in (STOPPED, UNASSIGNED):
+            if c.process is None and (c.state in (STOPPED, UNASSIGNED) or c.no_tasks):
                 self._start_processes(c)
             elif c.state == PAUSED:
                 c.state = RUNNING

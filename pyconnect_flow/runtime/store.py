@@ -111,6 +111,11 @@ class ConnectorFiles:
         return self.directory / "metrics"
 
     @property
+    def topics(self) -> Path:
+        """The topics the connector's records used (`engine.control.track_topics_file`), one a line."""
+        return self.directory / "topics.txt"
+
+    @property
     def error(self) -> Path:
         """Why the processes failed last (the message they print)."""
         return self.directory / "error.txt"

@@ -9,6 +9,7 @@ SIGTERM stop the API and every connector cleanly (their target states are kept).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
@@ -66,10 +67,15 @@ class Listener:
 
 
 def parse_listener(value: str | None) -> Listener:
-    """The first entry of a `listeners` value (`http://host:port` or `https://host:port`, host optional).
+    """The first entry of a `listeners` value: the one the worker's id and advertised URL name."""
+    return parse_listeners(value)[0]
 
-    One listener is served: Kafka Connect's several (say http and https) are one server here."""
+
+def parse_listeners(value: str | None) -> list[Listener]:
+    """Every entry of a `listeners` value (`http://host:port` or `https://host:port`, host optional), each
+    served at once, as Kafka Connect serves them (say `http://127.0.0.1:8083,https://:8443`)."""
     entries = [e.strip() for e in (value or DEFAULT_LISTENER).split(",") if e.strip()]
+    listeners: list[Listener] = []
     for entry in entries:
         parts = urlsplit(entry)
         scheme = parts.scheme.lower()
@@ -82,10 +88,14 @@ def parse_listener(value: str | None) -> Listener:
             port = None
         if port is None:
             raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r} names no port")], what="worker")
-        if len(entries) > 1:
-            log.warning("listeners: serving %s only (one listener per worker here)", entry)
-        return Listener(parts.hostname or "", port, scheme)
-    raise ConfigException("worker", [ConfigIssue("listeners", "no listener given")], what="worker")
+        listener = Listener(parts.hostname or "", port, scheme)
+        if any((other.host, other.port) == (listener.host, listener.port) for other in listeners):
+            raise ConfigException("worker", [ConfigIssue("listeners", f"{entry!r}: that address is listed twice")],
+                                  what="worker")
+        listeners.append(listener)
+    if not listeners:
+        raise ConfigException("worker", [ConfigIssue("listeners", "no listener given")], what="worker")
+    return listeners
 
 
 def _read_cluster_id(worker: dict[str, str], info: WorkerInfo) -> None:
@@ -96,15 +106,16 @@ def _read_cluster_id(worker: dict[str, str], info: WorkerInfo) -> None:
         log.warning("Cannot read the Kafka cluster id: %s", exc)
 
 
-def build_herder(options: WorkerOptions) -> tuple[Herder, Listener, list[StoredConnector]]:
-    """The herder of a worker file, its listener and the connectors given on the command line (validated)."""
+def build_herder(options: WorkerOptions) -> tuple[Herder, list[Listener], list[StoredConnector]]:
+    """The herder of a worker file, its listeners and the connectors given on the command line (validated)."""
     raw = load_worker_config(options.worker_file)
     worker, values = validate_worker(raw, options.worker_file)
     # Every connector this worker may run reads from or writes to Kafka: the worker file must say where it is.
     issues = worker_file_issues(worker, uses_kafka=True)
     if issues:
         raise ConfigException(options.worker_file, issues, what="worker")
-    listener = parse_listener(raw.get("listeners") or _port_listener(raw))
+    listeners = parse_listeners(raw.get("listeners") or _port_listener(raw))
+    listener = listeners[0]
     directory = options.recovery_dir or values.get("offset.storage.file.filename")
     store: ConfigStore
     if directory:
@@ -134,7 +145,7 @@ def build_herder(options: WorkerOptions) -> tuple[Herder, Listener, list[StoredC
         given.append(StoredConnector(name, config))
     if problems:
         raise ConnectException("\n".join(problems))
-    return Herder(settings, store), listener, given
+    return Herder(settings, store), listeners, given
 
 
 def _port_listener(raw: dict[str, str]) -> str | None:
@@ -158,38 +169,58 @@ def _check_listener(listener: Listener) -> None:
 
 
 def run_worker(options: WorkerOptions) -> int:
-    """Serve the REST API until SIGINT/SIGTERM, then stop every connector cleanly. Returns the exit status."""
-    herder, listener, given = build_herder(options)
+    """Serve the REST API on every listener until SIGINT/SIGTERM, then stop every connector cleanly. Returns
+    the exit status."""
+    herder, listeners, given = build_herder(options)
     worker = herder.settings.worker
-    # Both checked before any connector starts: a worker that cannot serve securely serves nothing.
-    tls = tls_settings(worker) if listener.scheme == "https" else None
+    # All checked before any connector starts: a worker that cannot serve securely serves nothing.
+    tls = tls_settings(worker) if any(listener.scheme == "https" for listener in listeners) else None
     users = basic_auth_users(worker)
-    _check_listener(listener)
+    for listener in listeners:
+        _check_listener(listener)
     info = WorkerInfo()
     threading.Thread(target=_read_cluster_id, args=(worker, info), daemon=True).start()
     herder.start(given)
     app: Any = create_app(herder, info)
     if users is not None:
         app = BasicAuthMiddleware(app, users)
-    log.warning("REST API listening on %s%s", listener.url, " (basic authentication)" if users is not None else "")
-    config = uvicorn.Config(app, host=listener.host or "0.0.0.0", port=listener.port, log_level="warning",
-                            access_log=False, lifespan="on", **(tls.uvicorn_options() if tls else {}))
-    server = uvicorn.Server(config)
-    # uvicorn stops serving at SIGINT/SIGTERM, then raises the signal again with the handlers it found:
-    # these, so the connectors are stopped cleanly below instead of the process dying at once.
+    servers = []
+    for listener in listeners:
+        log.warning("REST API listening on %s%s", listener.url,
+                    " (basic authentication)" if users is not None else "")
+        secure = tls.uvicorn_options() if tls is not None and listener.scheme == "https" else {}
+        config = uvicorn.Config(app, host=listener.host or "0.0.0.0", port=listener.port, log_level="warning",
+                                access_log=False, lifespan="off", **secure)
+        servers.append(uvicorn.Server(config))
+    # Every listener stops serving at SIGINT/SIGTERM; then the connectors are stopped cleanly below.
     received: list[int] = []
 
     def note(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
+        for server in servers:
+            server.should_exit = True
 
     previous = {s: signal.signal(s, note) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.run()
+        asyncio.run(_serve_all(servers))
     finally:
         log.warning("Stopping the connectors")
         herder.shutdown()
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if not server.started:
+    if not all(server.started for server in servers):
         return 1
     return 130 if signal.SIGINT in received else 0
+
+
+async def _serve_all(servers: list[uvicorn.Server]) -> None:
+    """Serve every listener in one event loop; when one stops (a signal, or it could not start), all stop."""
+
+    async def serve(server: uvicorn.Server) -> None:
+        try:
+            await server._serve()  # without uvicorn's own signal handlers: `run_worker` installs one for all
+        finally:
+            for other in servers:
+                other.should_exit = True
+
+    await asyncio.gather(*(serve(server) for server in servers))

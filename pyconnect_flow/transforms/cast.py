@@ -28,6 +28,7 @@ from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical, schema_type
 from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
 from pyconnect_flow.data.java_hashmap import java_copied
+from pyconnect_flow.data.java_ints import BOXES, boxed
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, saturate_float, to_float32, wrap_int
 from pyconnect_flow.data.java_text import java_to_string
 from pyconnect_flow.record import Record
@@ -211,7 +212,7 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
         # the common schemaless casts, decided on the exact type (same results as the general path)
         t = type(value)
         if t is int and target in INT_BITS:
-            return wrap_int(value, INT_BITS[target])
+            return boxed(wrap_int(value, INT_BITS[target]), target)
         if t is str and target is Type.FLOAT64:
             return _to_float(value, False)
     inferred = schema.type if schema is not None else schema_type(value)
@@ -228,7 +229,9 @@ def cast_value(schema: Schema | None, value: Any, target: Type) -> Any:
     if schema is not None and schema.name is not None:
         value = _encode_logical(schema, value)
     if target in INT_BITS:
-        return _to_int(value, INT_BITS[target])
+        number = _to_int(value, INT_BITS[target])
+        # schemaless, the result is a Java Byte/Short/Integer/Long (data.java_ints); a struct's field is typed
+        return number if schema is not None else boxed(number, target)
     if target is Type.FLOAT32 or target is Type.FLOAT64:
         return _to_float(value, target is Type.FLOAT32)
     if target is Type.BOOLEAN:
@@ -278,7 +281,9 @@ class Cast(KeyValueTransform):
             code.line(f"x = u.get({key})")
             if target in INT_BITS:
                 half, mask = 1 << (INT_BITS[target] - 1), (1 << INT_BITS[target]) - 1
-                code.line(f"u[{key}] = ((x + {half}) & {mask}) - {half} if type(x) is int else {cast}(None, x, {kind})")
+                box = code.const(BOXES[target]) if target in BOXES else ""
+                code.line(f"u[{key}] = {box}(((x + {half}) & {mask}) - {half}) if type(x) is int "
+                          f"else {cast}(None, x, {kind})")
             elif target is Type.FLOAT64:
                 # plain unsigned decimal digits: Double.parseDouble agrees with float() (as in _to_float)
                 code.line(f"u[{key}] = float(x) if type(x) is str and x.isascii() and x.replace('.', '', 1).isdigit() "
@@ -291,7 +296,7 @@ class Cast(KeyValueTransform):
         for name, target in self._field_casts.items():
             value = updated.get(name)
             if type(value) is int and target in INT_BITS:  # the commonest casts, as cast_value does them
-                updated[name] = wrap_int(value, INT_BITS[target])
+                updated[name] = boxed(wrap_int(value, INT_BITS[target]), target)
             elif type(value) is str and target is Type.FLOAT64:
                 updated[name] = _to_float(value, False)
             else:

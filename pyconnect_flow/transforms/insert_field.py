@@ -6,7 +6,8 @@ Kafka's `org.apache.kafka.connect.transforms.InsertField$Key` / `$Value`::
 
 A field name ending in `!` makes the inserted field required in the new schema; `?` (or no
 suffix) keeps it optional. Tombstones (a null key/value) pass through unchanged. Schemaless
-values get the raw timestamp (epoch ms); with a schema it is a `Timestamp` logical value.
+values get the raw timestamp (epoch ms, a Java Long) and the partition as a Java Integer
+(`data.java_ints.JavaInteger`); with a schema the timestamp is a `Timestamp` logical value.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pyconnect_flow.data import (
     logical,
 )
 from pyconnect_flow.data.java_hashmap import java_copied
+from pyconnect_flow.data.java_ints import JavaInteger
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -122,7 +124,7 @@ class InsertField(KeyValueTransform):
         if self.topic_field is not None:
             updated[self.topic_field.name] = record.topic
         if self.partition_field is not None and record.partition is not None:
-            updated[self.partition_field.name] = record.partition
+            updated[self.partition_field.name] = JavaInteger(record.partition)  # Kafka: an Integer
         if self.offset_field is not None:
             updated[self.offset_field.name] = require_sink_record(record, PURPOSE).offset
         if self.timestamp_field is not None and record.timestamp is not None:
@@ -139,7 +141,7 @@ class InsertField(KeyValueTransform):
         if self.topic_field is not None:
             code.line(f"u[{code.const(self.topic_field.name)}] = r[0]")
         if self.partition_field is not None:
-            code.line(f"if r[3] is not None: u[{code.const(self.partition_field.name)}] = r[3]")
+            code.line(f"if r[3] is not None: u[{code.const(self.partition_field.name)}] = {code.const(JavaInteger)}(r[3])")
         if self.timestamp_field is not None:
             code.line(f"if r[8] is not None: u[{code.const(self.timestamp_field.name)}] = r[8]")
         if self.static_field is not None and self.static_value is not None:

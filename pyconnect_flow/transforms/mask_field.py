@@ -10,7 +10,7 @@ timestamps), [] or {}; other types (bytes, structs) are a DataException. A `repl
 converted to the value's type as Kafka does (numeric text for numbers, any text for strings);
 booleans, dates, lists and maps cannot take one. Ints and floats of a struct are converted at
 the width of their field's schema (int8..int64, float32/float64); schemaless ones as a Java
-long/double. Null values stay null. Schemaless masking of a field the map lacks adds it as null.
+long/double, or at their own width when a Cast made them a Byte/Short/Integer (`data.java_ints`). Null values stay null. Schemaless masking of a field the map lacks adds it as null.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
 from pyconnect_flow.data.java_hashmap import java_copied
+from pyconnect_flow.data.java_ints import JavaInt
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, parse_java_decimal, to_float32, wrap_int
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
@@ -70,6 +71,8 @@ def _empty_value(value: Any) -> Any:
         return {}
     if isinstance(value, bool):
         return False
+    if isinstance(value, JavaInt):  # a schemaless Byte/Short/Integer masks to its own zero
+        return type(value)(0)
     if isinstance(value, int):
         return 0
     if isinstance(value, float):
@@ -107,6 +110,11 @@ class _Replacements:
             key = "float32" if schema is not None and schema.type is Type.FLOAT32 else "float64"
         elif kind is decimal.Decimal:
             key = "decimal"
+        elif isinstance(value, JavaInt):  # a schemaless Byte/Short/Integer: converted at its width, same box
+            out = self.by_kind[value.SCHEMA_TYPE.value]
+            if isinstance(out, DataException):
+                raise DataException(str(out))
+            return type(value)(out)
         else:
             raise DataException(f"Cannot mask value of type {type_name(value)} with custom replacement.")
         out = self.by_kind[key]

@@ -8,6 +8,12 @@ Kafka's `org.apache.kafka.connect.transforms.ReplaceField$Key` / `$Value`::
 fields that remain, and a renamed struct keeps its fields' order. The names Kafka used before
 3.0, `blacklist` and `whitelist`, are read when `exclude`/`include` are not given. A null
 key/value passes through unchanged.
+
+A struct's new fields are filled as Kafka fills them: each field of the new schema takes the value of
+the field whose name *renames into* it (`reverseRenamed`), not the field it was built from. So a
+rename whose target is a field already kept fails (`renames=line:part` on a struct that has `part`
+but no `line`: `DataException: line is not a valid field name`), and a struct that has both, with
+`line` dropped by `include`/`exclude`, puts `line`'s value (checked against `part`'s schema) in `part`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data import Schema, SchemaBuilder, Struct
-from pyconnect_flow.data.java_hashmap import java_sized
+from pyconnect_flow.data.java_hashmap import java_map_order, java_sized
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -27,6 +33,7 @@ from pyconnect_flow.transforms.util import (
     SchemaCache,
     copy_schema_basics,
     java_split,
+    put_checked,
     require_map,
     require_struct,
 )
@@ -49,6 +56,12 @@ def parse_rename_mappings(mappings: list[str]) -> dict[str, str]:
             raise RenameMappingError(f"Invalid rename mapping: {mapping}")
         renames[parts[0]] = parts[1]
     return renames
+
+
+def invert_renames(renames: dict[str, str]) -> dict[str, str]:
+    """new name -> old name, as Kafka's `invert`: over the renames `HashMap`'s order, the last old name wins."""
+    order = java_map_order(tuple(renames)) or tuple(renames)
+    return {renames[old]: old for old in order}
 
 
 def _check_renames(value: Any) -> str | None:
@@ -83,6 +96,7 @@ class ReplaceField(KeyValueTransform):
         self.exclude = frozenset(values["exclude"])
         self.include = frozenset(values["include"])
         self.renames = parse_rename_mappings(values["renames"])
+        self.reverse_renames = invert_renames(self.renames)
         self.replace_null_with_default: bool = values["replace.null.with.default"]
         self._cache = SchemaCache()
 
@@ -141,19 +155,30 @@ class ReplaceField(KeyValueTransform):
             kept = self.map_update(record, original if value is record.value else dict(original))
             return self._with_part(record, java_sized(len(original), kept), None)
         struct = require_struct(value, PURPOSE)
-        updated_schema, pairs = self._cache.get_or_build(struct.schema, self._updated_schema)
+        updated_schema, pairs, exact = self._cache.get_or_build(struct.schema, self._updated_schema)
         get = struct.get if self.replace_null_with_default else struct.get_without_default
-        updated = Struct.unchecked(updated_schema, {new: get(old) for new, old in pairs})
+        if exact:
+            updated = Struct.unchecked(updated_schema, {new: get(old) for new, old in pairs})
+        else:  # some field is filled from another one (Kafka's reverseRenamed): look up and check as Kafka
+            values: dict[str, Any] = {}
+            for new, old in pairs:
+                put_checked(values, updated_schema, new, get(old))
+            updated = Struct.unchecked(updated_schema, values)
         return self._with_part(record, updated, updated_schema)
 
-    def _updated_schema(self, schema: Schema) -> tuple[Schema, tuple[tuple[str, str], ...]]:
+    def _updated_schema(self, schema: Schema) -> tuple[Schema, tuple[tuple[str, str], ...], bool]:
+        """The new schema, (new field, field it is read from) pairs, and whether each reads its own field."""
         builder = copy_schema_basics(schema, SchemaBuilder.struct())
         pairs = []
+        exact = True
         for f in schema.fields or ():
             if self.keeps(f.name):
-                builder.field(self.renamed(f.name), f.schema)
-                pairs.append((self.renamed(f.name), f.name))
-        return builder.build(), tuple(pairs)
+                new = self.renamed(f.name)
+                builder.field(new, f.schema)
+                source = self.reverse_renames.get(new, new)
+                pairs.append((new, source))
+                exact = exact and source == f.name
+        return builder.build(), tuple(pairs), exact
 
 
 class ReplaceFieldKey(ReplaceField):

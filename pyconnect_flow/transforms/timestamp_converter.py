@@ -13,7 +13,9 @@ key/value (empty `field`) or one top-level field is converted to `target.type`:
 
 The input kind comes from the schema (Date/Time/Timestamp logical types,
 STRING = text in `format`, INT64 = Unix time) or, schemaless, from the Python
-type (datetime/date/time, int, str). Everything passes through epoch
+type (datetime/date/time, int, str). Schemaless, only a Java `Long` is Unix time, as in Kafka: an int that
+a Cast to int8/int16/int32 or InsertField's partition made a `Byte`/`Short`/`Integer`
+(`data.java_ints`) is refused. Everything passes through epoch
 milliseconds, as Kafka's `java.util.Date`: sub-millisecond precision is lost::
 
     TimestampConverter.value(field="ts", target_type="string", format="yyyy-MM-dd HH:mm:ss")
@@ -42,6 +44,7 @@ from pyconnect_flow.data import (
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
 from pyconnect_flow.data.java_dates import temporal_to_millis
 from pyconnect_flow.data.java_hashmap import java_copied
+from pyconnect_flow.data.java_ints import JavaInt
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
@@ -275,11 +278,12 @@ def _infer_type(value: Any) -> str:
     """The input kind of a schemaless value (Kafka: `inferTimestampType`)."""
     if isinstance(value, (dt.date, dt.time)):
         return "Timestamp"
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, (bool, JavaInt)):  # a Long: a Short or Integer is not
         return "unix"
     if isinstance(value, str):
         return "string"
-    raise DataException(f"TimestampConverter does not support {type_name(value)} objects as timestamps")
+    kind = f"class {value.JAVA_CLASS}" if isinstance(value, JavaInt) else type_name(value)
+    raise DataException(f"TimestampConverter does not support {kind} objects as timestamps")
 
 
 class TimestampConverterKey(TimestampConverter):

@@ -136,6 +136,19 @@ def test_null_is_a_null_record_and_batches_match_single_calls(registry: Registry
     assert [v for _, v in c.to_connect_batch("batch", batch)] == values
 
 
+def test_batches_read_as_one_stream_give_what_single_reads_give(registry: RegistryServer) -> None:
+    c = converter(registry)
+    structs = c.from_connect_values("runs", EVERYTHING, [everything(), everything()])
+    strings = c.from_connect_values("runs-strings", STRING_SCHEMA, ["x", "y"])  # another subject, another id
+    mixed = [structs[0], None, strings[0], strings[1], structs[1]]
+    assert c.to_connect_batch("runs", mixed) == [c.to_connect("runs", d) for d in mixed]
+    # a payload with bytes past its value reads as the single read does (they are ignored), record by record
+    padded = [strings[0], (strings[1] or b"") + b"\x00\x00"]
+    assert c.to_connect_batch("runs", padded) == [c.to_connect("runs", d) for d in padded]
+    with pytest.raises(DataException, match="Unknown magic byte"):
+        c.to_connect_batch("runs", [strings[0], b"\x01bad"])
+
+
 def test_the_wire_format_is_magic_byte_schema_id_and_avro_binary(registry: RegistryServer) -> None:
     c = converter(registry)
     data = c.from_connect("wire", INT64_SCHEMA, 1)

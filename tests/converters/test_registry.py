@@ -31,7 +31,7 @@ def test_converter_class(name: str, cls: type) -> None:
 
 
 @pytest.mark.parametrize("name", [
-    "io.confluent.connect.protobuf.ProtobufConverter", "NoSuchConverter", "pyconnect_flow.converters.json:Nope",
+    "com.example.NoSuchConverter", "NoSuchConverter", "pyconnect_flow.converters.json:Nope",
     "pyconnect_flow.data.schema:Schema", "", "json:",
 ])
 def test_unknown_converter(name: str) -> None:
@@ -71,7 +71,7 @@ def test_check_converter() -> None:
     issues = check_converter("JsonConverter", {"schemas.enabled": "x"}, "key.converter", report_unknown=True)
     assert issues == [ConfigIssue("key.converter.schemas.enabled",
                                   "unknown key; did you mean 'schemas.enable' or 'schemas.cache.size'?")]
-    unknown = check_converter("io.confluent.connect.protobuf.ProtobufConverter", {}, "value.converter.")
+    unknown = check_converter("com.example.NoSuchConverter", {}, "value.converter.")
     assert len(unknown) == 1 and unknown[0].key == "value.converter"
     assert "available" in unknown[0].message
     assert check_converter("StringConverter", {"converter.encoding": "NOPE"}, "header.converter.")[0].key == \

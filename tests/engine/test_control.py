@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import bytewax.operators as op
+import pytest
 from bytewax.dataflow import Dataflow
 from bytewax.recovery import RecoveryConfig
 from bytewax.testing import TestingSink, run_main
@@ -118,3 +119,26 @@ def test_the_worker_reads_and_forgets_stored_positions(tmp_path: Path) -> None:
     assert _run(store, initial={"a": 3}) == []  # the store's position wins from then on
     forget_positions(store, source_step_id("c"))
     assert stored_positions(store, source_step_id("c")) == {}
+
+
+def test_active_topics_are_recorded_once_each_and_again_after_a_reset(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "topics.txt"
+    control.track_topics_file(path)
+    try:
+        assert control.tracking_topics()
+        control.note_topics({"b", "a"})
+        control.note_topics({"a"})
+        control.note_topics({"c", "a"})
+        assert path.read_text() == "a\nb\nc\n"
+        assert control.read_topics_file(path) == ["a", "b", "c"]
+        path.unlink()  # the worker's reset
+        assert control.read_topics_file(path) == []
+        monkeypatch.setattr(control, "_TOPICS_RECHECK_S", 0.0)
+        control.note_topics({"b"})
+        assert control.read_topics_file(path) == ["b"]
+    finally:
+        control.track_topics_file(None)
+    control.note_topics({"z"})
+    assert control.read_topics_file(path) == ["b"]
+    assert not control.tracking_topics()

@@ -113,3 +113,39 @@ def test_delivery_failure_stops_the_flow_with_a_clear_error(kafka, tmp_path: Pat
         assert unique_name in err and "delivery to topic 'target'" in err and "failed" in err
     finally:
         target.stop()
+
+
+def test_a_sink_without_its_broker_fails_after_the_unreachable_timeout(tmp_path: Path, unique_name: str) -> None:
+    from pyconnect_flow.embedded import EmbeddedKafka
+
+    broker = EmbeddedKafka()
+    broker.start()
+    try:
+        broker.create_topic(unique_name, partitions=1)
+        produce(broker.bootstrap_servers, unique_name, [{"value": b"first"}])
+        out = tmp_path / "out.txt"
+        worker = worker_file(tmp_path, broker.bootstrap_servers, **{"kafka.unreachable.timeout.ms": 3000},
+                             value_converter="org.apache.kafka.connect.storage.StringConverter")
+        conn = write_properties(tmp_path / "c.properties", {
+            "name": unique_name, "connector.class": "FileStreamSink", "topics": unique_name, "file": str(out)})
+        proc = start_cli(["standalone", str(worker), str(conn)])
+        try:
+            deadline = time.monotonic() + 60
+            while not (out.exists() and out.read_text() == "first\n"):
+                assert proc.poll() is None, proc.communicate()[1]
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            address = broker.bootstrap_servers
+            broker.stop()  # the broker is gone for good
+            stopped = time.monotonic()
+            _, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert proc.returncode == 1, err
+        assert time.monotonic() - stopped < 30, err
+        assert f"Kafka at {address} unreachable for" in err, err
+        assert "kafka.unreachable.timeout.ms=3000" in err and unique_name in err, err
+        assert "Traceback" not in err and "panicked" not in err, err
+    finally:
+        broker.stop()

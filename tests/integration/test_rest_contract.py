@@ -27,6 +27,7 @@ normalized. What normalizing ignores, and why:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,12 +178,20 @@ class Servers:
 @pytest.fixture(scope="module")
 def servers(apache_kafka: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     """Kafka Connect's standalone worker and ours, with the same worker file on the same broker."""
+    with both_servers(apache_kafka, tmp_path_factory) as pair:
+        yield pair
+
+
+@contextmanager
+def both_servers(apache_kafka: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """Kafka Connect's standalone worker and ours (the `servers` fixture of each contract test module)."""
     from tests.reference.kafka_connect import KafkaConnectStandalone
 
     bootstrap = apache_kafka.bootstrap_servers
     worker = {"bootstrap.servers": bootstrap, **WORKER}
     tmp = tmp_path_factory.mktemp("ours")
-    with KafkaConnectStandalone(worker) as connect, \
+    # INFO: the root level both workers start with by default (Kafka's connect-log4j2.properties, ours)
+    with KafkaConnectStandalone(worker, log_level="INFO") as connect, \
             RestWorker(tmp, bootstrap, **{k.replace(".", "_"): v for k, v in WORKER.items()}) as ours:
         with httpx.Client(base_url=connect.url, timeout=90) as client:
             yield Servers(client, ours.client, bootstrap)

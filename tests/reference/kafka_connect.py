@@ -5,7 +5,8 @@ REST contract tests (``tests/integration/test_rest_contract.py``)::
         httpx.get(connect.url + "/connectors")
 
 It runs from the jars of ``tests/reference/pom.xml`` (connect-runtime, connect-file, connect-json,
-connect-transforms: the classpath is the plugin path, so no ``plugin.path``), with no connector files;
+connect-transforms, connect-basic-auth-extension: the classpath is the plugin path, so no ``plugin.path``),
+with no connector files;
 ``listeners`` is set to ``http://127.0.0.1:<free port>`` and ``offset.storage.file.filename`` to a file in
 the service's working directory. Small heap, C1 only, serial GC: it starts in a few seconds next to the
 broker and the tests.
@@ -40,14 +41,18 @@ class KafkaConnectStandalone(ServiceProcess):
     Args:
         worker: The worker file's entries; ``listeners`` and ``offset.storage.file.filename`` are set here.
         log_level: log4j2 level of its log (``<workdir>/kafka-connect.log``).
+        jvm_options: more JVM options (e.g. ``-Djava.security.auth.login.config=…`` for basic authentication).
     """
 
     name = "kafka-connect"
 
     def __init__(self, worker: Mapping[str, Any], *, log_level: str = "WARN", start_timeout: float = 120.0,
-                 stop_timeout: float = 20.0) -> None:
+                 stop_timeout: float = 20.0, jvm_options: tuple[str, ...] = (),
+                 auth: tuple[str, str] | None = None) -> None:
         super().__init__(start_timeout=start_timeout, stop_timeout=stop_timeout)
         self.worker = dict(worker)
+        self.jvm_options = jvm_options
+        self.auth = auth
         self.log_level = log_level
         self._java = ""
         self._classpath = ""
@@ -72,9 +77,9 @@ class KafkaConnectStandalone(ServiceProcess):
 
     def _command(self) -> list[str]:
         log4j = self.workdir / "log4j2.properties"
-        return [self._java, *_JVM_OPTIONS, f"-Dlog4j2.configurationFile={log4j}", "-cp", self._classpath,
+        return [self._java, *_JVM_OPTIONS, *self.jvm_options, f"-Dlog4j2.configurationFile={log4j}", "-cp", self._classpath,
                 "org.apache.kafka.connect.cli.ConnectStandalone", str(self.workdir / "worker.properties")]
 
     def _probe(self, timeout: float) -> None:
-        response = httpx.get(self.url + "/connectors", timeout=timeout)
+        response = httpx.get(self.url + "/connectors", timeout=timeout, auth=self.auth)
         response.raise_for_status()

@@ -46,7 +46,7 @@ def test_a_stopped_connector_is_created_listed_and_deleted(api: TestClient, tmp_
     assert api.get("/connectors?expand=status&expand=nonsense").json() == {
         "s": {"status": api.get("/connectors/s/status").json()}}
     assert api.get("/connectors/s/tasks").json() == []
-    assert api.get("/connectors/s/topics").json() == {"s": {"topics": ["t"]}}
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": []}}  # no record has passed
     assert api.put("/connectors/s/topics/reset").status_code == 202
     assert api.delete("/connectors/s/").status_code == 204
     assert api.get("/connectors").json() == []
@@ -72,7 +72,10 @@ def test_errors_are_connects_bodies(api: TestClient, tmp_path: Path) -> None:
     assert offsets.json() == {"error_code": 400, "message": "Partitions / offsets need to be provided for an alter "
                                                             "offsets request"}
     assert api.get("/connector-plugins/Nope/config").status_code == 404
-    assert api.put("/admin/loggers/x", json={"level": "LOUD"}).status_code == 400
+    assert api.put("/admin/loggers/x", json={"level": "LOUD"}).json() == {  # Kafka Connect answers so
+        "error_code": 404, "message": "invalid log level 'LOUD'."}
+    assert api.put("/admin/loggers/x", json={}).json() == {
+        "error_code": 400, "message": "Desired 'level' parameter was not specified in request."}
 
 
 def test_configs_are_returned_as_submitted_and_secrets_hidden(api: TestClient, tmp_path: Path,
@@ -131,3 +134,20 @@ def test_loggers(api: TestClient) -> None:
     assert api.get("/admin/loggers/pyconnect_flow.rest").json()["level"] == "DEBUG"
     assert api.put("/admin/loggers/pyconnect_flow.rest?scope=cluster", json={"level": "WARN"}).status_code == 204
     assert api.get("/admin/loggers/no.such.logger.here").status_code == 404
+
+
+def test_active_topics_are_read_from_the_topics_file_and_go_with_the_connector(api: TestClient, tmp_path: Path) -> None:
+    from pyconnect_flow.runtime.store import ConnectorFiles, connector_dir
+
+    assert api.post("/connectors", json={"name": "s", "config": _sink(tmp_path),
+                                         "initial_state": "STOPPED"}).status_code == 201
+    topics = ConnectorFiles(connector_dir(tmp_path, "s")).topics
+    topics.write_text("t\nother\nt\n")  # as the connector's processes append them
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": ["other", "t"]}}
+    assert api.put("/connectors/s/topics/reset").status_code == 202
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": []}}
+    topics.write_text("t\n")
+    assert api.delete("/connectors/s").status_code == 204
+    assert api.post("/connectors", json={"name": "s", "config": _sink(tmp_path),
+                                         "initial_state": "STOPPED"}).status_code == 201
+    assert api.get("/connectors/s/topics").json() == {"s": {"topics": []}}

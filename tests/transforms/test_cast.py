@@ -412,3 +412,19 @@ def test_pickle_and_names() -> None:
     xform = pickle.loads(pickle.dumps(Cast.value(spec={"a": "int8"})))
     assert xform(Record("t", value={"a": 300})).value == {"a": 44}
     assert TRANSFORMS == {"Cast$Key": CastKey, "Cast$Value": CastValue}
+
+
+def test_schemaless_int_casts_give_java_boxes_and_struct_fields_stay_plain() -> None:
+    """Kafka's schemaless Cast to int8/int16/int32 gives a Byte/Short/Integer (int64: a Long), which later
+    steps tell apart (TimestampConverter reads only a Long as Unix time): the value carries its width
+    (`data.java_ints`). Struct fields are typed by their schema and stay plain ints."""
+    from pyconnect_flow.data.java_ints import JavaByte, JavaInteger, JavaShort
+    out = value_cast("a:int8,b:int16,c:int32,d:int64,e:int16")(Record("t", value={"a": 300, "b": 70000, "c": 1,
+                                                                                   "d": 2, "e": "12"}))
+    assert out.value == {"a": 44, "b": 4464, "c": 1, "d": 2, "e": 12}
+    assert [type(out.value[k]) for k in "abcde"] == [JavaByte, JavaShort, JavaInteger, int, JavaShort]
+    assert type(value_cast("int16")(Record("t", value=JavaByte(5))).value) is JavaShort
+    assert type(value_cast("int64")(Record("t", value=JavaShort(5))).value) is int
+    schema = SchemaBuilder.struct().field("a", INT32_SCHEMA).build()
+    struct_out = value_cast("a:int16")(Record("t", value_schema=schema, value=Struct(schema).put("a", 5)))
+    assert type(struct_out.value.get("a")) is int

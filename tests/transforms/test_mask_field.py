@@ -187,3 +187,18 @@ def test_key_variant_and_pickle() -> None:
     out = xform(Record("t", key={"ssn": "123-45"}, value="v"))
     assert out.key == {"ssn": "***"} and out.value == "v"
     assert TRANSFORMS == {"MaskField$Key": MaskFieldKey, "MaskField$Value": MaskFieldValue}
+
+
+@pytest.mark.parametrize(("replacement", "expected"), [
+    (None, {"n": 0, "ts": 0}), ("300", {"n": 300, "ts": 44}), ("-129", {"n": -129, "ts": 127})])
+def test_schemaless_narrow_ints_mask_at_their_own_width(replacement: str | None, expected: dict[str, int]) -> None:
+    """After Cast n:int16,ts:int8 on a map, Kafka's MaskField masks the Short and the Byte with a Short and a Byte
+    (its replacement functions per class, wrapping: "300" as a Byte is 44), so they stay narrow (Kafka 4.3.1:
+    {n=300, ts=44} n:Short ts:Byte)."""
+    from pyconnect_flow.data.java_ints import JavaByte, JavaShort
+    from pyconnect_flow.transforms.cast import CastValue
+    cast = CastValue.from_config({"spec": "n:int16,ts:int8"})
+    props = {"fields": "n,ts"} if replacement is None else {"fields": "n,ts", "replacement": replacement}
+    out = MaskFieldValue.from_config(props)(cast(Record("t", value={"n": 300, "ts": 1700000000000})))
+    assert out.value == expected
+    assert type(out.value["n"]) is JavaShort and type(out.value["ts"]) is JavaByte

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import pytest
 
@@ -114,6 +115,49 @@ def test_rename_to_an_existing_field_fails_with_schema() -> None:
     xform = ReplaceField.value(renames={"abc": "foo"})
     with pytest.raises(SchemaBuilderException, match="duplication"):
         xform(Record("t", value_schema=SCHEMA, value=struct_value()))
+
+
+def _line_part(*fields: tuple[str, object, Any]) -> Struct:
+    builder = SchemaBuilder.struct()
+    for name, schema, _ in fields:
+        builder.field(name, schema)
+    struct = Struct(builder.build())
+    for name, _, value in fields:
+        struct.put(name, value)
+    return struct
+
+
+def test_struct_fields_are_read_through_the_reverse_rename_as_kafka() -> None:
+    """Kafka's applyWithSchema fills each new field from `value.get(reverseRenamed(name))` (checked by
+    running Kafka Connect 4.3.1's ReplaceField$Value): a rename onto a kept field reads the renamed one."""
+    xform = ReplaceField.value(include=["part"], renames={"line": "part"})
+    # `part` kept, but filled from the absent `line`: Kafka's Struct.get fails
+    only_part = _line_part(("part", STRING_SCHEMA, "P"))
+    with pytest.raises(DataException, match=r"^line is not a valid field name$"):
+        xform(Record("t", value_schema=only_part.schema, value=only_part))
+    schemaless = xform(Record("t", value={"part": "P"}))  # schemaless maps have no reverse lookup
+    assert schemaless.value == {"part": "P"}
+    # both present, `line` dropped by include: `part` gets line's value (Kafka: Struct{part=L})
+    both = _line_part(("line", STRING_SCHEMA, "L"), ("part", STRING_SCHEMA, "P"))
+    out = xform(Record("t", value_schema=both.schema, value=both))
+    assert [f.name for f in out.value_schema.fields] == ["part"] and out.value.get("part") == "L"
+    # ... checked against part's schema as Kafka's Struct.put checks it (Kafka names the Java class,
+    # class java.lang.Integer, where we name the Python type)
+    mixed = _line_part(("line", INT32_SCHEMA, 5), ("part", STRING_SCHEMA, "P"))
+    with pytest.raises(DataException, match=r'^Invalid Java object for schema with type STRING: int for field: "part"$'):
+        xform(Record("t", value_schema=mixed.schema, value=mixed))
+
+
+def test_two_renames_onto_one_name_read_the_last_in_hashmap_order() -> None:
+    """Kafka's `invert(renames)` keeps, for a target name, the old name last in the renames HashMap's order
+    (a, b): with `a:x,b:x` the new `x` reads `b` whichever of a and b was kept (Kafka: Struct{x=B} twice)."""
+    ab = _line_part(("a", STRING_SCHEMA, "A"), ("b", STRING_SCHEMA, "B"))
+    for exclude in ("a", "b"):
+        xform = ReplaceFieldValue.from_config({"exclude": exclude, "renames": "a:x,b:x"})
+        out = xform(Record("t", value_schema=ab.schema, value=ab))
+        assert out.value.get("x") == "B"
+    swapped = ReplaceFieldValue.from_config({"renames": "a:b,b:a"})(Record("t", value_schema=ab.schema, value=ab))
+    assert [(f.name, swapped.value.get(f.name)) for f in swapped.value_schema.fields] == [("b", "A"), ("a", "B")]
 
 
 def test_non_map_and_non_struct_values_are_errors() -> None:

@@ -333,3 +333,71 @@ def test_pickles_and_names() -> None:
                           "TimestampConverter$Value": TimestampConverterValue}
     with pytest.raises(TypeError):
         TimestampConverter(target_type="Date")
+
+
+# Schemaless, Kafka reads only a java.lang.Long as Unix time (`inferTimestampType`): the Byte/Short/Integer
+# a Cast to int8/int16/int32 (or InsertField's partition) puts into a map is refused (checked by running
+# Kafka Connect 4.3.1's transforms: "TimestampConverter does not support class java.lang.Short objects as
+# timestamps"), and the record is dropped under errors.tolerance=all.
+
+_T = "org.apache.kafka.connect.transforms."
+
+
+@pytest.mark.parametrize(("width", "java_class"), [("int8", "Byte"), ("int16", "Short"), ("int32", "Integer"),
+                                                   ("int64", None)])
+@pytest.mark.parametrize("fused", [True, False])
+def test_schemaless_narrow_cast_ints_are_not_unix_timestamps(width: str, java_class: str | None, fused: bool) -> None:
+    from pyconnect_flow.transforms import from_config
+    from pyconnect_flow.transforms.fused import FusedMapStages
+    config = {"transforms": "i,c,t", "transforms.i.type": _T + "InsertField$Value", "transforms.i.static.field": "s",
+              "transforms.i.static.value": "x", "transforms.c.type": _T + "Cast$Value", "transforms.c.spec": f"ts:{width}",
+              "transforms.t.type": _T + "TimestampConverter$Value", "transforms.t.field": "ts",
+              "transforms.t.target.type": "unix"}
+    record = Record("t", value={"ts": 1700000000000, "n": 300}, partition=0, offset=0)
+    chain = from_config(config)
+    if fused:  # InsertField and Cast on a map: one compiled function
+        assert isinstance(chain._run[0], FusedMapStages)
+        stages: Any = [chain._run[0].function, chain.stages[2]]
+    else:
+        stages = list(chain.stages)
+    if java_class is None:  # a Long: Unix time (1700000000000 as a long, unchanged)
+        out = record
+        for stage in stages:
+            out = stage(out)
+        assert out.value == {"ts": 1700000000000, "n": 300, "s": "x"}
+        return
+    with pytest.raises(DataException, match=rf"^TimestampConverter does not support class java\.lang\.{java_class} "
+                                            r"objects as timestamps$"):
+        out = record
+        for stage in stages:
+            out = stage(out)
+
+
+def test_sink_chain_with_a_short_key_field_drops_keyed_records_only() -> None:
+    """The differential case s56: ReplaceField$Key id:topic, Cast$Key topic:int16, ExtractField$Value when,
+    TimestampConverter$Key field=topic. Kafka fails every keyed record (the key's `topic` is a Short) and
+    passes the null-key ones (a null key is returned as it is)."""
+    from pyconnect_flow.transforms import from_config
+    chain = from_config({
+        "transforms": "t0,t1,t2,t3", "predicates": "p0",
+        "transforms.t0.type": _T + "ReplaceField$Key", "transforms.t0.renames": "id:topic",
+        "transforms.t1.type": _T + "Cast$Key", "transforms.t1.spec": "topic:int16",
+        "transforms.t2.type": _T + "ExtractField$Value", "transforms.t2.field": "when",
+        "transforms.t2.predicate": "p0", "predicates.p0.type": _T + "predicates.TopicNameMatches",
+        "predicates.p0.pattern": ".*",
+        "transforms.t3.type": _T + "TimestampConverter$Key", "transforms.t3.target.type": "Timestamp",
+        "transforms.t3.field": "topic", "transforms.t3.format": "yyyy-MM-dd"})
+    with pytest.raises(DataException, match=r"class java\.lang\.Short objects"):
+        chain(Record("t", key={"id": 0}, value={"when": True}, partition=0, offset=0))
+    out = chain(Record("t", key=None, value={"when": True}, partition=0, offset=0))
+    assert out is not None and out.key is None and out.value is True
+
+
+def test_schemaless_partition_field_is_an_integer_not_a_unix_timestamp() -> None:
+    """InsertField puts `kafkaPartition()`, an Integer, into a map: TimestampConverter refuses it (Kafka 4.3.1)."""
+    from pyconnect_flow.transforms import from_config
+    chain = from_config({"transforms": "i,t", "transforms.i.type": _T + "InsertField$Value",
+                         "transforms.i.partition.field": "p", "transforms.t.type": _T + "TimestampConverter$Value",
+                         "transforms.t.field": "p", "transforms.t.target.type": "unix"})
+    with pytest.raises(DataException, match=r"class java\.lang\.Integer objects"):
+        chain(Record("t", value={"n": 1}, partition=3, offset=7))

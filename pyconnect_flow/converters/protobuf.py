@@ -1,0 +1,287 @@
+"""`ProtobufConverter`: Confluent's `io.confluent.connect.protobuf.ProtobufConverter`, with a Schema Registry.
+
+Bytes are Confluent's wire format: magic byte 0, the schema id as 4 big-endian bytes, the message
+indexes (the path of the message type in its file: a zig-zag varint count then zig-zag varint indexes,
+or the single byte 0 for the first top-level message), then the Protobuf binary of the message.
+Schemas are registered with `schemaType: PROTOBUF` as a base64 `FileDescriptorProto` (as confluent-kafka's
+ProtobufSerializer registers them; Confluent's registry accepts it) and read with `?format=serialized`;
+they map as Confluent's ProtobufData maps them with its defaults (`protobuf_data.py`)::
+
+    c = ProtobufConverter()
+    c.configure({"schema.registry.url": "http://localhost:8081"}, is_key=False)
+    data = c.from_connect("orders", schema, struct)   # b"\\x00\\x00\\x00\\x00\\x01\\x00\\x08\\x01..."
+    c.to_connect("orders", data)                      # (Connect schema, struct)
+
+Needs the `protobuf` package. One registry request per schema and subject, and one per schema id; message
+classes and value converters are built once per schema.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from pyconnect_flow.config.definition import ConfigDef
+from pyconnect_flow.converters.avro import AvroConverter
+from pyconnect_flow.converters.base import Converter, SchemaAndValue
+from pyconnect_flow.converters.schema_registry import RegistryError, client_from_settings, subject_name_strategy
+from pyconnect_flow.data.exceptions import DataException
+from pyconnect_flow.data.schema import Schema
+
+MAGIC_BYTE = 0
+SCHEMA_TYPE = "PROTOBUF"
+
+_SHARED = ("converter.type", "schema.registry.url", "auto.register.schemas", "use.latest.version",
+           "key.subject.name.strategy", "value.subject.name.strategy", "basic.auth.credentials.source",
+           "basic.auth.user.info", "max.schemas.per.subject", "schemas.cache.config")
+
+
+def _zigzag(n: int) -> bytes:
+    z = (n << 1) ^ (n >> 63)
+    out = bytearray()
+    while True:
+        byte = z & 0x7F
+        z >>= 7
+        if z:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def encode_message_indexes(indexes: Sequence[int]) -> bytes:
+    """Confluent's message-index prefix: `[0]` is the single byte 0, else count and indexes as zig-zag varints."""
+    if list(indexes) == [0]:
+        return b"\x00"
+    return _zigzag(len(indexes)) + b"".join(_zigzag(i) for i in indexes)
+
+
+def _read_zigzag(data: bytes | memoryview, pos: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise DataException("Invalid message indexes: truncated varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return (result >> 1) ^ -(result & 1), pos
+        shift += 7
+
+
+def decode_message_indexes(data: bytes | memoryview, pos: int) -> tuple[list[int], int]:
+    """The message indexes at `pos` and where the message starts."""
+    count, pos = _read_zigzag(data, pos)
+    if count == 0:
+        return [0], pos
+    if count < 0 or count > 1000:
+        raise DataException(f"Invalid message indexes: count {count}")
+    indexes = []
+    for _ in range(count):
+        index, pos = _read_zigzag(data, pos)
+        indexes.append(index)
+    return indexes, pos
+
+
+class _Writer:
+    __slots__ = ("text", "full_name", "indexes", "convert", "ids")
+
+    def __init__(self, text: str, full_name: str, indexes: bytes, convert: Any) -> None:
+        self.text = text
+        self.full_name = full_name
+        self.indexes = indexes
+        self.convert = convert
+        self.ids: dict[str, bytes] = {}
+
+
+class _Reader:
+    __slots__ = ("schema", "message_class", "convert")
+
+    def __init__(self, schema: Schema, message_class: Any, convert: Any) -> None:
+        self.schema = schema
+        self.message_class = message_class
+        self.convert = convert
+
+
+class ProtobufConverter(Converter):
+    """Confluent's ProtobufConverter: Connect structs ⇄ Protobuf in Confluent's wire format, schemas in a registry.
+
+    The registry keys are the Avro converter's (`schema.registry.url`, `auto.register.schemas`,
+    `use.latest.version`, subject name strategies — the message's full name is the record name —, `basic.auth.*`).
+    ProtobufData's options are at Confluent's defaults (no wrappers, no `optional` labels, unions as
+    `io.confluent.connect.protobuf.Union` structs on the read side only).
+    """
+
+    CONFIG: ClassVar[ConfigDef] = ConfigDef([AvroConverter.CONFIG[name] for name in _SHARED])
+
+    def __init__(self) -> None:
+        self._settings: dict[str, Any] = {}
+        self.is_key = False
+
+    def configure(self, config: Mapping[str, Any], is_key: bool) -> None:
+        """Check every key (ConfigException naming each bad one) and set up the registry client."""
+        super().configure(config, is_key)
+        values = self._checked(config)
+        self.auto_register: bool = values["auto.register.schemas"]
+        self.use_latest: bool = values["use.latest.version"]
+        self.subject_name = subject_name_strategy(
+            values["key.subject.name.strategy" if is_key else "value.subject.name.strategy"])
+        self.client = client_from_settings(values, type(self).__name__)
+        self._cache_size = max(1, values["schemas.cache.config"])
+        self._writers: dict[Schema, _Writer] = {}
+        self._readers: dict[tuple[int, str, tuple[int, ...]], _Reader] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"settings": self._settings, "is_key": self.is_key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.configure(state["settings"], state["is_key"])
+
+    # ------------------------------------------------------------------ writing
+
+    def _writer(self, schema: Schema) -> _Writer:
+        writer = self._writers.get(schema)
+        if writer is None:
+            from google.protobuf import message_factory
+
+            from pyconnect_flow.converters.protobuf_data import from_connect_schema, new_pool, value_to_message
+
+            file, full_name = from_connect_schema(schema)
+            pool = new_pool()
+            pool.Add(file)
+            message_class = message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
+            text = base64.standard_b64encode(file.SerializeToString()).decode("ascii")
+            top = [m.name for m in file.message_type].index(full_name.rsplit(".", 1)[-1])
+            writer = _Writer(text, full_name, encode_message_indexes([top]), value_to_message(schema, message_class))
+            if len(self._writers) >= self._cache_size:
+                del self._writers[next(iter(self._writers))]
+            self._writers[schema] = writer
+        return writer
+
+    def _prefix(self, topic: str, writer: _Writer) -> bytes:
+        subject = self.subject_name(topic, self.is_key, writer.full_name)
+        prefix = writer.ids.get(subject)
+        if prefix is not None:
+            return prefix
+        try:
+            if self.use_latest:
+                schema_id = self.client.latest(subject).schema_id
+            elif self.auto_register:
+                schema_id = self.client.register(subject, writer.text, SCHEMA_TYPE)
+            else:
+                schema_id = self.client.lookup(subject, writer.text, SCHEMA_TYPE).schema_id
+        except RegistryError as exc:
+            raise DataException(f"Failed to serialize Protobuf data from topic {topic}: {exc}") from None
+        prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big") + writer.indexes
+        writer.ids[subject] = prefix
+        return prefix
+
+    def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
+        """Serialize one value (Confluent's `fromConnectData`); None for a null value."""
+        return self.from_connect_values(topic, schema, [value])[0]
+
+    def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
+        """Serialize many values of one schema: one schema lookup for the batch."""
+        if schema is None:
+            if all(v is None for v in values):
+                return [None] * len(values)
+            raise DataException(f"Failed to serialize Protobuf data from topic {topic}: ProtobufConverter needs "
+                                "a schema")
+        writer = self._writer(schema)
+        prefix: bytes | None = None
+        out: list[bytes | None] = []
+        for value in values:
+            if value is None:
+                out.append(None)
+                continue
+            try:
+                message = writer.convert(value)
+            except DataException as exc:
+                raise DataException(f"Failed to serialize Protobuf data from topic {topic}: {exc}") from exc
+            if prefix is None:
+                prefix = self._prefix(topic, writer)
+            out.append(prefix + message.SerializeToString())
+        return out
+
+    # ------------------------------------------------------------------ reading
+
+    def _schema_text(self, topic: str, schema_id: int) -> str:
+        """The serialized schema of an id (asked once): DataException for an id the registry does not know."""
+        try:
+            return self.client.schema_by_id(schema_id, serialized=True)
+        except RegistryError as exc:
+            raise DataException(f"Failed to deserialize data for topic {topic} to Protobuf: Error retrieving "
+                                f"Protobuf schema for id {schema_id}: {exc}") from None
+
+    def _reader(self, topic: str, schema_id: int, indexes: list[int]) -> _Reader:
+        key = (schema_id, topic, tuple(indexes))
+        reader = self._readers.get(key)
+        if reader is not None:
+            return reader
+        from google.protobuf import descriptor_pb2, message_factory
+
+        from pyconnect_flow.converters.protobuf_data import message_to_value, new_pool, to_connect_schema
+
+        text = self._schema_text(topic, schema_id)
+        file = descriptor_pb2.FileDescriptorProto()
+        try:
+            file.ParseFromString(base64.standard_b64decode(text))
+        except Exception as exc:  # protobuf's DecodeError and binascii's Error
+            raise DataException(f"Schema id {schema_id} is not a serialized Protobuf schema: {exc}") from None
+        pool = new_pool()
+        try:
+            file_descriptor = pool.Add(file)
+        except (TypeError, KeyError) as exc:
+            raise DataException(f"Schema id {schema_id}: imports other than well-known types are not supported "
+                                f"yet: {exc}") from None
+        try:
+            message_type = file_descriptor.message_types_by_name[file.message_type[indexes[0]].name]
+            for i in indexes[1:]:
+                message_type = message_type.nested_types[i]
+        except IndexError:
+            raise DataException(f"Invalid message indexes {indexes} for schema id {schema_id}") from None
+        version = None
+        try:
+            subject = self.subject_name(topic, self.is_key, message_type.full_name)
+            version = self.client.lookup(subject, text, SCHEMA_TYPE).version
+        except DataException:
+            pass  # written under another subject: the schema comes without a registry version
+        schema = to_connect_schema(message_type, version)
+        reader = _Reader(schema, message_factory.GetMessageClass(message_type), message_to_value(schema, message_type))
+        if len(self._readers) >= self._cache_size:
+            del self._readers[next(iter(self._readers))]
+        self._readers[key] = reader
+        return reader
+
+    def to_connect(self, topic: str, data: bytes | None) -> SchemaAndValue:
+        """Deserialize one value (Confluent's `toConnectData`); (None, None) for null bytes."""
+        return self.to_connect_batch(topic, [data])[0]
+
+    def to_connect_batch(self, topic: str | Sequence[str], datas: Sequence[bytes | None]) -> list[SchemaAndValue]:
+        """Deserialize many values: one schema lookup per distinct (schema id, topic, message indexes)."""
+        from google.protobuf.message import DecodeError
+
+        topics = [topic] * len(datas) if isinstance(topic, str) else list(topic)
+        out: list[SchemaAndValue] = []
+        for t, data in zip(topics, datas):
+            if data is None:
+                out.append((None, None))
+                continue
+            if len(data) < 6 or data[0] != MAGIC_BYTE:
+                raise DataException(f"Failed to deserialize data for topic {t} to Protobuf: Unknown magic byte!")
+            schema_id = int.from_bytes(data[1:5], "big")
+            self._schema_text(t, schema_id)  # an unknown id is reported before the indexes are read
+            try:
+                indexes, start = decode_message_indexes(data, 5)
+                reader = self._reader(t, schema_id, indexes)
+                message = reader.message_class.FromString(data[start:])
+                out.append((reader.schema, reader.convert(message)))
+            except DataException as exc:
+                raise DataException(f"Failed to deserialize data for topic {t} to Protobuf: {exc}") from exc
+            except (DecodeError, ValueError, TypeError) as exc:
+                raise DataException(f"Failed to deserialize data for topic {t} to Protobuf: {exc!r}") from exc
+        return out
+
+
+__all__ = ["ProtobufConverter", "decode_message_indexes", "encode_message_indexes"]
