@@ -542,9 +542,9 @@ def test_default_is_converted_only_for_a_null_written_without_schema() -> None:
     # another scale (read from JSON, where Kafka's SchemaBuilder does not check the scale) does not
     # stop non-null values being written without the schema; a null then fails on the default.
     reader = converter(replace_null_with_default="false")
-    data = ('{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,'
-            '"parameters":{"scale":"-2"},"optional":true,"default":-313632179522670135991},'
-            '"payload":"7+pYnRSocqljRA=="}').encode()
+    data = (b'{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,'
+            b'"parameters":{"scale":"-2"},"optional":true,"default":-313632179522670135991},'
+            b'"payload":"7+pYnRSocqljRA=="}')
     schema, value = reader.to_connect(TOPIC, data)
     writer = converter(schemas_enable=False, decimal_format="BASE64")
     assert writer.from_connect(TOPIC, schema, value) == b'"7+pYnRSocqljRA=="'
