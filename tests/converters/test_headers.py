@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import struct
 
 import pytest
 
@@ -103,6 +104,17 @@ def test_header_schemas_reach_the_header_converter_as_in_kafka() -> None:
     assert byte_headers.from_connect_header("t", "h", None, OPTIONAL_BYTES_SCHEMA) is None
     with pytest.raises(DataException, match="^Invalid schema type for ByteArrayConverter: INT32$"):
         byte_headers.from_connect_header("t", "h", None, OPTIONAL_INT32_SCHEMA)
+
+
+def test_kafka_sink_writes_a_schema_header_with_its_schema() -> None:
+    # SimpleHeaderConverter.fromConnectHeader is Values.convertToString(schema, value): a FLOAT32 field's
+    # value (a float32 held in a Python float) is written as Java's Float.toString.
+    from pyconnect_flow.connectors.kafka import _header_bytes
+
+    float32 = struct.unpack("<f", struct.pack("<f", 0.1))[0]
+    assert _header_bytes(SchemaHeader("h", float32, FLOAT32_SCHEMA)) == b"0.1"
+    assert _header_bytes(("h", float32)) == b"0.10000000149011612"
+    assert _header_bytes(SchemaHeader("h", None, FLOAT32_SCHEMA)) is None
 
 
 def test_string_header_converter() -> None:
