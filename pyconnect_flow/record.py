@@ -7,7 +7,8 @@ processes. Fields follow Kafka Connect's `ConnectRecord`/`SourceRecord`/`SinkRec
 - `topic`, `partition` (Kafka partition, None = let the producer choose), `offset` (Kafka offset, sinks);
 - `key`/`value` with their Connect schemas (`key_schema`/`value_schema`, None = schemaless);
   before decoding and after encoding they hold raw `bytes`;
-- `headers`: a tuple of `(name, value)` pairs, names repeatable, order kept;
+- `headers`: a tuple of `(name, value)` pairs, names repeatable, order kept; a `SchemaHeader` pair
+  also carries the Connect schema Kafka attaches to the header (`HeaderFrom` sets the field's schema);
 - `timestamp`: epoch milliseconds or None;
 - `source_partition`/`source_offset`: where a source connector read the record
   (for example `{"filename": ...}` and `{"position": 1234}`).
@@ -30,6 +31,33 @@ from types import MethodType
 from typing import Any, NamedTuple
 
 Header = tuple[str, Any]
+
+
+class SchemaHeader(tuple[str, Any]):
+    """A `(name, value)` header pair that also carries its Connect schema (None: a null schema).
+
+    It unpacks, indexes and compares as the plain pair, so code that only reads names and values is
+    unchanged; header converters give `schema` to the converter as Kafka's `fromConnectHeader` does
+    (a plain pair's schema is inferred from its value, see `converters.headers.header_schema`).
+
+    Example::
+
+        h = SchemaHeader("h0", None, OPTIONAL_INT32_SCHEMA)
+        name, value = h  # ("h0", None)
+    """
+
+    schema: Any
+
+    def __new__(cls, name: str, value: Any, schema: Any) -> SchemaHeader:
+        self = super().__new__(cls, (name, value))
+        self.schema = schema
+        return self
+
+    def __reduce__(self) -> tuple[type[SchemaHeader], tuple[str, Any, Any]]:
+        return SchemaHeader, (self[0], self[1], self.schema)
+
+    def __repr__(self) -> str:
+        return f"SchemaHeader({self[0]!r}, {self[1]!r}, {self.schema!r})"
 
 
 class Record(NamedTuple):
@@ -123,5 +151,5 @@ def with_data(record: Record, key: Any, value: Any, key_schema: Any, value_schem
     return _new(Record, (r[0], key, value, r[3], r[4], key_schema, value_schema, r[7], r[8], r[9], r[10]))
 
 
-__all__ = ["Header", "Headers", "Record", "key_part", "new_record", "value_part", "with_data", "with_headers",
+__all__ = ["Header", "Headers", "Record", "SchemaHeader", "key_part", "new_record", "value_part", "with_data", "with_headers",
            "with_key", "with_part", "with_topic", "with_value"]

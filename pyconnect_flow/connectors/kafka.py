@@ -43,7 +43,7 @@ from pyconnect_flow.converters.headers import header_value_to_bytes
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
 from pyconnect_flow.kafka_columns import KafkaColumns
-from pyconnect_flow.record import Record, new_record
+from pyconnect_flow.record import Record, SchemaHeader, new_record
 
 log = logging.getLogger(__name__)
 
@@ -276,11 +276,12 @@ class KafkaSource(RecordSource):
 
 # sink ---------------------------------------------------------------------
 
-def _header_bytes(value: Any) -> bytes | None:
+def _header_bytes(header: tuple[str, Any]) -> bytes | None:
+    """SimpleHeaderConverter's bytes for a header's value, with its schema if it has one (`SchemaHeader`)."""
+    value = header[1]
     if value is None or isinstance(value, bytes):
         return value
-
-    return header_value_to_bytes(value)
+    return header_value_to_bytes(value, header.schema if type(header) is SchemaHeader else None)
 
 
 class _SharedProducer:
@@ -435,7 +436,7 @@ class KafkaWriter(SinkWriter):
                 if headers or timestamp or (keep_partition and partition is not None):
                     produce(topic, value, key, partition if keep_partition and partition is not None else -1,
                             timestamp=timestamp or 0,
-                            headers=[(k, _header_bytes(v)) for k, v in headers] if headers else None)
+                            headers=[(h[0], _header_bytes(h)) for h in headers] if headers else None)
                 else:
                     produce(topic, value, key)
             except BufferError:
@@ -476,7 +477,7 @@ class KafkaWriter(SinkWriter):
             try:
                 producer.produce(topic, value, key, r.partition if keep and r.partition is not None else -1,
                                  timestamp=r.timestamp or 0,
-                                 headers=[(k, _header_bytes(v)) for k, v in r.headers] if r.headers else None)
+                                 headers=[(h[0], _header_bytes(h)) for h in r.headers] if r.headers else None)
                 return
             except BufferError:
                 continue

@@ -9,8 +9,11 @@ does not give the same bytes back for every header, e.g. `1.50`).
 
 Any converter named as `header.converter` (`JsonConverter`, `StringConverter`,
 `ByteArrayConverter`, your own) converts header values with its `from_connect`/`to_connect`,
-as Kafka's converters do in their `HeaderConverter` role. Records carry header values without
-their schemas, so the schema is inferred as Kafka's `Values.parseString` would for the value's
+as Kafka's converters do in their `HeaderConverter` role. A `record.SchemaHeader` carries the
+schema Kafka gives the header (`HeaderFrom`: the field's schema, or a null schema for schemaless
+data), which the converter gets as it is: `JsonConverter` writes a null value with a schema as an
+envelope, and no bytes only for a null value with a null schema (`fromConnectData`). A plain
+`(name, value)` pair has its schema inferred as Kafka's `Values.parseString` would for the value's
 text form (`InsertHeader`'s own rule): `str` → STRING, `bytes` → BYTES, a `Struct` its schema,
 `1` → INT8, `[1, 2]` → an array of INT8.
 """
@@ -88,6 +91,10 @@ def _scalar_text(value: Any, schema: Schema | None) -> str:
 SIMPLE_HEADER_CONVERTER = "org.apache.kafka.connect.storage.SimpleHeaderConverter"
 
 
+INFERRED: Any = object()
+"""`from_connect_header`'s schema when the header has none of its own: inferred from the value."""
+
+
 class HeaderConverter:
     """Header values ⇄ bytes for one connector (Kafka Connect's `HeaderConverter`).
 
@@ -98,8 +105,9 @@ class HeaderConverter:
 
     raw = False
 
-    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
-        """The bytes of one header value (`fromConnectHeader`)."""
+    def from_connect_header(self, topic: str, name: str, value: Any, schema: Any = INFERRED) -> bytes | None:
+        """The bytes of one header value (`fromConnectHeader`); `schema` the header's Connect schema
+        (None: a null schema), inferred from `value` when not given."""
         raise NotImplementedError
 
     def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
@@ -116,8 +124,8 @@ class SimpleHeaderConverter(HeaderConverter):
 
     raw = True
 
-    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
-        return header_value_to_bytes(value)
+    def from_connect_header(self, topic: str, name: str, value: Any, schema: Any = INFERRED) -> bytes | None:
+        return header_value_to_bytes(value, None if schema is INFERRED else schema)
 
     def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
         return data
@@ -135,8 +143,8 @@ class ConverterHeaders(HeaderConverter):
     def __init__(self, converter: Converter) -> None:
         self.converter = converter
 
-    def from_connect_header(self, topic: str, name: str, value: Any) -> bytes | None:
-        return self.converter.from_connect(topic, header_schema(value), value)
+    def from_connect_header(self, topic: str, name: str, value: Any, schema: Any = INFERRED) -> bytes | None:
+        return self.converter.from_connect(topic, header_schema(value) if schema is INFERRED else schema, value)
 
     def to_connect_header(self, topic: str, name: str, data: bytes | None) -> Any:
         return self.converter.to_connect(topic, data)[1]
@@ -182,5 +190,5 @@ def check_header_converter(name: str | None, config: Mapping[str, Any], prefix: 
     return check_converter(name, config, prefix)
 
 
-__all__ = ["HeaderConverter", "SimpleHeaderConverter", "check_header_converter", "create_header_converter",
+__all__ = ["INFERRED", "HeaderConverter", "SimpleHeaderConverter", "check_header_converter", "create_header_converter",
            "header_schema", "header_value_to_bytes"]

@@ -257,15 +257,22 @@ def _with_nulls(schema: Schema, cfg: CodecConfig, body: Encoder, fast_type: type
     Values whose type is exactly `fast_type` (and, for ints, within [lo, hi]) are their own
     tree and skip the call to `body`: one call per value for the common primitives.
     """
+    # Kafka converts the default only when a null is written (`convertToJson`), so a default
+    # its encoder refuses (a Decimal default of another scale) fails that null, not the schema.
+    default_cache: list[Any] = []
     if schema.default is not None and cfg.replace_null_with_default:
-        mode, default_tree = 0, body(schema.default)
+        mode = 0
     else:
-        mode, default_tree = (1 if schema.optional else 2), None
+        mode = 1 if schema.optional else 2
 
     def null() -> Any:
         if mode == 2:
             raise DataException(NULL_WRITE_ERROR)
-        return default_tree
+        if mode == 1:
+            return None
+        if not default_cache:
+            default_cache.append(body(schema.default))
+        return default_cache[0]
 
     if fast_type is int:
         def encode_int(v: Any) -> Any:
@@ -281,7 +288,7 @@ def _with_nulls(schema: Schema, cfg: CodecConfig, body: Encoder, fast_type: type
         return encode_fast
     if mode == 0:
         def encode_or_default(v: Any) -> Any:
-            return default_tree if v is None else body(v)
+            return null() if v is None else body(v)
         return encode_or_default
     if mode == 1:
         def encode_optional(v: Any) -> Any:

@@ -18,9 +18,9 @@ is ignored), leading spaces before a field are skipped, and two-digit years
 The calendar is Java's default `GregorianCalendar`: Julian before 1582-10-15, Gregorian from then on
 (`java_dates.java_civil_from_days`).
 
-Known differences from Java: time zone names are parsed only as UTC/GMT/UT/Z, their long forms, or numeric
-offsets; week-based fields (Y, w, W, F, u, E) are formatted but ignored when parsing, and computed with
-Gregorian rules before 1582.
+Known differences from Java: time zone names are parsed only as UTC/GMT, their long forms, or numeric
+offsets (as in Java, 'z'/'Z' reject "Z" and "UT"; only 'X' accepts "Z"); week-based fields (Y, w, W, F,
+u, E) are formatted but ignored when parsing, and computed with Gregorian rules before 1582.
 """
 
 from __future__ import annotations
@@ -51,7 +51,8 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 _MONTHS_SHORT = tuple(m[:3] for m in _MONTHS)
 _DAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 _DAYS_SHORT = tuple(d[:3] for d in _DAYS)
-_ZONE_NAMES = {"utc": 0, "gmt": 0, "ut": 0, "z": 0, "coordinated universal time": 0, "greenwich mean time": 0}
+# Zone names 'z'/'Z' parse (Java's zone strings, English); Java rejects "Z" and "UT" there (only 'X' takes "Z").
+_ZONE_NAMES = {"utc": 0, "gmt": 0, "coordinated universal time": 0, "greenwich mean time": 0}
 
 
 class DateFormatError(ValueError):

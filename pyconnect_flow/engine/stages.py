@@ -24,7 +24,7 @@ from pyconnect_flow.converters.json import JsonConverter
 from pyconnect_flow.converters.json_columns import FlatColumns
 from pyconnect_flow.errors import ErrorReporter, FailedRecord, RetriableError, Stage, StageError
 from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
-from pyconnect_flow.record import Record, new_record, with_data, with_headers
+from pyconnect_flow.record import Record, SchemaHeader, new_record, with_data, with_headers
 from pyconnect_flow.transforms.base import failing_transform
 from pyconnect_flow.transforms.chain import Chain
 
@@ -154,13 +154,16 @@ def _active(headers: HeaderConverter | None) -> HeaderConverter | None:
     return None if headers is None or headers.raw else headers
 
 
-def _convert_headers(r: Record, convert: Callable[[str, str, Any], Any], converter: HeaderConverter) -> Record:
-    """`r` with each header value converted (`StageError` HEADER_CONVERTER on failure); `r` if it has none."""
+def _convert_headers(r: Record, convert: Callable[..., Any], converter: HeaderConverter) -> Record:
+    """`r` with each header value converted (`StageError` HEADER_CONVERTER on failure); `r` if it has none.
+
+    A `SchemaHeader` gives its schema to the converter; a plain pair's schema is inferred."""
     if not r[7]:
         return r
     topic = r[0]
     try:
-        headers = tuple([(name, convert(topic, name, value)) for name, value in r[7]])
+        headers = tuple([(h[0], convert(topic, h[0], h[1], h.schema) if type(h) is SchemaHeader
+                          else convert(topic, h[0], h[1])) for h in r[7]])
     except Exception as exc:
         raise StageError(Stage.HEADER_CONVERTER, converter, exc) from exc
     return with_headers(r, headers)

@@ -9,9 +9,10 @@ fields from the key/value (and its schema), `copy` leaves it as it is::
 
 Schemaless data must be a map (a missing field gives a None header), data with
 a schema a Struct; `replace.null.with.default=false` reads null fields as null
-instead of their schema default. Records carry header values only, so the
-field schema Kafka attaches to the header is not kept. A field missing from the
-schema is a DataException (Kafka fails with a NullPointerException).
+instead of their schema default. The headers are `SchemaHeader` pairs carrying
+the schema Kafka attaches: the field's schema, or a null schema for schemaless
+data (a header converter such as JsonConverter writes it). A field missing from
+the schema is a DataException (Kafka fails with a NullPointerException).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.data import DataException, Schema, Struct
 from pyconnect_flow.data.java_hashmap import java_copied
-from pyconnect_flow.record import Record, with_part
+from pyconnect_flow.record import Record, SchemaHeader, with_part
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import (
     KeyValueTransform,
@@ -89,13 +90,13 @@ class HeaderFrom(KeyValueTransform):
         purpose = "header move" if self._move else "header copy"
         if schema is None:
             data = require_map(value, purpose)
-            new_headers = [(h, data.get(f)) for f, h in self._pairs]
+            new_headers = [SchemaHeader(h, data.get(f), None) for f, h in self._pairs]
             # Kafka copies the map (new HashMap<>(value)) even to copy fields: its key order changes
             moved = {k: v for k, v in data.items() if k not in self._field_set} if self._move else dict(data)
             new_value: Any = java_copied(tuple(data), moved)
         else:
             struct = require_struct(value, purpose)
-            new_headers = [(h, self._field_value(struct, schema, f)) for f, h in self._pairs]
+            new_headers = [SchemaHeader(h, *self._field_value(struct, schema, f)) for f, h in self._pairs]
             if self._move:
                 schema = self._schemas.get_or_build(schema, self._moved_schema)
                 new_value = Struct(schema)
@@ -108,10 +109,11 @@ class HeaderFrom(KeyValueTransform):
     def _get(self, struct: Struct, name: str) -> Any:
         return struct.get(name) if self._replace_null else struct.get_without_default(name)
 
-    def _field_value(self, struct: Struct, schema: Schema, name: str) -> Any:
-        if schema.field(name) is None:
+    def _field_value(self, struct: Struct, schema: Schema, name: str) -> tuple[Any, Schema]:
+        field = schema.field(name)
+        if field is None:
             raise DataException(f"Field does not exist: {name}")
-        return self._get(struct, name)
+        return self._get(struct, name), field.schema
 
     def _moved_schema(self, schema: Schema) -> Schema:
         builder = copy_schema_basics(schema)

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import decimal
+import struct
+
+import pytest
 
 from pyconnect_flow.converters import header_value_to_bytes
 from pyconnect_flow.converters.headers import SimpleHeaderConverter, create_header_converter, header_schema
-from pyconnect_flow.data import FLOAT32_SCHEMA, STRING_SCHEMA, Type
+from pyconnect_flow.data import (
+    FLOAT32_SCHEMA,
+    INT32_SCHEMA,
+    OPTIONAL_BYTES_SCHEMA,
+    OPTIONAL_INT32_SCHEMA,
+    STRING_SCHEMA,
+    DataException,
+    Type,
+)
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter, Stage
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, SchemaHeader
 
 
 def test_bytes_and_strings() -> None:
@@ -65,6 +76,45 @@ def test_json_header_converter_writes_and_reads_header_values() -> None:
     assert encoder.encode_one(records[0]).headers == chunk.records[0].headers  # the record-by-record path
     raw = [Record("t", b"k", b"v", headers=(("n", b"1"), ("m", b'{"a":[true]}')))]
     assert decoder(Chunk("p", raw, None)).records[0].headers == (("n", 1), ("m", {"a": [True]}))
+
+
+def test_header_schemas_reach_the_header_converter_as_in_kafka() -> None:
+    # Kafka's JsonConverter.fromConnectHeader gives no bytes only for a null value with a null schema;
+    # a null with a schema (HeaderFrom of a null optional field) is an envelope, and a null schema
+    # (HeaderFrom of schemaless data) is written as "schema":null, not as an inferred one.
+    from pyconnect_flow.converters import create_converter
+
+    string = create_converter("StringConverter", {}, False)
+    encoder = Encoder(string, string, ErrorReporter("c", ErrorPolicy()),
+                      create_header_converter(JSON_HEADERS, {"schemas.enable": "true"}))
+    headers = (SchemaHeader("h0", None, OPTIONAL_INT32_SCHEMA), SchemaHeader("h1", 5, None),
+               SchemaHeader("h2", None, None), SchemaHeader("h3", 5, INT32_SCHEMA), ("h4", None))
+    expected = (("h0", b'{"schema":{"type":"int32","optional":true},"payload":null}'),
+                ("h1", b'{"schema":null,"payload":5}'), ("h2", None),
+                ("h3", b'{"schema":{"type":"int32","optional":false},"payload":5}'), ("h4", None))
+    records = [Record("t", None, "v", headers=headers)]
+    assert encoder(Chunk("p", records, None)).records[0].headers == expected
+    assert encoder.encode_one(records[0]).headers == expected
+    # String and Simple header converters: a null value is no bytes whatever its schema; ByteArrayConverter
+    # checks the schema first (a BYTES one, or none), as its fromConnectData does.
+    string_headers = create_header_converter("org.apache.kafka.connect.storage.StringConverter", {})
+    assert string_headers.from_connect_header("t", "h", None, OPTIONAL_INT32_SCHEMA) is None
+    assert SimpleHeaderConverter().from_connect_header("t", "h", None, OPTIONAL_INT32_SCHEMA) is None
+    byte_headers = create_header_converter("org.apache.kafka.connect.converters.ByteArrayConverter", {})
+    assert byte_headers.from_connect_header("t", "h", None, OPTIONAL_BYTES_SCHEMA) is None
+    with pytest.raises(DataException, match="^Invalid schema type for ByteArrayConverter: INT32$"):
+        byte_headers.from_connect_header("t", "h", None, OPTIONAL_INT32_SCHEMA)
+
+
+def test_kafka_sink_writes_a_schema_header_with_its_schema() -> None:
+    # SimpleHeaderConverter.fromConnectHeader is Values.convertToString(schema, value): a FLOAT32 field's
+    # value (a float32 held in a Python float) is written as Java's Float.toString.
+    from pyconnect_flow.connectors.kafka import _header_bytes
+
+    float32 = struct.unpack("<f", struct.pack("<f", 0.1))[0]
+    assert _header_bytes(SchemaHeader("h", float32, FLOAT32_SCHEMA)) == b"0.1"
+    assert _header_bytes(("h", float32)) == b"0.10000000149011612"
+    assert _header_bytes(SchemaHeader("h", None, FLOAT32_SCHEMA)) is None
 
 
 def test_string_header_converter() -> None:

@@ -537,6 +537,24 @@ def test_replace_null_with_default() -> None:
         off.to_connect(TOPIC, env('{"type":"struct","fields":[{"field":"f","type":"int32","default":3}]}', "{}"))
 
 
+def test_default_is_converted_only_for_a_null_written_without_schema() -> None:
+    # Kafka's convertToJson converts the default only when the value is null: a Decimal default of
+    # another scale (read from JSON, where Kafka's SchemaBuilder does not check the scale) does not
+    # stop non-null values being written without the schema; a null then fails on the default.
+    reader = converter(replace_null_with_default="false")
+    data = (b'{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,'
+            b'"parameters":{"scale":"-2"},"optional":true,"default":-313632179522670135991},'
+            b'"payload":"7+pYnRSocqljRA=="}')
+    schema, value = reader.to_connect(TOPIC, data)
+    writer = converter(schemas_enable=False, decimal_format="BASE64")
+    assert writer.from_connect(TOPIC, schema, value) == b'"7+pYnRSocqljRA=="'
+    assert writer.from_connect_batch(TOPIC, [(schema, value)]) == [b'"7+pYnRSocqljRA=="']
+    with pytest.raises(DataException, match="mismatching scale"):
+        writer.from_connect(TOPIC, schema, None)
+    assert converter(schemas_enable=False, replace_null_with_default="false").from_connect(TOPIC, schema, None) \
+        == b"null"
+
+
 def test_required_struct_field_missing() -> None:
     c = converter()
     schema = SchemaBuilder.struct().field("a", STRING_SCHEMA).build()

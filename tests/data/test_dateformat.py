@@ -94,6 +94,30 @@ def test_unparseable(pattern: str, text: str) -> None:
         SimpleDateFormat(pattern).parse(text)
 
 
+# What Java 17's SimpleDateFormat (UTC) gives for "2023-11-14T10:20:30.400" + zone text; None: ParseException.
+_ZONE_TEXTS = ("Z", "+01:00", "+0100", "+01", "GMT+1", "GMT+01:00", "GMT", "UTC", "UT",
+               "Coordinated Universal Time")
+_UTC, _PLUS1 = 1699957230400, 1699953630400
+
+
+@pytest.mark.parametrize(("letters", "expected"), [
+    # 'z' and 'Z' parse zone names and RFC 822 offsets, not the ISO "Z" nor "UT".
+    ("Z", (None, None, _PLUS1, None, None, _PLUS1, _UTC, _UTC, None, _UTC)),
+    ("z", (None, None, _PLUS1, None, None, _PLUS1, _UTC, _UTC, None, _UTC)),
+    ("X", (_UTC, _PLUS1, _PLUS1, _PLUS1, None, None, None, None, None, None)),
+    ("XX", (_UTC, None, _PLUS1, None, None, None, None, None, None, None)),
+    ("XXX", (_UTC, _PLUS1, None, None, None, None, None, None, None, None)),
+])
+def test_zone_letters_parse_as_java(letters: str, expected: tuple[int | None, ...]) -> None:
+    fmt = SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS" + letters)
+    for zone, millis in zip(_ZONE_TEXTS, expected):
+        if millis is None:
+            with pytest.raises(DateFormatError, match="Unparseable date"):
+                fmt.parse("2023-11-14T10:20:30.400" + zone)
+        else:
+            assert fmt.parse("2023-11-14T10:20:30.400" + zone) == millis, zone
+
+
 def test_format_parse_round_trip() -> None:
     fmt = SimpleDateFormat("yyyy-MM-dd'T'HH:mm:ss.SSS")
     for millis in (0, 1, MILLIS, -86_400_001, 253402300799999):

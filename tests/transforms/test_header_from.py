@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from pyconnect_flow.config.definition import ConfigException
+from pyconnect_flow.data import OPTIONAL_INT32_SCHEMA as OPTIONAL_INT32
 from pyconnect_flow.data import STRING_SCHEMA, DataException, Schema, SchemaBuilder, Struct
-from pyconnect_flow.record import Record
+from pyconnect_flow.record import Record, SchemaHeader
 from pyconnect_flow.transforms import HeaderFrom
 from pyconnect_flow.transforms.header_from import TRANSFORMS, HeaderFromKey, HeaderFromValue
 
@@ -153,6 +154,18 @@ def test_null_field_reads_its_default_when_replacing_nulls() -> None:
     original = Builder().with_field("field1", OPTIONAL_WITH_DEFAULT, None).with_schema(False)
     xformed = HeaderFrom.value(fields=["field1"], headers=["h"], operation="copy")(original)
     assert xformed.headers == (("h", "default"),)
+
+
+def test_headers_carry_the_schema_kafka_attaches() -> None:
+    # Kafka: updatedHeaders.add(header, value, fieldSchema) with a schema, a null schema for a map.
+    schema = SchemaBuilder.struct().field("off", OPTIONAL_INT32).field("s", STRING_SCHEMA).build()
+    value = Struct(schema).put("s", "x")
+    (h,) = HeaderFrom.value(fields="off", headers="h0", operation="copy")(Record("t", value=value,
+                                                                                 value_schema=schema)).headers
+    assert isinstance(h, SchemaHeader) and h == ("h0", None) and h.schema is OPTIONAL_INT32
+    assert pickle.loads(pickle.dumps(h)).schema == OPTIONAL_INT32
+    (h,) = HeaderFrom.value(fields="off", headers="h0", operation="move")(Record("t", value={"off": 5})).headers
+    assert isinstance(h, SchemaHeader) and h == ("h0", 5) and h.schema is None
 
 
 def test_schemaless_missing_field_gives_null_header() -> None:
