@@ -162,6 +162,16 @@ class KafkaReader(SourceReader):
     def position(self) -> int | None:
         return self._next
 
+    def lag(self) -> int | None:
+        """The partition's high watermark (as the last fetch reported it) minus the next offset to read."""
+        if self._next is None:
+            return None
+        try:
+            _, high = self._consumer.get_watermark_offsets(self._tp(self.topic, self.partition), cached=True)
+        except Exception:  # noqa: BLE001 - a metric: unknown rather than a failure
+            return None
+        return max(0, high - self._next) if high is not None and high >= 0 else None
+
     def delivered(self, position: Any) -> None:
         # Only positions whose records are durable in the sink come here (never the read-ahead one).
         if not self._commit or not isinstance(position, int) or position < 0 or position == self._delivered:

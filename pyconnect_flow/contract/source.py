@@ -41,6 +41,11 @@ class SourceReader(ABC):
         """When to call `read` again after an empty read (None: soon)."""
         return None
 
+    def lag(self) -> int | None:
+        """How many records the source holds past what this reader read (a Kafka partition's high watermark
+        minus the next offset), for progress lines and metrics; None when unknown. Must be cheap."""
+        return None
+
     def delivered(self, position: Any) -> None:
         """Everything read before `position` (a value `position()` returned at an epoch boundary, possibly
         capped by a sink that holds records back) is durable in the sink and its dead letter queue: publish

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,7 @@ Batch = tuple[str, ReadBatch]
 """What a source partition emits: its key and what its reader read."""
 
 _PAUSE = dt.timedelta(milliseconds=2)
+_LAG_INTERVAL_S = 1.0
 _PAUSED_WAIT = dt.timedelta(milliseconds=50)
 
 
@@ -64,6 +66,7 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
         self._paused = False
         self._held = False  # paused from outside (`engine.control`)
         self._emitted = False  # records emitted since the reader last ran dry
+        self._lag_due = 0.0  # when to read the reader's lag next (`TaskCounts.lag`)
         if holds is not None:
             holds.opened(key, reader.position())
         if deliveries is not None:
@@ -72,6 +75,11 @@ class _SourcePartition(StatefulSourcePartition[Batch, Any]):
     def next_batch(self) -> list[Batch]:
         if stop_requested():
             raise StopIteration()
+        if self._counts is not None and time.monotonic() >= self._lag_due:  # paused too: lag grows then
+            self._lag_due = time.monotonic() + _LAG_INTERVAL_S
+            lag = self._reader.lag()
+            if lag is not None:
+                self._counts.lag[self._key] = lag
         if paused():
             self._held = True
             return []

@@ -54,6 +54,8 @@ class TaskCounts:
     dead_letters: int = 0
     last_error_ms: int = 0
     started_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+    lag: dict[str, int] = field(default_factory=dict)
+    """Records not yet read, per source partition key (`topic-partition` for Kafka), sampled every second."""
 
     def error(self, tolerated: bool, logged: bool, dead_letter: bool) -> None:
         """One record failed (sinks may report from their own threads, hence the lock)."""
@@ -175,9 +177,10 @@ class MetricsReporter:
             elapsed = max(now - since, 1e-3)
             self._last[c.connector] = (now, c.read, c.written)
             verb_in, verb_out = ("polled", "written") if c.kind == "source" else ("read", "sent")
+            lag = f", lag {sum(c.lag.values())}" if c.lag else ""
             log.info("%s progress: %d records %s (%.1f/s), %d %s (%.1f/s), %d errors, %d skipped, %d sent to "
-                     "the dead letter queue", c.task_name, c.read, verb_in, (c.read - read) / elapsed, c.written,
-                     verb_out, (c.written - written) / elapsed, c.errors, c.skipped, c.dead_letters)
+                     "the dead letter queue%s", c.task_name, c.read, verb_in, (c.read - read) / elapsed, c.written,
+                     verb_out, (c.written - written) / elapsed, c.errors, c.skipped, c.dead_letters, lag)
 
 
 def tasks_starting() -> None:

@@ -151,7 +151,7 @@ class ConnectCollector:
 
     @staticmethod
     def _task(counts: dict[str, Any], view: ConnectorView, counter: Callable[[str, str], _Family],
-              gauge: Callable[[str, str], _Family]) -> None:
+              gauge: Callable[..., _Family]) -> None:
         labels = [view.name, str(counts.get("task", 0))]
         group, read, written = _SOURCE if counts.get("kind") == "source" else _SINK
         verb_in, verb_out = ("polled", "written to Kafka") if group == "source_task" else ("read from Kafka",
@@ -168,6 +168,19 @@ class ConnectCollector:
             gauge(f"kafka_connect_task_error_{name}", doc).add_metric(labels, counts.get(key, 0))
         gauge("kafka_connect_task_error_last_error_timestamp", "The epoch timestamp (ms) of the last error."
               ).add_metric(labels, counts.get("last_error_ms", 0))
+        lags = counts.get("lag") or {}
+        if lags:
+            # The sink task's consumer, as Strimzi exposes the Java consumer's fetch manager metrics (client id
+            # `connector-consumer-<connector>-<task>`, as Kafka Connect names it).
+            client = f"connector-consumer-{view.name}-{labels[1]}"
+            family = gauge("kafka_consumer_consumer_fetch_manager_metrics_records_lag",
+                           "The latest lag of the partition (records not yet read).",
+                           ("clientid", "topic", "partition"))
+            for key, lag in sorted(lags.items()):
+                topic, _, partition = key.rpartition("-")
+                family.add_metric([client, topic, partition], lag)
+            gauge("kafka_consumer_consumer_fetch_manager_metrics_records_lag_max",
+                  "The largest lag of this task's partitions.", ("clientid",)).add_metric([client], max(lags.values()))
 
 
 def registry(views: Callable[[], Iterable[ConnectorView]]) -> CollectorRegistry:

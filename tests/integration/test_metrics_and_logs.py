@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pyconnect_flow.net import free_ports
-from tests.integration.kafka_helpers import read_topic, start_cli, write_properties
+from tests.integration.kafka_helpers import produce, read_topic, start_cli, write_properties
 from tests.integration.rest_helpers import RestWorker, wait_until
 
 pytestmark = pytest.mark.timeout(400)
@@ -103,6 +103,18 @@ def test_metrics_over_the_rest_listener_count_what_the_connectors_moved(kafka, t
         assert api.put(f"/connectors/{sink}/pause").status_code == 202
         worker.wait_state(sink, "PAUSED")
         assert value(scrape(url), "kafka_connect_connector_status", connector=sink, status="paused") == 1
+        # Records arriving while the sink is paused show as its consumer's lag (Strimzi's consumer metric names).
+        produce(kafka.bootstrap_servers, topic, [{"value": b"7"} for _ in range(7)])
+        client = {"clientid": f"connector-consumer-{sink}-0"}
+
+        def lagging() -> bool:
+            nonlocal last
+            last = scrape(url)
+            return value(last, "kafka_consumer_consumer_fetch_manager_metrics_records_lag", topic=topic,
+                         partition="0", **client) == 7
+
+        assert wait_until(lagging, 30), {k: v for k, v in last.items() if "lag" in k[0]}
+        assert value(last, "kafka_consumer_consumer_fetch_manager_metrics_records_lag_max", **client) == 7
         assert api.post("/connectors", json={"name": strict, "config": {
             "connector.class": "FileStreamSink", "topics": topic, "file": str(tmp_path / "strict.txt"),
             **json_values}}).status_code == 201
@@ -132,6 +144,8 @@ def test_metrics_over_the_rest_listener_count_what_the_connectors_moved(kafka, t
                           "dead letter queue", log)
     assert len(progress) >= 3, log[-4000:]
     assert ("25", "20", "5", "5", "5") in progress
+    assert re.search(rf"WorkerSinkTask\{{id={re.escape(sink)}-0\}} progress: .* dead letter queue, lag 7\b", log), \
+        log[-4000:]
 
 
 def test_metrics_port_serves_a_run_without_the_rest_api_one_task_per_process(kafka, tmp_path: Path,
