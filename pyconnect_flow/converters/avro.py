@@ -32,7 +32,8 @@ from pyconnect_flow.converters.avro_data import (
     value_to_avro,
     value_to_connect,
 )
-from pyconnect_flow.converters.base import Converter, SchemaAndValue
+from pyconnect_flow.converters.base import SchemaAndValue
+from pyconnect_flow.converters.registry_converter import RegistryConverter
 from pyconnect_flow.converters.schema_registry import (
     SUBJECT_NAME_STRATEGIES,
     RegistryError,
@@ -92,7 +93,7 @@ class _Reader:
         self.convert = convert
 
 
-class AvroConverter(Converter):
+class AvroConverter(RegistryConverter):
     """Confluent's AvroConverter: Connect data ⇄ Avro in Confluent's wire format, schemas in a registry.
 
     Keys are Confluent's (`schema.registry.url`, `auto.register.schemas`, `use.latest.version`,
@@ -165,12 +166,6 @@ class AvroConverter(Converter):
         self._writers_by_id: dict[int, _Writer] = {}
         self._readers: dict[tuple[int, str], _Reader] = {}
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self._settings, "is_key": self.is_key}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.configure(state["settings"], state["is_key"])
-
     # ------------------------------------------------------------------ writing
 
     def _writer(self, schema: Schema) -> _Writer:
@@ -209,23 +204,6 @@ class AvroConverter(Converter):
             found = (self.client.lookup(subject, writer.text).schema_id, writer.parsed)
         writer.ids[subject] = found
         return found
-
-    def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Serialize one value (Confluent's `fromConnectData`); None for a null value."""
-        return self.from_connect_values(topic, schema, [value])[0]
-
-    def from_connect_batch(self, topic: str | Sequence[str], items: Sequence[SchemaAndValue]) -> list[bytes | None]:
-        """Serialize many values, runs of one schema and topic at a time."""
-        topics = [topic] * len(items) if isinstance(topic, str) else list(topic)
-        out: list[bytes | None] = []
-        start = 0
-        while start < len(items):
-            end = start + 1
-            while end < len(items) and items[end][0] is items[start][0] and topics[end] == topics[start]:
-                end += 1
-            out += self.from_connect_values(topics[start], items[start][0], [v for _, v in items[start:end]])
-            start = end
-        return out
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Serialize many values of one schema: one schema lookup, one buffer."""

@@ -26,8 +26,9 @@ import orjson
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.avro import AvroConverter
-from pyconnect_flow.converters.base import Converter, SchemaAndValue
+from pyconnect_flow.converters.base import SchemaAndValue
 from pyconnect_flow.converters.json_schema_data import JsonSchemaData, JsonSchemaDataConfig
+from pyconnect_flow.converters.registry_converter import RegistryConverter
 from pyconnect_flow.converters.schema_registry import RegistryError, client_from_settings, subject_name_strategy
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import Schema
@@ -60,7 +61,7 @@ class _Reader:
         self.validate = validate
 
 
-class JsonSchemaConverter(Converter):
+class JsonSchemaConverter(RegistryConverter):
     """Confluent's JsonSchemaConverter: Connect data ⇄ JSON in Confluent's wire format, JSON Schemas in a registry.
 
     The registry keys are the Avro converter's (`schema.registry.url`, `auto.register.schemas`,
@@ -107,12 +108,6 @@ class JsonSchemaConverter(Converter):
         self._writers: dict[Schema, _Writer] = {}
         self._readers: dict[tuple[int, str], _Reader] = {}
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self._settings, "is_key": self.is_key}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.configure(state["settings"], state["is_key"])
-
     def _side(self) -> str:
         return "key" if self.is_key else "value"
 
@@ -147,23 +142,6 @@ class JsonSchemaConverter(Converter):
         prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big")
         writer.ids[subject] = prefix
         return prefix
-
-    def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Serialize one value (Confluent's `fromConnectData`); None for a null value."""
-        return self.from_connect_values(topic, schema, [value])[0]
-
-    def from_connect_batch(self, topic: str | Sequence[str], items: Sequence[SchemaAndValue]) -> list[bytes | None]:
-        """Serialize many values, runs of one schema and topic at a time."""
-        topics = [topic] * len(items) if isinstance(topic, str) else list(topic)
-        out: list[bytes | None] = []
-        start = 0
-        while start < len(items):
-            end = start + 1
-            while end < len(items) and items[end][0] is items[start][0] and topics[end] == topics[start]:
-                end += 1
-            out += self.from_connect_values(topics[start], items[start][0], [v for _, v in items[start:end]])
-            start = end
-        return out
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Serialize many values of one schema: one schema lookup for the batch."""

@@ -24,7 +24,8 @@ from typing import Any, ClassVar
 
 from pyconnect_flow.config.definition import ConfigDef
 from pyconnect_flow.converters.avro import AvroConverter
-from pyconnect_flow.converters.base import Converter, SchemaAndValue
+from pyconnect_flow.converters.base import SchemaAndValue
+from pyconnect_flow.converters.registry_converter import RegistryConverter
 from pyconnect_flow.converters.schema_registry import RegistryError, client_from_settings, subject_name_strategy
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import Schema
@@ -104,7 +105,7 @@ class _Reader:
         self.convert = convert
 
 
-class ProtobufConverter(Converter):
+class ProtobufConverter(RegistryConverter):
     """Confluent's ProtobufConverter: Connect structs ⇄ Protobuf in Confluent's wire format, schemas in a registry.
 
     The registry keys are the Avro converter's (`schema.registry.url`, `auto.register.schemas`,
@@ -131,12 +132,6 @@ class ProtobufConverter(Converter):
         self._cache_size = max(1, values["schemas.cache.config"])
         self._writers: dict[Schema, _Writer] = {}
         self._readers: dict[tuple[int, str, tuple[int, ...]], _Reader] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"settings": self._settings, "is_key": self.is_key}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.configure(state["settings"], state["is_key"])
 
     # ------------------------------------------------------------------ writing
 
@@ -176,10 +171,6 @@ class ProtobufConverter(Converter):
         prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big") + writer.indexes
         writer.ids[subject] = prefix
         return prefix
-
-    def from_connect(self, topic: str, schema: Schema | None, value: Any) -> bytes | None:
-        """Serialize one value (Confluent's `fromConnectData`); None for a null value."""
-        return self.from_connect_values(topic, schema, [value])[0]
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Serialize many values of one schema: one schema lookup for the batch."""
