@@ -2,6 +2,7 @@
 
     pyconnect-flow standalone worker.properties [connector.properties connector2.json ...]
     pyconnect-flow standalone --stop-at-end worker.properties connector.properties ...
+    pyconnect-flow distributed connect-distributed.properties
     pyconnect-flow validate worker.properties connector.properties ...
     pyconnect-flow connectors
     pyconnect-flow demo
@@ -52,7 +53,8 @@ def _standalone(args: argparse.Namespace) -> int:
         recovery_dir=args.recovery_dir, processes=args.processes, epoch_interval_ms=args.epoch_interval_ms,
         pause_file=args.pause_file, positions_file=args.positions_file, error_file=args.error_file,
         metrics_dir=args.metrics_dir,
-        topics_file=args.topics_file,
+        topics_file=args.topics_file, offsets_topic=args.offsets_topic,
+        overrides=_overrides(args.worker_override),
     )
     if options.metrics_dir is None:  # not a REST worker's connector: `metrics.port` is this run's to serve
         options.metrics_dir = serve_run_metrics(options)
@@ -61,6 +63,17 @@ def _standalone(args: argparse.Namespace) -> int:
     except Exception as exc:
         _raise_located_store_failure(options, exc)
         raise
+
+
+def _overrides(entries: Sequence[str] | None) -> dict[str, str]:
+    """`--worker-override KEY=VALUE` entries as a dict."""
+    overrides: dict[str, str] = {}
+    for entry in entries or ():
+        key, sep, value = entry.partition("=")
+        if not sep or not key.strip():
+            raise ConnectException(f"--worker-override takes KEY=VALUE, not {entry!r}")
+        overrides[key.strip()] = value
+    return overrides
 
 
 def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
@@ -76,6 +89,12 @@ def _raise_located_store_failure(options: RunOptions, exc: Exception) -> None:
         return
     if loaded.recovery_dir is not None:
         raise RecoveryStoreError(loaded.recovery_dir, loaded.recovery_setting, problem) from exc
+
+
+def _distributed(args: argparse.Namespace) -> int:
+    from pyconnect_flow.runtime.distributed_worker import run_distributed
+
+    return run_distributed(args.worker, args.log_level, args.epoch_interval_ms)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -147,7 +166,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--topics-file", help=argparse.SUPPRESS)
     s.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
     s.add_argument("--metrics-dir", help=argparse.SUPPRESS)
+    s.add_argument("--offsets-topic", action="store_true", help=argparse.SUPPRESS)
+    s.add_argument("--worker-override", action="append", help=argparse.SUPPRESS)
     s.set_defaults(func=_standalone)
+
+    w = sub.add_parser("distributed", help="run one worker of a distributed cluster (like connect-distributed): "
+                                            "workers of one group.id share the connectors, their state in Kafka")
+    w.add_argument("worker", help="worker config (.properties), e.g. connect-distributed.properties")
+    w.add_argument("--epoch-interval-ms", type=_at_least_one,
+                   help="epoch length, at least 1 (default: offset.flush.interval.ms)")
+    w.set_defaults(func=_distributed)
 
     v = sub.add_parser("validate", help="check configs and print them (secrets hidden)")
     v.add_argument("worker")

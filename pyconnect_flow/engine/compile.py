@@ -32,7 +32,7 @@ from pyconnect_flow.converters.headers import HeaderConverter, create_header_con
 from pyconnect_flow.engine.adapters import Batch, BytewaxSink, BytewaxSource, DeadLetterBatch
 from pyconnect_flow.engine.backpressure import InFlight
 from pyconnect_flow.engine.bytewax_run import keep_positions_by_default
-from pyconnect_flow.engine.control import initial_positions
+from pyconnect_flow.engine.control import initial_positions, position_publisher
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
@@ -125,7 +125,7 @@ def add_pipeline(
 
     holds = PositionHolds() if sink.holds_records else None
     inflight = InFlight()
-    deliveries = Deliveries()
+    deliveries = Deliveries(position_publisher(name))
     counts = task_counts(name, "sink" if source.raw else "source")  # the task's metrics (engine.task_metrics)
     if errors.observer is None:
         observe_errors(errors, counts.kind)

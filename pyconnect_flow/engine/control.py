@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _PAUSED = threading.Event()
 _INITIAL: dict[str, dict[str, Any]] = {}
+_PUBLISHERS: dict[str, Callable[[str, Any], None]] = {}
 _POLL_S = 0.1
 
 
@@ -83,6 +84,20 @@ def set_initial_positions(connector: str, positions: Mapping[str, Any]) -> None:
 def initial_positions(connector: str) -> dict[str, Any]:
     """The initial positions set for `connector` (partition key → position; empty when none)."""
     return dict(_INITIAL.get(connector, {}))
+
+
+def set_position_publisher(connector: str, publish: Callable[[str, Any], None] | None) -> None:
+    """Have `publish(partition key, position)` called with every position of `connector`'s source partitions
+    once its sink made it durable (distributed mode: `engine.offsets_topic`); None: no longer."""
+    if publish is None:
+        _PUBLISHERS.pop(connector, None)
+    else:
+        _PUBLISHERS[connector] = publish
+
+
+def position_publisher(connector: str) -> Callable[[str, Any], None] | None:
+    """What publishes `connector`'s durable source positions (None: nothing beyond its source's own)."""
+    return _PUBLISHERS.get(connector)
 
 
 def load_initial_positions(path: str | os.PathLike[str]) -> None:

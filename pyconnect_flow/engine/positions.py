@@ -3,6 +3,7 @@ only once the sink made them durable."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pyconnect_flow.contract.source import SourceReader
@@ -53,7 +54,9 @@ class Deliveries:
     that holds records back commits them at close).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, publish: Callable[[str, Any], None] | None = None) -> None:
+        self._publish_to = publish
+        """Also told each delivered position (distributed mode: the offsets topic, `engine.offsets_topic`)."""
         self._readers: dict[str, SourceReader] = {}
         self._stored: dict[str, tuple[Any, Any]] = {}
         self._covered: dict[str, Any] = {}
@@ -105,6 +108,8 @@ class Deliveries:
         if position is not None and self._published.get(key) != position:
             self._published[key] = position
             reader.delivered(position)
+            if self._publish_to is not None:
+                self._publish_to(key, position)
 
     def _close(self, key: str) -> None:
         reader = self._readers.pop(key, None)

@@ -26,8 +26,14 @@ from typing import Any
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.engine.control import load_initial_positions, track_topics_file, watch_pause_file
+from pyconnect_flow.engine.control import (
+    load_initial_positions,
+    set_position_publisher,
+    track_topics_file,
+    watch_pause_file,
+)
 from pyconnect_flow.engine.explain import explain
+from pyconnect_flow.engine.offsets_topic import OffsetsTopicPublisher, is_file_source
 from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
 from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
 from pyconnect_flow.engine.spec import ConnectorSpec, check_connector, validate_worker, worker_file_issues
@@ -57,6 +63,8 @@ class RunOptions:
     """Where each process writes its tasks' counts (`engine.task_metrics`; read by `runtime.metrics`)."""
     topics_file: str | None = None
     """Where the run records its connector's active topics (`engine.control.track_topics_file`)."""
+    offsets_topic: bool = False
+    """Write source connectors' durable positions to the worker's `offset.storage.topic` (distributed mode)."""
 
 
 @dataclass
@@ -112,6 +120,11 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
         load_initial_positions(options.positions_file)
     if options.topics_file:
         track_topics_file(options.topics_file)
+    if options.offsets_topic:
+        for spec in specs:
+            if spec.kind == "source":
+                set_position_publisher(spec.name, OffsetsTopicPublisher(worker, spec.name,
+                                                                        is_file_source(spec.connector)))
     recovery = options.recovery_dir or worker_values.get("offset.storage.file.filename")
     setting = "--recovery-dir" if options.recovery_dir else "offset.storage.file.filename"
     if recovery and check_store:

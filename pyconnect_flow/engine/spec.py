@@ -64,6 +64,9 @@ COMMON_CONFIG = ConfigDef([
     ConfigKey("predicates", ConfigType.LIST, [], "Aliases of the predicates used by transformations."),
     ConfigKey("config.action.reload", ConfigType.STRING, "restart", "Action on config provider changes.",
               validator=one_of("none", "restart")),
+    ConfigKey("pyconnect.restart.on.failure", ConfigType.BOOLEAN, None,
+              "Distributed mode: restart this connector by itself when it fails, with backoff (default: the "
+              "worker's pyconnect.restart.on.failure)."),
 ]).merged(ERRORS_CONFIG)
 
 SINK_CONFIG = ConfigDef([
@@ -110,6 +113,15 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("progress.log.interval.ms", ConfigType.LONG, 30000,
               "How often each task logs its progress line at INFO (records in and out, errors); 0: never.",
               validator=at_least(0)),
+    ConfigKey("pyconnect.assignment.storage.topic", ConfigType.STRING, None,
+              "Distributed mode: the one-partition compacted topic whose owner in the group leads the cluster "
+              "and where the leader writes which worker runs which connector (default: <group.id>-assignments)."),
+    ConfigKey("pyconnect.restart.on.failure", ConfigType.BOOLEAN, False,
+              "Distributed mode: restart a FAILED connector by itself, after 1, 2, 4 … up to 60 s (a connector's "
+              "own pyconnect.restart.on.failure overrides it)."),
+    ConfigKey("pyconnect.data.dir", ConfigType.STRING, None,
+              "Distributed mode: where the worker keeps its connectors' working files (a cache: their state is "
+              "in Kafka; default: a new temporary directory)."),
 ])
 
 

@@ -23,13 +23,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pyconnect_flow.connectors.kafka_clients import admin_client, client_config, describe, request_timeout
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.data.java_hashmap import java_ordered
+from pyconnect_flow.engine.offsets_topic import compact_json as _compact_json
+from pyconnect_flow.engine.offsets_topic import offset_record
 from pyconnect_flow.runtime.store import TARGET_STATES, ConfigStore, StoredConnector
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,6 @@ STATUS_TASK_PREFIX = "status-task-"
 
 _TO_CONNECT_STATE = {"RUNNING": "STARTED", "PAUSED": "PAUSED", "STOPPED": "STOPPED"}
 _FROM_CONNECT_STATE = {v: k for k, v in _TO_CONNECT_STATE.items()}
-
-
-def _compact_json(document: Any) -> bytes:
-    """JSON as Jackson writes it for Connect's internal converter: no spaces, non-ASCII as UTF-8."""
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 # ------------------------------------------------------------------ topic settings
@@ -119,6 +115,7 @@ class TopicLog:
         self._apply = apply
         self._consumer: Any = None
         self._producer: Any = None
+        self._admin: Any = None
         self._partitions: list[int] = []
         self._lock = threading.Lock()
 
@@ -199,7 +196,7 @@ class TopicLog:
             return
         timeout = request_timeout(self.conf)
         with self._lock:
-            ends = {p: self._end_offset(p, timeout) for p in self._partitions}
+            ends = self._end_offsets(timeout)
             positions = {tp.partition: tp.offset for tp in
                          self._consumer.position([TopicPartition(self.spec.name, p) for p in self._partitions])}
             waiting = {p for p in self._partitions if ends[p] > max(positions.get(p, 0), 0)}
@@ -223,23 +220,29 @@ class TopicLog:
                 if message.offset() + 1 >= ends[message.partition()]:
                     waiting.discard(message.partition())
 
-    def _end_offset(self, partition: int, timeout: float) -> int:
-        """The partition's end offset, waiting out a leader not known yet (a topic just created)."""
+    def _end_offsets(self, timeout: float) -> dict[int, int]:
+        """Every partition's end offset (the last stable one), in one request of the admin client: the
+        consumer's own queries wait behind its fetches (half a second each, per partition)."""
         import time
 
-        from confluent_kafka import KafkaException, TopicPartition
+        from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
+        from confluent_kafka.admin import OffsetSpec
 
+        if self._admin is None:
+            self._admin = admin_client(self.conf)
+        wanted = {TopicPartition(self.spec.name, p): OffsetSpec.latest() for p in self._partitions}
         deadline = time.monotonic() + timeout
         while True:
             try:
-                _, high = self._consumer.get_watermark_offsets(TopicPartition(self.spec.name, partition),
-                                                               timeout=timeout, cached=False)
-                return int(high)
+                futures = self._admin.list_offsets(wanted, isolation_level=IsolationLevel.READ_COMMITTED,
+                                                   request_timeout=timeout)
+                return {tp.partition: int(future.result(timeout).offset) for tp, future in futures.items()}
             except KafkaException as exc:
-                if not exc.args[0].retriable() and "leader" not in exc.args[0].str().lower() \
-                        or time.monotonic() > deadline:
-                    raise ConnectException(f"Cannot read the end of the internal topic {self.spec.name!r} "
-                                           f"(partition {partition}): {exc.args[0].str()}") from None
+                error = exc.args[0]
+                # A topic just created may not have a leader yet: wait it out.
+                if not error.retriable() and "leader" not in error.str().lower() or time.monotonic() > deadline:
+                    raise ConnectException(f"Cannot read the end of the internal topic {self.spec.name!r}: "
+                                           f"{error.str()}") from None
                 time.sleep(0.1)
 
     def write(self, records: Iterable[tuple[bytes, bytes | None]]) -> None:
@@ -287,6 +290,8 @@ class KafkaConfigStore(ConfigStore):
         self.target_states: dict[str, str] = {}
         self.task_configs: dict[str, list[dict[str, str]]] = {}
         self.restart_requests: dict[str, RestartRequest] = {}
+        self.restart_counts: dict[str, int] = {}
+        """How many restart requests were read per connector (a new one raises the count)."""
         self._pending_tasks: dict[str, dict[int, dict[str, str]]] = {}
         self._lock = threading.RLock()  # one reader or writer at a time: the REST API calls from many threads
 
@@ -341,7 +346,7 @@ class KafkaConfigStore(ConfigStore):
 
     # tasks and restarts --------------------------------------------------------------
 
-    def put_task_configs(self, name: str, tasks: list[Mapping[str, str]]) -> None:
+    def put_task_configs(self, name: str, tasks: Sequence[Mapping[str, str]]) -> None:
         """Write a connector's task configs, then the `commit-<name>` record that makes them count."""
         records: list[tuple[bytes, bytes | None]] = [
             (f"{TASK_PREFIX}{name}-{n}".encode(), _compact_json({"properties": dict(task)}))
@@ -412,6 +417,7 @@ class KafkaConfigStore(ConfigStore):
                 return
             self.restart_requests[name] = RestartRequest(name, bool(value.get("include-tasks", False)),
                                                          bool(value.get("only-failed", False)))
+            self.restart_counts[name] = self.restart_counts.get(name, 0) + 1
         # session-key, tasks-fencing-<name>, logger-cluster-<namespace>: not ours to use yet.
 
 
@@ -555,8 +561,7 @@ class KafkaOffsetStore:
             if not isinstance(partition, Mapping) or not (offset is None or isinstance(offset, Mapping)):
                 raise ConnectException(f"Invalid source offset of connector {connector!r}: the partition and "
                                        "the offset must be maps (the offset may be null)")
-            key = _compact_json([connector, _java_map(partition)])
-            records.append((key, None if offset is None else _compact_json(_java_map(offset))))
+            records.append(offset_record(connector, partition, offset))
         if records:
             self.log.write(records)
             self.log.refresh()
@@ -580,18 +585,3 @@ class KafkaOffsetStore:
             stored.pop(identity, None)
         else:
             stored[identity] = (partition, offset)
-
-
-def _java_map(value: Any) -> Any:
-    """`value` with its maps in the order of a `java.util.HashMap` filled in sorted key order: one order for
-    equal maps however given, so a partition's key bytes are always the same (Java's order also depends on
-    the insertion order of keys that share a bucket, which only the connector that built the map knows)."""
-    return java_ordered(_sorted_maps(value))
-
-
-def _sorted_maps(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _sorted_maps(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted_maps(v) for v in value]
-    return value

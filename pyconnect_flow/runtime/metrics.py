@@ -201,7 +201,7 @@ def herder_views(herder: Any) -> Callable[[], list[ConnectorView]]:
 
     def views() -> list[ConnectorView]:
         out = []
-        for name in herder.connectors():
+        for name in getattr(herder, "local_connectors", herder.connectors)():
             try:
                 status = herder.status(name)
                 config = herder.config(name)

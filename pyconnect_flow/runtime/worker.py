@@ -14,6 +14,7 @@ import logging
 import signal
 import socket
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -172,6 +173,13 @@ def run_worker(options: WorkerOptions) -> int:
     """Serve the REST API on every listener until SIGINT/SIGTERM, then stop every connector cleanly. Returns
     the exit status."""
     herder, listeners, given = build_herder(options)
+    return serve_herder(herder, listeners, given)
+
+
+def serve_herder(herder: Herder, listeners: list[Listener], given: Sequence[StoredConnector] = (),
+                 wrap: Callable[[Any], Any] | None = None) -> int:
+    """Start `herder` with the connectors `given`, serve its REST API on every listener (the app passed
+    through `wrap` when given) until SIGINT/SIGTERM, then stop it. Returns the exit status."""
     worker = herder.settings.worker
     # All checked before any connector starts: a worker that cannot serve securely serves nothing.
     tls = tls_settings(worker) if any(listener.scheme == "https" for listener in listeners) else None
@@ -182,6 +190,8 @@ def run_worker(options: WorkerOptions) -> int:
     threading.Thread(target=_read_cluster_id, args=(worker, info), daemon=True).start()
     herder.start(given)
     app: Any = create_app(herder, info)
+    if wrap is not None:
+        app = wrap(app)
     if users is not None:
         app = BasicAuthMiddleware(app, users)
     servers = []
