@@ -170,6 +170,8 @@ def sweep_leftovers() -> list[str]:
         for owner_file in STATE_DIR.glob("*.json"):
             if owner_file.stem not in found and not _owner_alive(owner_file.stem):
                 owner_file.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            ETC_NETNS.rmdir()  # only when no run has hosts
         return deleted
 
 
