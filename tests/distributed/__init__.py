@@ -1,0 +1,1 @@
+"""Tests of distributed workers on several hosts, simulated with network namespaces (:mod:`.netns`)."""
