@@ -9,6 +9,7 @@ knows no leader yet.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Protocol
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _KEPT_HEADERS = ("authorization", "content-type", "accept")
 _RETURNED_HEADERS = ("content-type", "location")
+_LEADER_WAIT_S = 15.0
+"""How long a write waits for a leader to be known before it is answered 409."""
 _TIMEOUT_S = 90.0
 """Longer than a stop request may take on the leader (it waits for the connector to stop)."""
 
@@ -50,22 +53,38 @@ class LeaderForwarding:
         self._client = httpx.AsyncClient(timeout=_TIMEOUT_S)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self._forwardable(scope) or self.leadership.is_leader:
+        if scope["type"] != "http" or not self._forwardable(scope):
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        response = await self._forward(request)
+        forwarded = bool(request.headers.get(FORWARDED_HEADER))
+        leader = None if forwarded else await self._leader()
+        if self.leadership.is_leader:
+            await self.app(scope, receive, send)
+            return
+        if forwarded or not leader:
+            response: Response = JSONResponse({"error_code": 409, "message": REBALANCING}, status_code=409)
+        else:
+            response = await self._forward(request, leader)
         await response(scope, receive, send)
+
+    async def _leader(self) -> str | None:
+        """The leader's URL, waiting a little while none is known (a cluster starting, a rebalance)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _LEADER_WAIT_S
+        while not self.leadership.is_leader:
+            leader = self.leadership.leader_url
+            if leader or loop.time() > deadline:
+                return leader
+            await asyncio.sleep(0.2)
+        return None
 
     @staticmethod
     def _forwardable(scope: Scope) -> bool:
         path = str(scope.get("path", ""))
         return scope.get("method") in _WRITES and (path == "/connectors" or path.startswith("/connectors/"))
 
-    async def _forward(self, request: Request) -> Response:
-        leader = self.leadership.leader_url
-        if request.headers.get(FORWARDED_HEADER) or not leader:
-            return JSONResponse({"error_code": 409, "message": REBALANCING}, status_code=409)
+    async def _forward(self, request: Request, leader: str) -> Response:
         url = leader.rstrip("/") + request.url.path
         if request.url.query:
             url += "?" + request.url.query

@@ -309,6 +309,7 @@ class DistributedHerder(Herder):
             c.target = target
             self._apply_pause(c)
             if target == STOPPED:
+                c.fresh = True  # its offsets may be changed while stopped: the next start reads them from Kafka
                 self._stop_in_background(c)
             elif c.process is None and c.state in (STOPPED, UNASSIGNED):
                 self._start_owned(c)

@@ -30,7 +30,7 @@ def _append(path: Path, start: int, count: int, prefix: str) -> None:
 
 
 def _values(bootstrap: str, topic: str, expected: int) -> list[str]:
-    return [m.value.decode() for m in read_topic(bootstrap, topic, expected, timeout=60)]
+    return [m.value.decode() for m in read_topic(bootstrap, topic, expected, timeout=10)]
 
 
 @pytest.fixture
