@@ -191,3 +191,42 @@ def test_failed_connectors_restart_by_themselves_only_when_asked(cluster, tmp_pa
         assert c.status(unique_name)["connector"]["state"] == "FAILED"
         assert c.clients[0].post(f"/connectors/{unique_name}/restart").status_code == 204
         c.wait_for("restarted on request", lambda: c.running_on(unique_name), timeout=30)
+
+
+def test_a_kafka_connect_cluster_migrates_to_pyconnect_flow_workers(cluster, tmp_path: Path,
+                                                                     apache_kafka: KafkaEndpoint,
+                                                                     unique_name: str) -> None:
+    """Kafka Connect's own distributed worker runs connectors; it stops, ours start on the same topics and
+    group: every connector comes back in its target state, the file source continues at Kafka Connect's offset."""
+    from tests.reference.connect_distributed import KafkaConnectDistributed
+
+    source = tmp_path / "in.txt"
+    source.write_text("a\nb\nc\n")
+    group = unique_name
+    topics = (f"{group}-configs", f"{group}-offsets", f"{group}-status")
+    strings = {"key.converter": "org.apache.kafka.connect.storage.StringConverter",
+               "value.converter": "org.apache.kafka.connect.storage.StringConverter"}
+    moved, paused = f"{unique_name}-src", f"{unique_name}-paused"
+    with KafkaConnectDistributed(apache_kafka.bootstrap_servers, group_id=group, topics=topics, worker=strings,
+                                 offset_partitions=5) as connect:
+        assert connect.request("POST", "/connectors", {"name": moved, "config": _source(source, moved)})[0] == 201
+        assert connect.request("POST", "/connectors", {"name": paused, "config": _source(source, paused)})[0] == 201
+        c0 = time.monotonic()
+        while connect.offsets(moved) != [{"partition": {"filename": str(source)}, "offset": {"position": 6}}]:
+            assert time.monotonic() - c0 < 60, "Kafka Connect did not read the file"
+            time.sleep(0.2)
+        assert connect.request("PUT", f"/connectors/{paused}/pause")[0] == 202
+        while connect.status(paused).get("connector", {}).get("state") != "PAUSED":
+            assert time.monotonic() - c0 < 90, "Kafka Connect did not pause"
+            time.sleep(0.2)
+    _append(source, 0, 2, "new")
+
+    c: Cluster = cluster(2)
+    c.start_all()
+    assert sorted(c.clients[1].get("/connectors").json()) == sorted([moved, paused])
+    c.wait_for("running on ours", lambda: c.running_on(moved) in (c.worker_id(0), c.worker_id(1)))
+    c.wait_for("paused on ours", lambda: (s := c.status(paused))["connector"]["state"] == "PAUSED"
+               and s["connector"]["worker_id"] in (c.worker_id(0), c.worker_id(1)))
+    c.wait_for("new lines", lambda: len(_values(apache_kafka.bootstrap_servers, moved, 5)) >= 5)
+    time.sleep(1)
+    assert _values(apache_kafka.bootstrap_servers, moved, 5) == ["a", "b", "c", "new-0", "new-1"]
