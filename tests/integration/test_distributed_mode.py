@@ -9,9 +9,11 @@ connector back in its target state; failed connectors restart by themselves only
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +33,12 @@ def _append(path: Path, start: int, count: int, prefix: str) -> None:
 
 def _values(bootstrap: str, topic: str, expected: int) -> list[str]:
     return [m.value.decode() for m in read_topic(bootstrap, topic, expected, timeout=10)]
+
+
+def _statuses(bootstrap: str, group: str, connector: str) -> list[dict[str, Any]]:
+    """The values of `status-connector-<connector>` in the cluster's status topic, oldest first."""
+    key = f"status-connector-{connector}".encode()
+    return [json.loads(m.value) for m in read_topic(bootstrap, f"{group}-status", timeout=10) if m.key == key]
 
 
 @pytest.fixture
@@ -133,6 +141,10 @@ def test_a_killed_workers_connectors_move_and_nothing_is_lost(cluster, tmp_path:
         assert set(values) == {f"{name}-{i}" for i in range(expected[name])}
         duplicates = sum(n - 1 for n in Counter(values).values())
         assert duplicates <= (1000 if name == victim_name else 0), f"{name}: {duplicates} duplicates"
+    # The status topic tells the move: UNASSIGNED on the lost worker (written by the leader), then RUNNING on the new.
+    states = [(v["state"], v["worker_id"]) for v in _statuses(apache_kafka.bootstrap_servers, unique_name, victim_name)]
+    moved_at = states.index(("UNASSIGNED", owners[victim_name]))
+    assert ("RUNNING", new_owner) in states[moved_at:], states
     # The connectors on healthy workers never restarted.
     for name in names:
         if name == victim_name:
