@@ -119,18 +119,33 @@ def _kind(schema: Any) -> str:
 #: Confluent's SchemaDiff.COMPATIBLE_CHANGES_STRICT (the kinds this check reports).
 JSON_COMPATIBLE = frozenset({
     "ID_CHANGED", "DESCRIPTION_CHANGED", "TITLE_CHANGED", "DEFAULT_CHANGED", "SCHEMA_REMOVED", "TYPE_EXTENDED",
-    "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", "REQUIRED_ATTRIBUTE_REMOVED", "ADDITIONAL_PROPERTIES_ADDED",
-    "ADDITIONAL_PROPERTIES_EXTENDED", "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL",
-    "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL", "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL",
-    "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL",
-    "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
-    "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ENUM_ARRAY_EXTENDED", "COMBINED_TYPE_EXTENDED",
-    "PRODUCT_TYPE_NARROWED", "SUM_TYPE_EXTENDED", "NOT_TYPE_NARROWED", "MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED",
-    "MIN_LENGTH_DECREASED", "MIN_LENGTH_REMOVED", "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MINIMUM_DECREASED",
-    "MINIMUM_REMOVED", "MAX_ITEMS_INCREASED", "MAX_ITEMS_REMOVED", "MIN_ITEMS_DECREASED", "MIN_ITEMS_REMOVED",
+    "MAX_LENGTH_INCREASED", "MAX_LENGTH_REMOVED", "MIN_LENGTH_DECREASED", "MIN_LENGTH_REMOVED", "PATTERN_REMOVED",
+    "MAXIMUM_INCREASED", "MAXIMUM_REMOVED", "MINIMUM_DECREASED", "MINIMUM_REMOVED", "EXCLUSIVE_MAXIMUM_INCREASED",
+    "EXCLUSIVE_MAXIMUM_REMOVED", "EXCLUSIVE_MINIMUM_DECREASED", "EXCLUSIVE_MINIMUM_REMOVED", "MULTIPLE_OF_REDUCED",
+    "MULTIPLE_OF_REMOVED", "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED", "REQUIRED_ATTRIBUTE_REMOVED",
+    "DEPENDENCY_ARRAY_NARROWED", "DEPENDENCY_ARRAY_REMOVED", "DEPENDENCY_SCHEMA_REMOVED", "MAX_PROPERTIES_INCREASED",
+    "MAX_PROPERTIES_REMOVED", "MIN_PROPERTIES_DECREASED", "MIN_PROPERTIES_REMOVED", "ADDITIONAL_PROPERTIES_ADDED",
+    "ADDITIONAL_PROPERTIES_EXTENDED", "UNEVALUATED_PROPERTIES_ADDED", "UNEVALUATED_PROPERTIES_EXTENDED",
+    "PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL",
+    "OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", "PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL",
+    "PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", "PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    "PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "MAX_ITEMS_INCREASED", "MAX_ITEMS_REMOVED",
+    "MIN_ITEMS_DECREASED", "MIN_ITEMS_REMOVED", "MAX_CONTAINS_INCREASED", "MAX_CONTAINS_REMOVED",
+    "MIN_CONTAINS_DECREASED", "MIN_CONTAINS_REMOVED", "UNIQUE_ITEMS_REMOVED", "ADDITIONAL_ITEMS_ADDED",
+    "ADDITIONAL_ITEMS_EXTENDED", "UNEVALUATED_ITEMS_ADDED", "UNEVALUATED_ITEMS_EXTENDED",
+    "ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL", "ITEM_ADDED_TO_CLOSED_CONTENT_MODEL",
+    "ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL", "ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL",
+    "ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL", "ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    "ENUM_ARRAY_EXTENDED", "COMBINED_TYPE_EXTENDED", "PRODUCT_TYPE_NARROWED", "SUM_TYPE_EXTENDED",
+    "NOT_TYPE_NARROWED",
 })
 
 _COMBINERS = ("anyOf", "oneOf", "allOf")
+_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties", "patternProperties",
+                              "minProperties", "maxProperties", "dependencies", "propertyNames"})
+_ARRAY_KEYWORDS = frozenset({"items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains"})
+_NUMBER_KEYWORDS = frozenset({"minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum"})
+_STRING_KEYWORDS = frozenset({"minLength", "maxLength", "pattern", "format"})
 
 
 class _JsonDiff:
@@ -224,8 +239,21 @@ class _JsonDiff:
             elif u_int and not o_int:
                 self.add("TYPE_NARROWED", path)
             self._bounds(original, update, path, (("maximum", "MAXIMUM"), ("minimum", "MINIMUM")))
+            self._multiple_of(original.get("multipleOf"), update.get("multipleOf"), path)
         elif o_kind == "string":
             self._bounds(original, update, path, (("maxLength", "MAX_LENGTH"), ("minLength", "MIN_LENGTH")))
+            o_pattern, u_pattern = original.get("pattern"), update.get("pattern")
+            if o_pattern != u_pattern:
+                self.add("PATTERN_ADDED" if o_pattern is None else "PATTERN_REMOVED" if u_pattern is None
+                         else "PATTERN_CHANGED", path + "/pattern")
+        elif o_kind == "const":
+            if original["const"] != update["const"]:
+                self.add("ENUM_ARRAY_CHANGED", path + "/const")
+        elif o_kind == "not":
+            trial = self.sub()
+            trial.compare(update["not"], original["not"], path + "/not")  # a narrower `not` accepts more
+            self.add("NOT_TYPE_NARROWED" if trial.compatible() and trial.found else
+                     "NOT_TYPE_EXTENDED" if trial.found else "NOT_TYPE_UNCHANGED", path + "/not")
         elif o_kind == "enum":
             o_values, u_values = list(original["enum"]), list(update["enum"])
             if o_values != u_values:
@@ -239,8 +267,18 @@ class _JsonDiff:
             self._object(original, update, path)
         elif o_kind == "array":
             self._bounds(original, update, path, (("maxItems", "MAX_ITEMS"), ("minItems", "MIN_ITEMS")))
-            if "items" in original or "items" in update:
-                self.compare(original.get("items", {}), update.get("items", {}), path + "/items")
+            o_items, u_items = original.get("items", {}), update.get("items", {})
+            if isinstance(o_items, list) and isinstance(u_items, list):
+                for i, (o_item, u_item) in enumerate(zip(o_items, u_items)):
+                    self.compare(o_item, u_item, f"{path}/items/{i}")
+                o_extra, u_extra = original.get("additionalItems", True), update.get("additionalItems", True)
+                if (o_extra is False) != (u_extra is False):
+                    self.add("ADDITIONAL_ITEMS_REMOVED" if u_extra is False else "ADDITIONAL_ITEMS_ADDED",
+                             path + "/additionalItems")
+                elif isinstance(o_extra, dict) and isinstance(u_extra, dict):
+                    self.compare(o_extra, u_extra, path + "/additionalItems")
+            elif "items" in original or "items" in update:
+                self.compare(o_items, u_items, path + "/items")
         elif o_kind == "combined":
             self._combined(original, update, path)
 
@@ -260,7 +298,43 @@ class _JsonDiff:
             else:
                 self.add(f"{kind}_{'DECREASED' if upper else 'INCREASED'}", path)
 
+    def _multiple_of(self, o: Any, u: Any, path: str) -> None:
+        if o == u:
+            return
+        here = path + "/multipleOf"
+        if o is None:
+            self.add("MULTIPLE_OF_ADDED", here)
+        elif u is None:
+            self.add("MULTIPLE_OF_REMOVED", here)
+        elif (o / u).is_integer():
+            self.add("MULTIPLE_OF_REDUCED", here)
+        elif (u / o).is_integer():
+            self.add("MULTIPLE_OF_EXPANDED", here)
+        else:
+            self.add("MULTIPLE_OF_CHANGED", here)
+
+    def _dependencies(self, original: dict[str, Any], update: dict[str, Any], path: str) -> None:
+        o_deps, u_deps = original.get("dependencies") or {}, update.get("dependencies") or {}
+        for name in sorted(set(o_deps) | set(u_deps)):
+            here = f"{path}/dependencies/{name}"
+            o, u = o_deps.get(name), u_deps.get(name)
+            is_array = isinstance(o if o is not None else u, list)
+            kind = "DEPENDENCY_ARRAY" if is_array else "DEPENDENCY_SCHEMA"
+            if u is None:
+                self.add(f"{kind}_REMOVED", here)
+            elif o is None:
+                self.add(f"{kind}_ADDED", here)
+            elif is_array and isinstance(u, list):
+                if set(o) != set(u):
+                    self.add("DEPENDENCY_ARRAY_EXTENDED" if set(u) >= set(o) else
+                             "DEPENDENCY_ARRAY_NARROWED" if set(o) >= set(u) else "DEPENDENCY_ARRAY_CHANGED", here)
+            else:
+                self.compare(o, u, here)
+
     def _object(self, original: dict[str, Any], update: dict[str, Any], path: str) -> None:
+        self._bounds(original, update, path, (("maxProperties", "MAX_PROPERTIES"),
+                                              ("minProperties", "MIN_PROPERTIES")))
+        self._dependencies(original, update, path)
         o_props, u_props = original.get("properties") or {}, update.get("properties") or {}
         o_req, u_req = set(original.get("required") or ()), set(update.get("required") or ())
         for name in o_props:
@@ -273,7 +347,7 @@ class _JsonDiff:
         for name in list(o_props) + [n for n in u_props if n not in o_props]:
             here = f"{path}/properties/{name}"
             if name not in u_props:
-                partial = _partial(update)
+                partial = _partial(update, name)
                 if _open(update):
                     self.add("PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL", here)
                 elif partial is not None:
@@ -297,7 +371,7 @@ class _JsonDiff:
                     else:
                         self.add("OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL", here)
                 else:
-                    partial = _partial(original)
+                    partial = _partial(original, name)
                     if partial is not None:
                         trial = self.sub()
                         trial.compare(partial, u_props[name], here)
@@ -325,38 +399,76 @@ class _JsonDiff:
             self.compare(_partial(original), _partial(update), here)
 
     def _combined(self, original: dict[str, Any], update: dict[str, Any], path: str) -> None:
+        """Confluent's CombinedSchemaDiff: criteria, then a maximum matching of compatible subschemas."""
         o_comb, u_comb = _combiner(original), _combiner(update)
         assert o_comb is not None and u_comb is not None
+        o_subs, u_subs = _distinct(original[o_comb]), _distinct(update[u_comb])
         if o_comb != u_comb:
-            if u_comb != "allOf" and (o_comb == "allOf" or u_comb == "anyOf"):
+            if u_comb == "anyOf" or (len(o_subs) == 1 and len(u_subs) == 1) or \
+                    (len(o_subs) == 1 and u_comb == "oneOf") or (len(u_subs) == 1 and o_comb == "allOf"):
                 self.add("COMBINED_TYPE_EXTENDED", path)
             else:
                 self.add("COMBINED_TYPE_CHANGED", path)
                 return
-        o_subs, u_subs = original[o_comb], update[u_comb]
-        used: set[int] = set()
+        if len(o_subs) < len(u_subs):
+            self.add("PRODUCT_TYPE_EXTENDED" if u_comb == "allOf" else "SUM_TYPE_EXTENDED", path)
+        elif len(o_subs) > len(u_subs):
+            self.add("SUM_TYPE_NARROWED" if o_comb in ("anyOf", "oneOf") else "PRODUCT_TYPE_NARROWED", path)
+        edges: dict[int, dict[int, list[tuple[str, str]]]] = {}
         for i, o_sub in enumerate(o_subs):
             for j, u_sub in enumerate(u_subs):
-                if j in used:
-                    continue
                 trial = self.sub()
                 trial.compare(o_sub, u_sub, f"{path}/{o_comb}/{i}")
                 if trial.compatible():
-                    self.found.extend(trial.found)
-                    used.add(j)
-                    break
-        if len(used) < len(o_subs):
+                    edges.setdefault(i, {})[j] = trial.found
+        matching = _max_matching(edges)
+        for i, j in matching.items():
+            self.found.extend(edges[i][j])
+        if len(matching) < min(len(o_subs), len(u_subs)):
             self.add("COMBINED_TYPE_SUBSCHEMAS_CHANGED", path)
-        elif len(u_subs) > len(o_subs):
-            self.add("PRODUCT_TYPE_EXTENDED" if u_comb == "allOf" else "SUM_TYPE_EXTENDED", path)
-        elif len(u_subs) < len(o_subs):
-            self.add("PRODUCT_TYPE_NARROWED" if u_comb == "allOf" else "SUM_TYPE_NARROWED", path)
+
+
+def _distinct(subs: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    out = []
+    for sub in subs:
+        key = json.dumps(sub, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            out.append(sub)
+    return out
+
+
+def _max_matching(edges: dict[int, dict[int, Any]]) -> dict[int, int]:
+    """A maximum bipartite matching (original index → update index) by augmenting paths."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, visited: set[int]) -> bool:
+        for j in edges.get(i, {}):
+            if j in visited:
+                continue
+            visited.add(j)
+            if j not in owner or augment(owner[j], visited):
+                owner[j] = i
+                return True
+        return False
+
+    for i in edges:
+        augment(i, set())
+    return {i: j for j, i in owner.items()}
 
 
 def _normalize(schema: Any) -> Any:
-    """A `type` list as the `anyOf` of its types (as everit loads it); a boolean `true` as `{}`."""
+    """The schema as everit loads it: a node mixing kinds of keywords as the allOf of each, a `type` list as
+    the `anyOf` of its types, a boolean `true` as `{}`."""
+    from pyconnect_flow.converters.json_schema_data import _everit_parts
+
     if schema is True:
         return {}
+    if isinstance(schema, dict):
+        parts = _everit_parts(schema)
+        if len(parts) > 1:
+            return {"allOf": parts}
     if isinstance(schema, dict) and isinstance(schema.get("type"), list):
         rest = {k: v for k, v in schema.items() if k != "type"}
         types = schema["type"]
@@ -391,10 +503,14 @@ def _json_kind(schema: Any) -> str:
     if t in ("integer", "number"):
         return "number"
     if t is None:
-        if "properties" in schema or "additionalProperties" in schema or "required" in schema:
+        if _OBJECT_KEYWORDS.intersection(schema):
             return "object"
-        if "items" in schema:
+        if _ARRAY_KEYWORDS.intersection(schema):
             return "array"
+        if _NUMBER_KEYWORDS.intersection(schema):
+            return "number"
+        if _STRING_KEYWORDS.intersection(schema):
+            return "string"
         return "empty"
     return str(t)
 
@@ -405,8 +521,15 @@ def _open(schema: dict[str, Any]) -> bool:
     return extra is True or extra == {}
 
 
-def _partial(schema: dict[str, Any]) -> Any:
-    """The schema of additional properties of a partially open content model, or None."""
+def _partial(schema: dict[str, Any], name: str | None = None) -> Any:
+    """The schema a partially open content model gives property `name` (a matching `patternProperties` entry,
+    else a schema of `additionalProperties`), or None."""
+    import re
+
+    if name is not None:
+        for pattern, sub in (schema.get("patternProperties") or {}).items():
+            if re.search(pattern, name):
+                return sub
     extra = schema.get("additionalProperties", True)
     return extra if isinstance(extra, dict) and extra else None
 
