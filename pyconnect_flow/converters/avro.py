@@ -329,7 +329,7 @@ class AvroConverter(RegistryConverter):
             schema, convert = reader.schema, reader.convert
             try:
                 raws = read(stream, reader.array, None, return_record_name=True, return_record_name_override=True)
-                if len(raws) != len(run) or stream.tell() != len(count) + total + 1:
+                if not isinstance(raws, list) or len(raws) != len(run) or stream.tell() != len(count) + total + 1:
                     return None
                 out.extend([(schema, convert(raw)) for raw in raws])
             except Exception:  # noqa: BLE001 - read again record by record, which reports the record
