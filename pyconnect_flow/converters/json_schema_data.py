@@ -15,7 +15,10 @@ Schemas::
 Read back, a schema without Connect's properties (one a Python or Java producer registered) gives
 int64 for `integer`, float64 for `number`, a struct per `object` with properties, a map per
 `object` without, a `io.confluent.connect.json.OneOf` struct for other unions and a string with
-`io.confluent.connect.json.Enum` parameters for `enum`/`const`. Values: logical types as
+`io.confluent.connect.json.Enum` parameters for `enum`/`const`. `$ref`s inside the document
+(`#/definitions/…`, `#/$defs/…`) are followed; `allOf` (and what everit loads as one: a node mixing `type`
+with `const`, `enum` or a combiner) maps as Confluent's allOfToConnectSchema, the properties of all its objects
+as one unnamed struct. Values: logical types as
 numbers (Date days, Time/Timestamp milliseconds), Decimal as base64 of the unscaled bytes
 (`decimal.format=BASE64`, the default) or a number (`NUMERIC`).
 """
@@ -224,6 +227,14 @@ class _ToConnect:
                 return self.schema(target, version, force_optional)
             finally:
                 self.resolving.discard(ref)
+        parts = _everit_parts(node)
+        if len(parts) > 1:  # everit loads several kinds of keywords as a synthetic allOf of each
+            return self._all_of(parts, version, force_optional)
+        if "allOf" in node:
+            subs = node["allOf"]
+            if len(subs) == 1 and self.config.flatten_singleton_unions:
+                return self.schema(subs[0], None, False)
+            return self._all_of(subs, version, force_optional)
         type_ = node.get("type")
         if isinstance(type_, list):
             subs = [{**{k: v for k, v in node.items() if k != "type"}, "type": x} for x in type_]
@@ -233,8 +244,6 @@ class _ToConnect:
         for key in ("oneOf", "anyOf"):
             if key in node:
                 return self._union(node, node[key], version, force_optional)
-        if "allOf" in node:
-            raise DataException("JSON Schema allOf is not supported")
         builder: SchemaBuilder
         ctype = node.get(CONNECT_TYPE)
         if "enum" in node or "const" in node:
@@ -271,6 +280,83 @@ class _ToConnect:
             raise DataException(f"Unsupported JSON Schema type {type_!r}")
         return self._finish(builder, node, version, force_optional)
 
+    def _deref(self, node: Any) -> Any:
+        seen: set[str] = set()
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"] not in seen:
+            seen.add(node["$ref"])
+            node = self._resolve(node["$ref"])
+        return node
+
+    def _all_of(self, subs: list[Any], version: int | None, force_optional: bool) -> Schema:
+        """Confluent's allOfToConnectSchema: the properties of every object among `subs` (through `$ref`s and
+        nested allOfs) as one unnamed struct; else the union, the string or number a const or enum narrows,
+        or what a lone reference names."""
+        kinds: dict[str, Any] = {}
+        properties: dict[str, Any] = {}
+        required: dict[str, bool] = {}
+        for sub in subs:
+            resolved = self._deref(sub)
+            if isinstance(sub, dict) and "$ref" in sub:
+                kinds["reference"] = sub
+            elif isinstance(resolved, dict):
+                if "const" in resolved:
+                    kinds["const"] = resolved
+                elif "enum" in resolved:
+                    kinds["enum"] = resolved
+                elif "oneOf" in resolved or "anyOf" in resolved or "allOf" in resolved \
+                        or isinstance(resolved.get("type"), list):
+                    kinds["combined"] = resolved
+                elif resolved.get("type") in ("integer", "number"):
+                    kinds["number"] = resolved
+                elif resolved.get("type") == "string":
+                    kinds["string"] = resolved
+            self._collect(sub, properties, required, set())
+        if properties:
+            builder = SchemaBuilder.struct()
+            for name, sub in properties.items():
+                optional = self.config.use_optional_for_nonrequired and not required[name]
+                builder.field(name, self.schema(sub, None, optional))
+            if force_optional:
+                builder.optional()
+            return builder.build()
+        chosen: Any = None
+        if "combined" in kinds:
+            chosen = kinds["combined"]
+        elif "const" in kinds:
+            chosen = kinds.get("string") or kinds.get("number")
+        elif "enum" in kinds:
+            chosen = kinds["enum"] if "string" in kinds else kinds.get("number")
+        elif "string" in kinds and "format" in kinds["string"]:
+            chosen = kinds.get("number") or kinds["string"]
+        elif "reference" in kinds:
+            chosen = kinds["reference"]
+        if chosen is None:
+            raise DataException(f"Unsupported criterion ALL for {subs!r}")
+        return self.schema(chosen, version, force_optional)
+
+    def _collect(self, node: Any, properties: dict[str, Any], required: dict[str, bool], seen: set[int]) -> None:
+        """Confluent's collectPropertySchemas: properties of objects, through `$ref`s and nested allOfs."""
+        if not isinstance(node, dict) or id(node) in seen:
+            return
+        seen.add(id(node))
+        if isinstance(node.get("$ref"), str):
+            self._collect(self._resolve(node["$ref"]), properties, required, seen)
+            return
+        parts = _everit_parts(node)
+        if len(parts) > 1:
+            for part in parts:
+                self._collect(part, properties, required, seen)
+            return
+        if isinstance(node.get("allOf"), list):
+            for sub in node["allOf"]:
+                self._collect(sub, properties, required, seen)
+        elif isinstance(node.get("properties"), dict):
+            props = node["properties"]
+            names = set(node.get("required") or ())
+            for name in java_map_order(tuple(props)) or tuple(props):  # everit keeps properties in a HashMap
+                properties[name] = props[name]
+                required[name] = name in names
+
     def _struct(self, node: dict[str, Any]) -> SchemaBuilder:
         builder = SchemaBuilder.struct()
         properties: dict[str, Any] = node.get("properties") or {}
@@ -290,7 +376,7 @@ class _ToConnect:
         if len(subs) == 1 and self.config.flatten_singleton_unions:
             return self.schema(subs[0], None, False)
         resolved = [self._resolve(s["$ref"]) if isinstance(s, dict) and "$ref" in s else s for s in subs]
-        nulls = [isinstance(s, dict) and s.get("type") == "null" and len(s) == 1 for s in resolved]
+        nulls = [isinstance(s, dict) and s.get("type") == "null" for s in resolved]  # everit's NullSchema
         if len(subs) == 2 and any(nulls):
             return self.schema(subs[nulls.index(False)], version, True)
         builder = SchemaBuilder.struct().name(JSON_TYPE_ONE_OF)
@@ -324,6 +410,33 @@ class _ToConnect:
             bare = builder.build()
             builder.default_value(_decoder(bare)(node["default"]))
         return builder.build()
+
+
+_COMBINERS = ("allOf", "anyOf", "oneOf")
+#: Keywords by which everit's PropertySnifferSchemaExtractor finds a typed schema without `type`.
+_SNIFFED = frozenset({
+    "properties", "required", "additionalProperties", "patternProperties", "minProperties", "maxProperties",
+    "dependencies", "propertyNames", "items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains",
+    "minimum", "maximum", "multipleOf", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+    "pattern", "format",
+})
+
+
+def _everit_parts(node: dict[str, Any]) -> list[Any]:
+    """The schemas everit's loader extracts from one object (enum, each combiner, const, the typed rest), in its
+    order; more than one is loaded as their synthetic allOf (e.g. `{"type":"string","const":"x"}`)."""
+    parts: list[Any] = []
+    if "enum" in node:
+        parts.append({"enum": node["enum"]})
+    parts.extend({key: node[key]} for key in _COMBINERS if isinstance(node.get(key), list))
+    if "const" in node:
+        parts.append({"const": node["const"]})
+    if "type" in node or _SNIFFED.intersection(node):
+        rest = {k: v for k, v in node.items() if k not in ("enum", "const", *_COMBINERS)}
+        parts.append(rest)
+    if len(parts) > 1:
+        return parts
+    return [node]
 
 
 def _enum(values: list[Any]) -> SchemaBuilder:

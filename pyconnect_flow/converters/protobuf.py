@@ -85,6 +85,47 @@ def decode_message_indexes(data: bytes | memoryview, pos: int) -> tuple[list[int
     return indexes, pos
 
 
+BUILTIN_IMPORTS = ("confluent/", "google/protobuf/", "google/type/")
+"""Imports every pool has (confluent-kafka's `_is_builtin`): never fetched as references."""
+
+
+def _parse_file(text: str, what: str) -> Any:
+    from google.protobuf import descriptor_pb2
+
+    file = descriptor_pb2.FileDescriptorProto()
+    try:
+        file.ParseFromString(base64.standard_b64decode(text))
+    except Exception as exc:  # protobuf's DecodeError and binascii's Error
+        raise DataException(f"{what} is not a serialized Protobuf schema: {exc}") from None
+    return file
+
+
+def descriptor_pb2_of(file_descriptor: Any) -> Any:
+    """The FileDescriptorProto of a FileDescriptor."""
+    from google.protobuf import descriptor_pb2
+
+    file = descriptor_pb2.FileDescriptorProto()
+    file_descriptor.CopyToProto(file)
+    return file
+
+
+def message_indexes_of(file: Any, full_name: str) -> list[int] | None:
+    """The path of message `full_name` in `file` (Confluent's `toMessageIndexes`), or None."""
+    prefix = file.package + "." if file.package else ""
+    if not full_name.startswith(prefix):
+        return None
+    parts = full_name[len(prefix):].split(".")
+    indexes: list[int] = []
+    messages = list(file.message_type)
+    for part in parts:
+        names = [m.name for m in messages]
+        if part not in names:
+            return None
+        indexes.append(names.index(part))
+        messages = list(messages[indexes[-1]].nested_type)
+    return indexes
+
+
 class _Writer:
     __slots__ = ("text", "full_name", "indexes", "convert", "ids")
 
@@ -110,8 +151,9 @@ class ProtobufConverter(RegistryConverter):
 
     The registry keys are the Avro converter's (`schema.registry.url`, `auto.register.schemas`,
     `use.latest.version`, subject name strategies — the message's full name is the record name —, `basic.auth.*`).
-    ProtobufData's options are at Confluent's defaults (no wrappers, no `optional` labels, unions as
-    `io.confluent.connect.protobuf.Union` structs on the read side only).
+    ProtobufData's options are at Confluent's defaults (no wrappers, no `optional` labels, oneofs as
+    `io.confluent.connect.protobuf.Union` structs both ways). Schemas with `references` (imports registered as
+    subjects of their own) are resolved through the registry, transitively, once per schema id.
     """
 
     CONFIG: ClassVar[ConfigDef] = ConfigDef([AvroConverter.CONFIG[name] for name in _SHARED])
@@ -161,7 +203,18 @@ class ProtobufConverter(RegistryConverter):
             return prefix
         try:
             if self.use_latest:
-                schema_id = self.client.latest(subject).schema_id
+                latest = self.client.latest(subject)
+                schema_id = latest.schema_id
+                text = self.client.schema_by_id(schema_id, serialized=True)
+                file = descriptor_pb2_of(self._file(topic, text, self.client.references(schema_id, serialized=True),
+                                                    f"Latest schema of subject {subject}"))
+                indexes = message_indexes_of(file, writer.full_name)
+                if indexes is None:
+                    raise DataException(f"Failed to serialize Protobuf data from topic {topic}: the latest schema "
+                                        f"of subject {subject} has no message {writer.full_name}")
+                prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big") + encode_message_indexes(indexes)
+                writer.ids[subject] = prefix
+                return prefix
             elif self.auto_register:
                 schema_id = self.client.register(subject, writer.text, SCHEMA_TYPE)
             else:
@@ -205,27 +258,48 @@ class ProtobufConverter(RegistryConverter):
             raise DataException(f"Failed to deserialize data for topic {topic} to Protobuf: Error retrieving "
                                 f"Protobuf schema for id {schema_id}: {exc}") from None
 
+    def _file(self, topic: str, text: str, references: Sequence[Mapping[str, Any]], what: str) -> Any:
+        """The FileDescriptor of a serialized schema, in a pool with the files its references name (fetched
+        from the registry, transitively, each under its reference name) and the well-known ones."""
+        from pyconnect_flow.converters.protobuf_data import new_pool
+
+        pool = new_pool()
+        try:
+            self._add_references(pool, references, set())
+        except RegistryError as exc:
+            raise DataException(f"{what}: Error retrieving a schema reference: {exc}") from None
+        file = _parse_file(text, what)
+        try:
+            return pool.Add(file)
+        except (TypeError, KeyError) as exc:
+            raise DataException(f"{what}: cannot build its descriptor (an import without a reference?): "
+                                f"{exc}") from None
+
+    def _add_references(self, pool: Any, references: Sequence[Mapping[str, Any]], seen: set[str]) -> None:
+        for ref in references:
+            name = str(ref["name"])
+            if name in seen or name.startswith(BUILTIN_IMPORTS):
+                continue
+            seen.add(name)
+            text, nested = self.client.subject_version(str(ref["subject"]), int(ref["version"]), serialized=True)
+            self._add_references(pool, nested, seen)
+            file = _parse_file(text, f"Reference {name} (subject {ref['subject']} version {ref['version']})")
+            file.name = name
+            pool.Add(file)
+
     def _reader(self, topic: str, schema_id: int, indexes: list[int]) -> _Reader:
         key = (schema_id, topic, tuple(indexes))
         reader = self._readers.get(key)
         if reader is not None:
             return reader
-        from google.protobuf import descriptor_pb2, message_factory
+        from google.protobuf import message_factory
 
-        from pyconnect_flow.converters.protobuf_data import message_to_value, new_pool, to_connect_schema
+        from pyconnect_flow.converters.protobuf_data import message_to_value, to_connect_schema
 
         text = self._schema_text(topic, schema_id)
-        file = descriptor_pb2.FileDescriptorProto()
-        try:
-            file.ParseFromString(base64.standard_b64decode(text))
-        except Exception as exc:  # protobuf's DecodeError and binascii's Error
-            raise DataException(f"Schema id {schema_id} is not a serialized Protobuf schema: {exc}") from None
-        pool = new_pool()
-        try:
-            file_descriptor = pool.Add(file)
-        except (TypeError, KeyError) as exc:
-            raise DataException(f"Schema id {schema_id}: imports other than well-known types are not supported "
-                                f"yet: {exc}") from None
+        references = self.client.references(schema_id, serialized=True)
+        file_descriptor = self._file(topic, text, references, f"Schema id {schema_id}")
+        file = descriptor_pb2_of(file_descriptor)
         try:
             message_type = file_descriptor.message_types_by_name[file.message_type[indexes[0]].name]
             for i in indexes[1:]:
@@ -235,7 +309,7 @@ class ProtobufConverter(RegistryConverter):
         version = None
         try:
             subject = self.subject_name(topic, self.is_key, message_type.full_name)
-            version = self.client.lookup(subject, text, SCHEMA_TYPE).version
+            version = self.client.lookup(subject, text, SCHEMA_TYPE, references).version
         except DataException:
             pass  # written under another subject: the schema comes without a registry version
         schema = to_connect_schema(message_type, version)
@@ -275,4 +349,4 @@ class ProtobufConverter(RegistryConverter):
         return out
 
 
-__all__ = ["ProtobufConverter", "decode_message_indexes", "encode_message_indexes"]
+__all__ = ["ProtobufConverter", "decode_message_indexes", "encode_message_indexes", "message_indexes_of"]

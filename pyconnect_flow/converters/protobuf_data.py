@@ -11,7 +11,8 @@ last dot into package and message name, `ConnectDefault1` when unnamed), fields 
     and scale in field meta), Date → google.type.Date, Time → google.type.TimeOfDay, Timestamp →
     google.protobuf.Timestamp, strings with `io.confluent.connect.protobuf.Enum` parameters → enums.
 
-Optional schemas are plain proto3 fields (no wrappers, `wrapper.for.nullables=false`): a null is left
+A struct named `io.confluent.connect.protobuf.Union.<name>` is a `oneof <name>` whose members are its fields
+(the first non-null one is set). Optional schemas are plain proto3 fields (no wrappers, `wrapper.for.nullables=false`): a null is left
 unset. Reading, every field comes back optional with its tag in `io.confluent.connect.protobuf.Tag`, the
 struct named by the message's simple name; scalars always have a value (proto3's zero when unset),
 messages only when set; `oneof`s are `io.confluent.connect.protobuf.Union.<name>` structs.
@@ -99,8 +100,19 @@ class _FromConnect:
         message = descriptor_pb2.DescriptorProto(name=name)
         index = 1
         for f in schema.fields or ():
-            if f.schema.name and f.schema.name.startswith(PROTOBUF_TYPE_UNION):
-                raise DataException(f"Field {f.name}: Protobuf oneof unions are not supported yet on the write side")
+            if is_union(f.schema):
+                # Confluent's oneofDefinitionFromConnectSchema: the union struct's fields are the oneof's members,
+                # named by the schema name after `io.confluent.connect.protobuf.Union.`
+                assert f.schema.name is not None
+                oneof_index = len(message.oneof_decl)
+                message.oneof_decl.add(name=_split(f.schema.name[len(PROTOBUF_TYPE_UNION) + 1:])[1])
+                for member in f.schema.fields or ():
+                    tag_param = (member.schema.parameters or {}).get(PROTOBUF_TYPE_TAG)
+                    if tag_param is None:  # Confluent leaves tag 0 here, which no descriptor accepts
+                        tag_param, index = str(index), index + 1
+                    self.field(message, member.name, int(tag_param), member.schema)
+                    message.field[-1].oneof_index = oneof_index
+                continue
             tag_param = (f.schema.parameters or {}).get(PROTOBUF_TYPE_TAG)
             if tag_param is not None:
                 tag = int(tag_param)
@@ -167,6 +179,12 @@ class _FromConnect:
 
             field.options.Extensions[meta_pb2.field_meta].params.update(params)  # type: ignore[attr-defined]
             self.meta = True
+
+
+def is_union(schema: Schema) -> bool:
+    """Whether a struct schema is a Protobuf oneof (`io.confluent.connect.protobuf.Union.<name>`)."""
+    return schema.type is Type.STRUCT and bool(schema.name) and \
+        str(schema.name).startswith(PROTOBUF_TYPE_UNION + ".")
 
 
 def map_entry_name(name: str) -> str:
@@ -237,12 +255,14 @@ def to_connect_schema(descriptor: Descriptor, version: int | None) -> Schema:
 
 def _struct(descriptor: Descriptor) -> SchemaBuilder:
     builder = SchemaBuilder.struct().name(descriptor.name)
-    real_oneofs = [o for o in descriptor.oneofs if not _synthetic(o)]
-    for i, oneof in enumerate(real_oneofs):
+    for oneof in descriptor.oneofs:
+        if _synthetic(oneof):
+            continue
         union = SchemaBuilder.struct().name(f"{PROTOBUF_TYPE_UNION}.{oneof.name}")
         for f in oneof.fields:
             union.field(f.name, _field_schema(f, True))
-        builder.field(f"{oneof.name}_{i}", union.optional().build())
+        # Confluent's unionFieldName: the oneof's index among all of the message's oneofs
+        builder.field(f"{oneof.name}_{oneof.index}", union.optional().build())
     for f in descriptor.fields:
         if f.containing_oneof is not None and not _synthetic(f.containing_oneof):
             continue
@@ -349,7 +369,8 @@ Filler = Callable[[Any, Any], None]
 
 
 def _struct_filler(schema: Schema, descriptor: Descriptor) -> Filler:
-    setters = [_setter(f.name, f.schema, descriptor.fields_by_name[f.name]) for f in schema.fields or ()]
+    setters = [_union_setter(f.name, f.schema, descriptor) if is_union(f.schema) else
+               _setter(f.name, f.schema, _descriptor_field(descriptor, f.name)) for f in schema.fields or ()]
 
     def fill(message: Any, struct: Any) -> None:
         if not isinstance(struct, Struct):
@@ -358,6 +379,29 @@ def _struct_filler(schema: Schema, descriptor: Descriptor) -> Filler:
         for set_field in setters:
             set_field(message, struct)
     return fill
+
+
+def _descriptor_field(descriptor: Descriptor, name: str) -> FieldDescriptor:
+    field = descriptor.fields_by_name.get(name)
+    if field is None:
+        raise DataException(f"Cannot find field with name {name} in message {descriptor.full_name}")
+    return field
+
+
+def _union_setter(name: str, schema: Schema, descriptor: Descriptor) -> Callable[[Any, Struct], None]:
+    """Sets the oneof member that is not null in the union struct of field `name` (Confluent: the first one)."""
+    members = [(f.name, _setter(f.name, f.schema, _descriptor_field(descriptor, f.name))) for f in schema.fields or ()]
+
+    def set_union(message: Any, struct: Struct) -> None:
+        union = struct.get(name)
+        if union is None:
+            return
+        for member, set_member in members:
+            if union.get(member) is not None:
+                set_member(message, union)
+                return
+        raise DataException(f"Field {name}: Cannot find non-null field")
+    return set_union
 
 
 def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any, Struct], None]:
@@ -486,9 +530,10 @@ def message_to_value(schema: Schema, descriptor: Descriptor) -> Callable[[Any], 
         unwrap = _single(descriptor.fields_by_name["value"], schema)
         return lambda message: unwrap(message.value)
     readers: list[Callable[[Any, dict[str, Any]], None]] = []
-    real_oneofs = [o for o in descriptor.oneofs if not _synthetic(o)]
-    for i, oneof in enumerate(real_oneofs):
-        union_field = schema.field(f"{oneof.name}_{i}")
+    for oneof in descriptor.oneofs:
+        if _synthetic(oneof):
+            continue
+        union_field = schema.field(f"{oneof.name}_{oneof.index}")
         assert union_field is not None
         readers.append(_oneof_reader(oneof, union_field.name, union_field.schema))
     for f in descriptor.fields:
@@ -578,4 +623,4 @@ def _single(field: FieldDescriptor, schema: Schema) -> Callable[[Any], Any]:
     return lambda v: v
 
 
-__all__ = ["from_connect_schema", "map_entry_name", "message_to_value", "new_pool", "to_connect_schema", "value_to_message"]
+__all__ = ["from_connect_schema", "is_union", "map_entry_name", "message_to_value", "new_pool", "to_connect_schema", "value_to_message"]

@@ -72,11 +72,13 @@ class RegistryClient:
         self.retries = retries
         self.retry_backoff = retry_backoff
         self._by_id: dict[int, str] = {}
+        self._refs: dict[int, list[dict[str, Any]]] = {}
         self._ids: dict[tuple[str, str], int] = {}
         self._versions: dict[tuple[str, str], RegisteredSchema] = {}
+        self._subject_versions: dict[tuple[str, int, bool], tuple[str, list[dict[str, Any]]]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_by_id": {}, "_ids": {}, "_versions": {}}
+        return {**self.__dict__, "_by_id": {}, "_refs": {}, "_ids": {}, "_versions": {}, "_subject_versions": {}}
 
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else json.dumps(body).encode()
@@ -123,7 +125,25 @@ class RegistryClient:
             answer = self._request("GET", f"/schemas/ids/{schema_id}" + ("?format=serialized" if serialized else ""))
             text = answer["schema"]
             self._by_id[key] = text
+            self._refs[key] = list(answer.get("references") or ())
         return text
+
+    def references(self, schema_id: int, *, serialized: bool = False) -> list[dict[str, Any]]:
+        """The `references` (name, subject, version) of an id's schema; [] when it has none."""
+        self.schema_by_id(schema_id, serialized=serialized)
+        return self._refs.get(-schema_id - 1 if serialized else schema_id, [])
+
+    def subject_version(self, subject: str, version: int, *, serialized: bool = False) -> tuple[str, list[dict[str, Any]]]:
+        """Schema text and references of a subject's version (GET /subjects/{s}/versions/{v}), asked once:
+        how a reference is resolved."""
+        key = (subject, version, serialized)
+        found = self._subject_versions.get(key)
+        if found is None:
+            answer = self._request("GET", f"/subjects/{_quote(subject)}/versions/{version}"
+                                   + ("?format=serialized" if serialized else ""))
+            found = (answer["schema"], list(answer.get("references") or ()))
+            self._subject_versions[key] = found
+        return found
 
     def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:
         """The id of `schema` under `subject`, registering it (POST /subjects/{s}/versions) the first time.
@@ -139,12 +159,16 @@ class RegistryClient:
             self._by_id.setdefault(schema_id, schema)
         return schema_id
 
-    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO") -> RegisteredSchema:
-        """Id and version of `schema` under `subject` (POST /subjects/{s}), asked once."""
+    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO",
+               references: Sequence[Mapping[str, Any]] = ()) -> RegisteredSchema:
+        """Id and version of `schema` (with its `references`) under `subject` (POST /subjects/{s}), asked once."""
         key = (subject, schema)
         found = self._versions.get(key)
         if found is None:
-            answer = self._request("POST", f"/subjects/{_quote(subject)}", _body(schema, schema_type))
+            body: dict[str, Any] = _body(schema, schema_type)
+            if references:
+                body["references"] = [dict(r) for r in references]
+            answer = self._request("POST", f"/subjects/{_quote(subject)}", body)
             found = RegisteredSchema(int(answer["id"]), answer.get("subject", subject), int(answer["version"]),
                                      answer.get("schema", schema))
             self._versions[key] = found

@@ -3,10 +3,12 @@
     POST /subjects/{s}/versions        register (an identical schema keeps its id and version)
     POST /subjects/{s}                 look a schema up: its id and version under the subject
     GET  /schemas/ids/{id}             a schema by id (also /schemas/ids/{id}/subjects, /versions)
-    GET  /subjects, /subjects/{s}/versions, /subjects/{s}/versions/{v|latest}[/schema]
+    GET  /subjects, /subjects/{s}/versions, /subjects/{s}/versions/{v|latest}[/schema|/referencedby]
     GET/PUT /config, /config/{s}       compatibility levels
     POST /compatibility/subjects/{s}/versions/{v}
 
+Schemas may carry `references` (name, subject, version): each must name a registered version (42201
+otherwise); they are stored with the schema, part of its identity, and given back wherever the schema is.
 Errors are Confluent's `{"error_code": 40401, "message": ...}`.
 """
 
@@ -20,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pyconnect_flow.registry.store import RegistryHttpError, SchemaStore, SchemaVersion
+from pyconnect_flow.registry.compatibility import incompatibility
+from pyconnect_flow.registry.store import RegistryHttpError, SchemaStore, SchemaVersion, references_of
 
 MEDIA = "application/vnd.schemaregistry.v1+json"
 
@@ -33,6 +36,8 @@ def _version_body(v: SchemaVersion) -> dict[str, Any]:
     body: dict[str, Any] = {"subject": v.subject, "version": v.version, "id": v.schema_id, "schema": v.schema}
     if v.schema_type != "AVRO":
         body["schemaType"] = v.schema_type
+    if v.references:
+        body["references"] = [r.as_json() for r in v.references]
     return body
 
 
@@ -58,6 +63,13 @@ def _is_serialized(text: str) -> bool:
     return True
 
 
+def _check_format(request: Request, schema_type: str, text: str) -> None:
+    """`?format=serialized` of a Protobuf schema: served as kept, so only for one registered serialized."""
+    if schema_type == "PROTOBUF" and request.query_params.get("format") == "serialized" and not _is_serialized(text):
+        raise RegistryHttpError(422, 42201, "The embedded registry keeps Protobuf schemas as registered: this "
+                                "one was registered as .proto text and cannot be served serialized")
+
+
 def create_app(store: SchemaStore) -> Starlette:
     """The registry's API over `store`."""
 
@@ -71,19 +83,26 @@ def create_app(store: SchemaStore) -> Starlette:
         body = await _body(request)
         if "schema" not in body:
             raise RegistryHttpError(422, 42201, "Empty schema")
-        schema_id = store.register(request.path_params["subject"], body["schema"], body.get("schemaType", "AVRO"))
+        schema_id = store.register(request.path_params["subject"], body["schema"], body.get("schemaType", "AVRO"),
+                                   references_of(body.get("references")))
         return _json({"id": schema_id})
 
     async def lookup(request: Request) -> Response:
         body = await _body(request)
         return _json(_version_body(store.lookup(request.path_params["subject"], body.get("schema", ""),
-                                                body.get("schemaType", "AVRO"))))
+                                                body.get("schemaType", "AVRO"),
+                                                references_of(body.get("references")))))
 
     async def versions(request: Request) -> Response:
         return _json([v.version for v in store.versions(request.path_params["subject"])])
 
     async def version(request: Request) -> Response:
-        return _json(_version_body(store.version(request.path_params["subject"], request.path_params["version"])))
+        v = store.version(request.path_params["subject"], request.path_params["version"])
+        _check_format(request, v.schema_type, v.schema)
+        return _json(_version_body(v))
+
+    async def referenced_by(request: Request) -> Response:
+        return _json(store.referenced_by(request.path_params["subject"], request.path_params["version"]))
 
     async def version_schema(request: Request) -> Response:
         v = store.version(request.path_params["subject"], request.path_params["version"])
@@ -96,10 +115,9 @@ def create_app(store: SchemaStore) -> Starlette:
         schema_type = store.types.get(schema_id, "AVRO")
         if schema_type != "AVRO":
             body["schemaType"] = schema_type
-        if schema_type == "PROTOBUF" and request.query_params.get("format") == "serialized" \
-                and not _is_serialized(text):
-            raise RegistryHttpError(422, 42201, "The embedded registry keeps Protobuf schemas as registered: this "
-                                    "one was registered as .proto text and cannot be served serialized")
+        if store.refs.get(schema_id):
+            body["references"] = [r.as_json() for r in store.refs[schema_id]]
+        _check_format(request, schema_type, text)
         return _json(body)
 
     async def id_versions(request: Request) -> Response:
@@ -128,13 +146,12 @@ def create_app(store: SchemaStore) -> Starlette:
         return _json({"compatibility": level})
 
     async def compatibility(request: Request) -> Response:
-        from pyconnect_flow.registry.store import _incompatibility
-
         body = await _body(request)
         subject = request.path_params["subject"]
         old = store.version(subject, request.path_params["version"])
-        problem = _incompatibility(store.level(subject), body.get("schema", ""), [old],
-                                   body.get("schemaType", "AVRO"))
+        references = references_of(body.get("references"))
+        problem = incompatibility(store.level(subject), body.get("schema", ""), [old], body.get("schemaType", "AVRO"),
+                                  store.resolve(references), store.resolve)
         result: dict[str, Any] = {"is_compatible": problem is None}
         if problem and request.query_params.get("verbose") == "true":
             result["messages"] = [problem]
@@ -153,6 +170,7 @@ def create_app(store: SchemaStore) -> Starlette:
         Route("/subjects/{subject}/versions", versions, methods=["GET"]),
         Route("/subjects/{subject}/versions/{version}", version),
         Route("/subjects/{subject}/versions/{version}/schema", version_schema),
+        Route("/subjects/{subject}/versions/{version}/referencedby", referenced_by),
         Route("/schemas/ids/{id:int}", schema_by_id),
         Route("/schemas/ids/{id:int}/versions", id_versions),
         Route("/schemas/ids/{id:int}/subjects", id_subjects),

@@ -18,6 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyconnect_flow.registry.compatibility import incompatibility
+
 COMPATIBILITY_LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
                         "FULL_TRANSITIVE")
 
@@ -42,6 +44,36 @@ class SchemaVersion:
     schema: str
     schema_type: str = "AVRO"
     deleted: bool = False
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A schema reference: the name the schema imports (a .proto file name, a JSON `$ref` URL, an Avro full
+    name), resolved to a version of another subject."""
+
+    name: str
+    subject: str
+    version: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"name": self.name, "subject": self.subject, "version": self.version}
+
+
+def references_of(body: Any) -> tuple[Reference, ...]:
+    """The `references` of a request body or stored record, checked for shape (42201 when malformed)."""
+    if not body:
+        return ()
+    if not isinstance(body, list):
+        raise RegistryHttpError(422, 42201, "Invalid schema: references must be a list")
+    out = []
+    for ref in body:
+        try:
+            out.append(Reference(str(ref["name"]), str(ref["subject"]), int(ref["version"])))
+        except (KeyError, TypeError, ValueError):
+            raise RegistryHttpError(422, 42201, f"Invalid schema: bad reference {ref!r} (name, subject and "
+                                    "version are needed)") from None
+    return tuple(out)
 
 
 def canonical(schema: str) -> str:
@@ -63,6 +95,7 @@ class SchemaStore:
     by_id: dict[int, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     types: dict[int, str] = field(default_factory=dict)
+    refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)
     subject_compatibility: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _producer: Any = field(default=None, repr=False)
@@ -124,7 +157,7 @@ class SchemaStore:
         elif k.get("keytype") == "SCHEMA" and value is not None:
             v = json.loads(value)
             self._add(SchemaVersion(v["subject"], v["version"], v["id"], v["schema"], v.get("schemaType", "AVRO"),
-                                    v.get("deleted", False)))
+                                    v.get("deleted", False), references_of(v.get("references"))))
 
     def _add(self, version: SchemaVersion) -> None:
         versions = self.subjects.setdefault(version.subject, [])
@@ -132,7 +165,8 @@ class SchemaStore:
         versions.sort(key=lambda v: v.version)
         self.by_id[version.schema_id] = version.schema
         self.types[version.schema_id] = version.schema_type
-        self.ids.setdefault(_id_key(version.schema, version.schema_type), version.schema_id)
+        self.refs[version.schema_id] = version.references
+        self.ids.setdefault(_id_key(version.schema, version.schema_type, version.references), version.schema_id)
 
     def _write(self, key: dict[str, Any], value: dict[str, Any] | None) -> None:
         if self._producer is None:
@@ -170,13 +204,38 @@ class SchemaStore:
                 return v
         raise RegistryHttpError(404, 40402, f"Version {number} not found.")
 
-    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO") -> SchemaVersion:
+    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO",
+               references: tuple[Reference, ...] = ()) -> SchemaVersion:
         versions = self.versions(subject)
         wanted = canonical(schema)
         for v in versions:
-            if canonical(v.schema) == wanted and v.schema_type == schema_type:
+            if canonical(v.schema) == wanted and v.schema_type == schema_type and v.references == references:
                 return v
         raise RegistryHttpError(404, 40403, "Schema not found")
+
+    def resolve(self, references: tuple[Reference, ...]) -> dict[str, SchemaVersion]:
+        """Every schema `references` name, transitively (name → version); 42201 for one that is not registered."""
+        found: dict[str, SchemaVersion] = {}
+        pending = list(references)
+        while pending:
+            ref = pending.pop()
+            if ref.name in found:
+                continue
+            try:
+                target = self.version(ref.subject, str(ref.version))
+            except RegistryHttpError:
+                raise RegistryHttpError(422, 42201, "Invalid schema: the reference "
+                                        f"{ref.name!r} to subject {ref.subject!r} version {ref.version} "
+                                        "is not registered") from None
+            found[ref.name] = target
+            pending.extend(target.references)
+        return found
+
+    def referenced_by(self, subject: str, version: str) -> list[int]:
+        """Ids of the schemas that reference `subject`'s `version` (GET …/versions/{v}/referencedby)."""
+        target = self.version(subject, version)
+        return sorted({v.schema_id for s in self.subjects for v in self.live(s)
+                       if any(r.subject == subject and r.version == target.version for r in v.references)})
 
     def schema(self, schema_id: int) -> str:
         text = self.by_id.get(schema_id)
@@ -187,26 +246,33 @@ class SchemaStore:
     def level(self, subject: str | None) -> str:
         return self.subject_compatibility.get(subject or "", self.compatibility) if subject else self.compatibility
 
-    def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:
-        """The id of `schema` under `subject`: its id if registered already, else a new version."""
+    def register(self, subject: str, schema: str, schema_type: str = "AVRO",
+                 references: tuple[Reference, ...] = ()) -> int:
+        """The id of `schema` under `subject`: its id if registered already, else a new version.
+
+        Every reference must name a registered subject version (42201 otherwise).
+        """
         _check_schema(schema, schema_type)
         with self._lock:
             try:
-                return self.lookup(subject, schema, schema_type).schema_id
+                return self.lookup(subject, schema, schema_type, references).schema_id
             except RegistryHttpError:
                 pass
+            resolved = self.resolve(references)
             live = self.live(subject)
-            problem = _incompatibility(self.level(subject), schema, live, schema_type)
+            problem = incompatibility(self.level(subject), schema, live, schema_type, resolved, self.resolve)
             if problem:
                 raise RegistryHttpError(409, 409, "Schema being registered is incompatible with an earlier "
                                         f"schema for subject \"{subject}\", details: [{problem}]")
-            schema_id = self.ids.get(_id_key(schema, schema_type)) or max(self.by_id, default=0) + 1
+            schema_id = self.ids.get(_id_key(schema, schema_type, references)) or max(self.by_id, default=0) + 1
             number = max((v.version for v in self.subjects.get(subject, [])), default=0) + 1
-            version = SchemaVersion(subject, number, schema_id, schema, schema_type)
+            version = SchemaVersion(subject, number, schema_id, schema, schema_type, references=references)
             value: dict[str, Any] = {"subject": subject, "version": number, "id": schema_id, "schema": schema,
                                      "deleted": False}
             if schema_type != "AVRO":
                 value["schemaType"] = schema_type
+            if references:
+                value["references"] = [r.as_json() for r in references]
             self._write({"keytype": "SCHEMA", "subject": subject, "version": number, "magic": 1}, value)
             self._add(version)
             return schema_id
@@ -223,9 +289,11 @@ class SchemaStore:
                 self.subject_compatibility[subject] = level
 
 
-def _id_key(schema: str, schema_type: str) -> str:
-    """What makes two registrations one id: the canonical text, and the type unless AVRO (ids kept from before)."""
-    return canonical(schema) if schema_type == "AVRO" else f"{schema_type}:{canonical(schema)}"
+def _id_key(schema: str, schema_type: str, references: tuple[Reference, ...] = ()) -> str:
+    """What makes two registrations one id: the canonical text, the type unless AVRO (ids kept from before), and
+    the references."""
+    key = canonical(schema) if schema_type == "AVRO" else f"{schema_type}:{canonical(schema)}"
+    return key + "|" + json.dumps([r.as_json() for r in references]) if references else key
 
 
 def _check_schema(schema: str, schema_type: str) -> None:
@@ -253,91 +321,6 @@ def _check_schema(schema: str, schema_type: str) -> None:
     except Exception as exc:
         raise RegistryHttpError(422, 42201, f"Either the input schema or one of its references is invalid: {exc}") \
             from None
-
-
-def _fields(schema: Any) -> dict[str, dict[str, Any]] | None:
-    if isinstance(schema, dict) and schema.get("type") == "record":
-        return {f["name"]: f for f in schema.get("fields", [])}
-    return None
-
-
-def _can_read(reader: str, writer: str) -> str | None:
-    """Why `reader` cannot read data written with `writer`, or None (records: top-level fields; unions; kinds)."""
-    return _readable(json.loads(reader), json.loads(writer))
-
-
-def _readable(r: Any, w: Any) -> str | None:
-    if isinstance(w, list):
-        for branch in w:
-            problem = _readable(r, branch)
-            if problem:
-                return problem
-        return None
-    if isinstance(r, list):
-        if any(_readable(branch, w) is None for branch in r):
-            return None
-        return f"reader union lacks writer type {_kind(w)}"
-    rf, wf = _fields(r), _fields(w)
-    if rf is not None and wf is not None:
-        for name, f in rf.items():
-            if name not in wf and "default" not in f:
-                return f"{{errorType:'READER_FIELD_MISSING_DEFAULT_VALUE', description:'The field '{name}' at " \
-                       f"path '/fields/{name}' in the new schema has no default value and is missing in the old schema'}}"
-        return None
-    promotions = {"int": {"long", "float", "double"}, "long": {"float", "double"}, "float": {"double"},
-                  "string": {"bytes"}, "bytes": {"string"}}
-    if _kind(r) == _kind(w) or _kind(r) in promotions.get(_kind(w), set()):
-        return None
-    return f"reader type {_kind(r)} cannot read writer type {_kind(w)}"
-
-
-def _kind(schema: Any) -> str:
-    if isinstance(schema, dict):
-        return _kind(schema.get("type"))
-    if isinstance(schema, list):
-        return "union"
-    return str(schema)
-
-
-def _json_problem(reader: str, writer: str) -> str | None:
-    """Why data valid under JSON Schema `writer` may fail `reader`: a changed top-level type, or a property the
-    reader requires that the writer neither declares nor requires (Confluent's checks go much further)."""
-    r, w = json.loads(reader), json.loads(writer)
-    if not (isinstance(r, dict) and isinstance(w, dict)):
-        return None
-    if r.get("type") != w.get("type"):
-        return f"{{errorType:'TYPE_CHANGED', description:'type {w.get('type')} changed to {r.get('type')}'}}"
-    added = set(r.get("required") or ()) - set(w.get("required") or ())
-    if added:
-        return f"{{errorType:'REQUIRED_ATTRIBUTE_ADDED', description:'required properties {sorted(added)} added'}}"
-    return None
-
-
-def _incompatibility(level: str, schema: str, existing: list[SchemaVersion], schema_type: str = "AVRO") -> str | None:
-    if level == "NONE" or not existing:
-        return None
-    olds = existing if level.endswith("TRANSITIVE") else existing[-1:]
-    if schema_type != "AVRO":
-        for old in olds:
-            if old.schema_type != schema_type:
-                return f"{{errorType:'TYPE_CHANGED', description:'schema type {old.schema_type} changed to " \
-                       f"{schema_type}'}}"
-            if schema_type == "JSON":
-                back = _json_problem(schema, old.schema) if level.startswith(("BACKWARD", "FULL")) else None
-                fwd = _json_problem(old.schema, schema) if level.startswith(("FORWARD", "FULL")) else None
-                if back or fwd:
-                    return back or fwd
-        return None
-    for old in olds:
-        if level.startswith(("BACKWARD", "FULL")):
-            problem = _can_read(schema, old.schema)
-            if problem:
-                return problem
-        if level.startswith(("FORWARD", "FULL")):
-            problem = _can_read(old.schema, schema)
-            if problem:
-                return problem
-    return None
 
 
 __all__ = ["COMPATIBILITY_LEVELS", "RegistryHttpError", "SchemaStore", "SchemaVersion", "canonical"]

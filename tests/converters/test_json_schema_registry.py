@@ -221,11 +221,18 @@ def _schema_obj(text: str) -> Any:
 
 
 def test_the_registry_refuses_an_incompatible_json_schema(registry: RegistryServer) -> None:
-    c = converter(registry)
     first = SchemaBuilder.struct().name("Evolving").field("a", INT32_SCHEMA).build()
-    c.from_connect("evolve", first, Struct(first, {"a": 1}))
     second = SchemaBuilder.struct().name("Evolving").field("a", INT32_SCHEMA).field("b", OPTIONAL_STRING_SCHEMA).build()
-    c.from_connect("evolve", second, Struct(second, {"a": 1}))  # a new property: compatible
+    # Confluent's strict JSON Schema rules: a property added to an open content model (the default,
+    # object.additional.properties=true) may clash with what old writers put there, so it is refused
+    opened = converter(registry)
+    opened.from_connect("evolve-open", first, Struct(first, {"a": 1}))
+    with pytest.raises(DataException, match="OPTIONAL_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"):
+        opened.from_connect("evolve-open", second, Struct(second, {"a": 1}))
+    # to a closed one (additionalProperties: false) it is compatible
+    c = converter(registry, **{"object.additional.properties": "false"})
+    c.from_connect("evolve", first, Struct(first, {"a": 1}))
+    c.from_connect("evolve", second, Struct(second, {"a": 1}))
     with pytest.raises(DataException, match="incompatible"):
         c.from_connect("evolve", INT32_SCHEMA, 1)  # object → integer: refused with 409
 

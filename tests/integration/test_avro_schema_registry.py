@@ -117,3 +117,52 @@ def test_a_bad_converter_key_is_refused_before_data_moves(kafka: Any, tmp_path: 
     assert done.returncode != 0
     assert "schema.registry.url" in done.stderr
     assert "auto.register.schemas: expected true or false" in done.stderr
+
+
+def test_a_field_added_with_a_default_mid_stream_reaches_postgres_through_auto_evolve(
+        kafka: Any, registry: Registry, postgres: Any, tmp_path: Path, unique_name: str) -> None:
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    from tests.integration.test_sql_kafka import jdbc, table_rows
+
+    topic = unique_name
+    kafka.create_topic(topic, partitions=1)
+    v1 = {"type": "record", "name": "Order", "namespace": "com.example", "fields": [
+        {"name": "id", "type": "long"}, {"name": "item", "type": "string"}]}
+    v2 = {**v1, "fields": [*v1["fields"], {"name": "qty", "type": ["null", "int"], "default": None},
+                           {"name": "note", "type": "string", "default": "none"}]}
+    client = SchemaRegistryClient({"url": registry.url})
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    first, second = (AvroSerializer(client, json.dumps(s)) for s in (v1, v2))
+    records = [{"value": first({"id": i, "item": f"i{i}"}, ctx)} for i in range(10)]
+    records += [{"value": second({"id": i, "item": f"i{i}", "qty": None if i % 4 == 0 else i, "note": f"n{i}"}, ctx)}
+                for i in range(10, 25)]
+    produce(kafka.bootstrap_servers, topic, records)
+    # the registry took v2 as a second version of the subject: BACKWARD-compatible, the new fields have defaults
+    assert [v.version for v in (client.get_version(f"{topic}-value", n) for n in (1, 2))] == [1, 2]
+    worker = worker_file(tmp_path, kafka.bootstrap_servers, **{
+        "value.converter": "io.confluent.connect.avro.AvroConverter",
+        "value.converter.schema.registry.url": registry.url})
+    conn = write_properties(tmp_path / "sink.properties", {
+        "name": unique_name, "connector.class": "io.confluent.connect.jdbc.JdbcSinkConnector", "topics": topic,
+        "connection.url": jdbc(postgres), "insert.mode": "insert", "pk.mode": "none",
+        "auto.create": "true", "auto.evolve": "true"})
+    done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"])
+    assert done.returncode == 0, done.stderr
+    # `note` was added as Confluent's sink adds it, `TEXT DEFAULT 'none'`: the v1 rows read the default
+    assert table_rows(postgres, topic, "id, item, qty, note") == (
+        [(i, f"i{i}", None, "none") for i in range(10)]
+        + [(i, f"i{i}", None if i % 4 == 0 else i, f"n{i}") for i in range(10, 25)])
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres.sqlalchemy_url)
+    try:
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns(topic)}
+    finally:
+        engine.dispose()
+    assert list(columns) == ["id", "item", "qty", "note"]
+    assert [str(columns[c]["type"]) for c in columns] == ["BIGINT", "TEXT", "INTEGER", "TEXT"]
+    assert (columns["qty"]["nullable"], columns["note"]["nullable"]) == (True, True)
+    assert (columns["qty"]["default"], columns["note"]["default"]) == (None, "'none'::text")

@@ -3,7 +3,9 @@
 `TableId` holds an optional schema and the table name (`${topic}` replaced, split on `.`, cut to
 the dialect's longest identifier). `TableManager.ensure` makes sure a table has the columns a
 `RowPlan` writes: it creates a missing table (`auto.create`), adds missing columns as nullable
-(`auto.evolve`), and never drops or narrows anything. Table and column names are always quoted
+(`auto.evolve`), and never drops or narrows anything. A field whose schema has a default gets a column
+`DEFAULT` of it (and no `NOT NULL`), as Confluent's `writeColumnSpec` writes it, so rows written before
+an evolution read the default. Table and column names are always quoted
 by SQLAlchemy's identifier preparer (`quoted_name(..., quote=True)`), so a topic such as
 `x"; DROP TABLE y; --` names a strangely named table and never runs as SQL.
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyconnect_flow.connectors.sql.rows import Column
-from pyconnect_flow.connectors.sql.types import sql_type
+from pyconnect_flow.connectors.sql.types import default_sql, sql_type
 from pyconnect_flow.data.exceptions import ConnectException
 
 
@@ -131,8 +133,10 @@ class TableManager:
     def _column(self, column: Column) -> Any:
         import sqlalchemy as sa
 
+        default = default_sql(column.schema, self.engine.dialect, column.name)
         return sa.Column(self.name(column.name), sql_type(column.schema, self.dialect, column.name),
-                         primary_key=column.key, nullable=column.optional, autoincrement=False)
+                         primary_key=column.key, nullable=column.optional or default is not None,
+                         server_default=None if default is None else sa.text(default), autoincrement=False)
 
     def _create(self, conn: Any, tid: TableId, columns: Sequence[Column]) -> TableInfo:
         import sqlalchemy as sa
@@ -162,11 +166,14 @@ class TableManager:
         preparer = conn.dialect.identifier_preparer
         target = preparer.format_table(info.table)
         for c in missing:
-            # Added columns are always nullable: existing rows have no value for them.
+            # Added columns are always nullable: existing rows have no value for them, or the schema's default.
             column_type = sql_type(c.schema, self.dialect, c.name).compile(dialect=conn.dialect)
-            conn.exec_driver_sql(f"ALTER TABLE {target} ADD {preparer.quote_identifier(c.name)} {column_type} NULL"
+            default = default_sql(c.schema, conn.dialect, c.name)
+            spec = f"{column_type} DEFAULT {default}" if default is not None else \
+                f"{column_type} NULL" if self.dialect != "sqlite" else column_type
+            conn.exec_driver_sql(f"ALTER TABLE {target} ADD {preparer.quote_identifier(c.name)} {spec}"
                                  if self.dialect != "sqlite" else
-                                 f"ALTER TABLE {target} ADD COLUMN {preparer.quote_identifier(c.name)} {column_type}")
+                                 f"ALTER TABLE {target} ADD COLUMN {preparer.quote_identifier(c.name)} {spec}")
         refreshed = self._reflect(conn, tid)
         assert refreshed is not None
         return refreshed

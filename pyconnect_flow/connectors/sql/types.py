@@ -73,6 +73,27 @@ def sql_type(schema: Schema, dialect: str, column: str) -> Any:
                            if t in (Type.STRUCT, Type.MAP) else ""))
 
 
+def default_sql(schema: Schema, dialect: Any, column: str) -> str | None:
+    """The SQL literal of `schema`'s default for a column `DEFAULT`, or None when it has none.
+
+    Confluent's sink writes `DEFAULT <value>` for every field whose schema has a default, on CREATE TABLE
+    and on ALTER TABLE … ADD. Times bind in UTC here; a default SQL cannot spell (bytes on some
+    dialects) is left out rather than guessed.
+    """
+    if schema.default is None:
+        return None
+    import sqlalchemy as sa
+    from sqlalchemy.exc import CompileError
+
+    convert = binder(schema, dt.timezone.utc)
+    value = convert(schema.default) if convert is not None else schema.default
+    try:
+        return str(sa.literal(value, type_=sql_type(schema, dialect.name, column)).compile(
+            dialect=dialect, compile_kwargs={"literal_binds": True}))
+    except (CompileError, NotImplementedError, DataException):
+        return None
+
+
 def _describe(schema: Schema) -> str:
     return f"{schema.name} ({schema.type.name})" if schema.name else schema.type.name
 
