@@ -23,7 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pyconnect_flow.registry.compatibility import incompatibility
-from pyconnect_flow.registry.store import RegistryHttpError, SchemaStore, SchemaVersion, references_of
+from pyconnect_flow.registry.proto_text import ProtoTextError, is_serialized, serialized
+from pyconnect_flow.registry.store import Reference, RegistryHttpError, SchemaStore, SchemaVersion, references_of
 
 MEDIA = "application/vnd.schemaregistry.v1+json"
 
@@ -51,23 +52,16 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _is_serialized(text: str) -> bool:
-    """Whether a Protobuf schema text is a base64 FileDescriptorProto (what confluent-kafka registers)."""
-    import base64
-    import binascii
-
+def _formatted(request: Request, store: SchemaStore, schema_type: str, text: str,
+               references: tuple[Reference, ...]) -> str:
+    """A schema as asked: `?format=serialized` of a Protobuf schema registered as `.proto` text is its base64
+    `FileDescriptorProto` (compiled with its references), as Confluent's registry serves it."""
+    if schema_type != "PROTOBUF" or request.query_params.get("format") != "serialized" or is_serialized(text):
+        return text
     try:
-        base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def _check_format(request: Request, schema_type: str, text: str) -> None:
-    """`?format=serialized` of a Protobuf schema: served as kept, so only for one registered serialized."""
-    if schema_type == "PROTOBUF" and request.query_params.get("format") == "serialized" and not _is_serialized(text):
-        raise RegistryHttpError(422, 42201, "The embedded registry keeps Protobuf schemas as registered: this "
-                                "one was registered as .proto text and cannot be served serialized")
+        return serialized(text, {name: v.schema for name, v in store.resolve(references).items()})
+    except ProtoTextError as exc:
+        raise RegistryHttpError(422, 42201, f"Invalid schema: {exc}") from None
 
 
 def create_app(store: SchemaStore) -> Starlette:
@@ -98,8 +92,9 @@ def create_app(store: SchemaStore) -> Starlette:
 
     async def version(request: Request) -> Response:
         v = store.version(request.path_params["subject"], request.path_params["version"])
-        _check_format(request, v.schema_type, v.schema)
-        return _json(_version_body(v))
+        body = _version_body(v)
+        body["schema"] = _formatted(request, store, v.schema_type, v.schema, v.references)
+        return _json(body)
 
     async def referenced_by(request: Request) -> Response:
         return _json(store.referenced_by(request.path_params["subject"], request.path_params["version"]))
@@ -117,7 +112,7 @@ def create_app(store: SchemaStore) -> Starlette:
             body["schemaType"] = schema_type
         if store.refs.get(schema_id):
             body["references"] = [r.as_json() for r in store.refs[schema_id]]
-        _check_format(request, schema_type, text)
+        body["schema"] = _formatted(request, store, schema_type, text, store.refs.get(schema_id, ()))
         return _json(body)
 
     async def id_versions(request: Request) -> Response:

@@ -26,6 +26,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyconnect_flow.registry.proto_text import serialized
+
 if TYPE_CHECKING:
     from pyconnect_flow.registry.store import Reference, SchemaVersion
 
@@ -744,16 +746,21 @@ def _local(full: str, package: str | None) -> str:
 def protobuf_problem(reader: str, writer: str, reader_refs: Mapping[str, SchemaVersion],
                      writer_refs: Mapping[str, SchemaVersion]) -> str | None:
     """Why a reader with Protobuf schema `reader` cannot read what `writer` wrote (Confluent:
-    SchemaDiff.compare(writer, reader)), or None; None too for `.proto` text, which is not parsed here."""
+    SchemaDiff.compare(writer, reader)), or None. Schemas registered as `.proto` text are compiled first
+    (`registry.proto_text`)."""
     from google.protobuf.message import DecodeError
 
+    def files(schema: str, refs: Mapping[str, SchemaVersion]) -> list[Any]:
+        texts = {n: v.schema for n, v in refs.items()}
+        return [_parse_file(serialized(schema, texts))] + [
+            _parse_file(serialized(v.schema, texts), n) for n, v in refs.items()]
+
     try:
-        original = _parse_file(writer)
-        update = _parse_file(reader)
-        o_files = [original] + [_parse_file(v.schema, n) for n, v in writer_refs.items()]
-        u_files = [update] + [_parse_file(v.schema, n) for n, v in reader_refs.items()]
-    except (ValueError, DecodeError):  # binascii.Error, or not a FileDescriptorProto: a .proto text schema
-        return None
+        o_files = files(writer, writer_refs)
+        u_files = files(reader, reader_refs)
+    except (ValueError, DecodeError) as exc:  # ProtoTextError, binascii.Error, not a FileDescriptorProto
+        return f"{{errorType:'SCHEMA_INVALID', description:'{exc}'}}"
+    original, update = o_files[0], u_files[0]
     diff = _ProtoDiff(_Types(o_files), _Types(u_files))
     if original.package != update.package:
         diff.add("PACKAGE_CHANGED", "#/")

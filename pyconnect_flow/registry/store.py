@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyconnect_flow.registry.compatibility import incompatibility
+from pyconnect_flow.registry.proto_text import ProtoTextError, serialized
 
 COMPATIBILITY_LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
                         "FULL_TRANSITIVE")
@@ -259,6 +260,12 @@ class SchemaStore:
             except RegistryHttpError:
                 pass
             resolved = self.resolve(references)
+            if schema_type == "PROTOBUF":
+                try:  # .proto text must compile, with its references, as Confluent's registry parses it
+                    serialized(schema, {name: v.schema for name, v in resolved.items()})
+                except ProtoTextError as exc:
+                    raise RegistryHttpError(422, 42201, "Either the input schema or one of its references is "
+                                            f"invalid: {exc}") from None
             live = self.live(subject)
             problem = incompatibility(self.level(subject), schema, live, schema_type, resolved, self.resolve)
             if problem:
