@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pyconnect_flow.runtime.distributed import FORWARDED_HEADER, REBALANCING
+from pyconnect_flow.runtime.cluster import FORWARDED_HEADER, REBALANCING
 
 log = logging.getLogger(__name__)
 

@@ -61,6 +61,11 @@ class Assignment:
                    {str(k): str(v) for k, v in dict(value.get("connectors", {})).items()})
 
 
+def worker_id_of(url: str) -> str:
+    """A worker's id (`host:port`, as Kafka Connect's) from its REST URL (its `client.id` in the group)."""
+    return url.split("://", 1)[-1].rstrip("/")
+
+
 def rebalance(previous: Mapping[str, str], connectors: Iterable[str], workers: Iterable[str]) -> dict[str, str]:
     """Connector → worker for `connectors` over the live `workers`, moving as few as possible from `previous`.
 

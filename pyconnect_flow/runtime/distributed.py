@@ -17,8 +17,7 @@ connector that comes to a worker starts from a fresh recovery store and the posi
 store is a cache of one run). A worker that has not reached Kafka for `session.timeout.ms` stops its
 connectors: the group has expelled it by then and given them to others.
 
-REST writes are made by the leader (others forward them: `rest.forward`); reads are answered by any worker
-from the topics.
+REST requests are `runtime.cluster.ClusterRequests`': reads from the topics on any worker, writes on the leader.
 """
 
 from __future__ import annotations
@@ -26,98 +25,36 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from pyconnect_flow import __version__
 from pyconnect_flow.data.exceptions import ConnectException
 from pyconnect_flow.engine.offsets_topic import is_file_source
 from pyconnect_flow.runtime import offsets as offset_ops
-from pyconnect_flow.runtime.assignment import Assignment, AssignmentStore, rebalance
+from pyconnect_flow.runtime.assignment import Assignment, rebalance, worker_id_of
+from pyconnect_flow.runtime.cluster import ClusterRequests, ClusterSettings, ClusterStores
 from pyconnect_flow.runtime.herder import (
     FAILED,
     PAUSED,
-    RESTARTING,
     RUNNING,
     STOPPED,
     UNASSIGNED,
-    AlreadyExistsError,
-    BadRequestError,
-    ForbiddenError,
-    Herder,
-    HerderError,
     HerderSettings,
-    NotFoundError,
     _Connector,
     connector_kind,
-    merged_secrets,
-    visible_config,
 )
 from pyconnect_flow.runtime.kafka_store import (
-    KafkaConfigStore,
-    KafkaOffsetStore,
-    KafkaStatusStore,
-    RestartRequest,
     Status,
 )
 from pyconnect_flow.runtime.membership import GroupMembership
 from pyconnect_flow.runtime.store import (
-    TARGET_STATES,
     ConnectorFiles,
-    StoredConnector,
     connector_dir,
     remove_tree,
     write_json_atomically,
 )
 
 log = logging.getLogger(__name__)
-
-FORWARDED_HEADER = "X-PyConnect-Forwarded-By"
-"""Marks a request one worker sent another: the receiver answers it itself, never forwards it again."""
-
-REBALANCING = "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"
-
-
-class RebalanceError(HerderError):
-    """Kafka Connect's 409 while no leader is known or this worker stopped leading."""
-
-    status = 409
-
-
-@dataclass
-class ClusterSettings:
-    """What makes a worker one of a cluster (from `connect-distributed.properties`)."""
-
-    group_id: str
-    url: str
-    """This worker's REST URL (its `client.id` in the group; where others forward to it)."""
-    session_timeout_s: float = 10.0
-    restart_on_failure: bool = False
-    """`pyconnect.restart.on.failure`: restart a FAILED connector by itself, with backoff."""
-    restart_backoff_max_s: float = 60.0
-    tick_s: float = 0.5
-
-
-@dataclass
-class ClusterStores:
-    """The topics a cluster keeps its state in."""
-
-    configs: KafkaConfigStore
-    statuses: KafkaStatusStore
-    offsets: KafkaOffsetStore
-    assignments: AssignmentStore
-
-    def start(self) -> None:
-        for store in (self.configs, self.statuses, self.offsets, self.assignments):
-            store.start()
-
-    def close(self) -> None:
-        for store in (self.configs, self.statuses, self.offsets, self.assignments):
-            try:
-                store.close()
-            except Exception as exc:  # noqa: BLE001 - closing is best effort
-                log.warning("Closing %s: %s", type(store).__name__, exc)
-
 
 class _Owned(_Connector):
     """A connector this worker runs, with what the worker remembers of it."""
@@ -134,20 +71,17 @@ class _Owned(_Connector):
         self.running_since = 0.0
 
 
-class DistributedHerder(Herder):
-    """The herder of one worker of a distributed cluster (see the module)."""
+class DistributedHerder(ClusterRequests):
+    """The herder of one worker of a distributed cluster (see the module): its loop, leading, and the
+    connectors it runs; the REST requests are `ClusterRequests`'."""
 
     def __init__(self, settings: HerderSettings, cluster: ClusterSettings, stores: ClusterStores,
                  membership: GroupMembership) -> None:
-        super().__init__(settings, stores.configs)
-        self.cluster = cluster
-        self.stores = stores
-        self.configs = stores.configs
-        self.membership = membership
+        super().__init__(settings, cluster, stores, membership)
         self._last_contact = time.monotonic()
         self._fenced = False
         self._tick_thread: threading.Thread | None = None
-        self._write_lock = threading.Lock()
+        self._lead_lock = threading.Lock()
 
     # lifecycle -------------------------------------------------------------------
 
@@ -211,26 +145,15 @@ class DistributedHerder(Herder):
 
     # leading ---------------------------------------------------------------------
 
-    @property
-    def is_leader(self) -> bool:
-        return self.membership.is_leader
-
-    @property
-    def worker_id(self) -> str:
-        return self.settings.worker_id
-
-    @property
-    def leader_url(self) -> str | None:
-        """Where writes go: this worker's URL when it leads, else the leader's of the latest plan."""
-        if self.membership.is_leader:
-            return self.cluster.url
-        return self.stores.assignments.current.leader_url or None
-
     def _lead(self) -> None:
+        with self._lead_lock:  # the loop and a REST write may both lead at once
+            self._lead_locked()
+
+    def _lead_locked(self) -> None:
         members = self.membership.members()
         if not members.stable:
             return
-        workers = {_worker_id(url): url for url in members.urls}
+        workers = {worker_id_of(url): url for url in members.urls}
         current = self.stores.assignments.current
         plan = rebalance(current.connectors, self.configs.configs, workers)
         if (plan == dict(current.connectors) and workers == dict(current.workers)
@@ -248,6 +171,12 @@ class DistributedHerder(Herder):
         new = Assignment(current.generation + 1, self.settings.worker_id, self.cluster.url, workers, plan)
         self.stores.assignments.put(new)
         log.info("Assignment generation %d: %s", new.generation, dict(sorted(plan.items())))
+
+    def _assign_now(self) -> None:
+        try:
+            self._lead()
+        except Exception as exc:  # noqa: BLE001 - the loop assigns it at its next round
+            log.warning("Assigning connectors: %s", exc)
 
     # running what is assigned here --------------------------------------------------
 
@@ -453,274 +382,3 @@ class DistributedHerder(Herder):
                 self.stores.statuses.remove(c.name, max(c.tasks, len(self.stores.statuses.tasks.get(c.name, {}))))
         except Exception as exc:  # noqa: BLE001 - a deleted connector's status is only cosmetic
             log.warning("Cannot remove the status of deleted connector %s: %s", c.name, exc)
-
-    # reading (any worker) --------------------------------------------------------------
-
-    def _config_of(self, name: str, missing: str = "Connector {name} not found") -> dict[str, str]:
-        self.configs.load()
-        config = self.configs.configs.get(name)
-        if config is None:
-            raise NotFoundError(missing.format(name=name))
-        return config
-
-    def connectors(self) -> list[str]:
-        self.configs.load()
-        return sorted(self.configs.configs)
-
-    def local_connectors(self) -> list[str]:
-        """The connectors running on this worker (what its metrics cover)."""
-        with self._lock:
-            return sorted(self._connectors)
-
-    def _task_count(self, name: str, config: dict[str, str]) -> int:
-        if self.configs.target_state(name) == STOPPED:
-            return 0
-        committed = self.configs.task_configs.get(name)
-        if committed is not None:
-            return len(committed)
-        try:
-            return max(1, int(str(config.get("tasks.max", "1")).strip()))
-        except ValueError:
-            return 1
-
-    def info(self, name: str) -> dict[str, Any]:
-        config = self._config_of(name)
-        tasks = [{"connector": name, "task": i} for i in range(self._task_count(name, config))]
-        return {"name": name, "config": visible_config(config), "tasks": tasks, "type": connector_kind(config)[1]}
-
-    def config(self, name: str) -> dict[str, str]:
-        return visible_config(self._config_of(name))
-
-    def status(self, name: str) -> dict[str, Any]:
-        config = self._config_of(name, "No status found for connector {name}")
-        self.stores.statuses.refresh()
-        owner = self.stores.assignments.current.connectors.get(name, "")
-        stored = self.stores.statuses.connectors.get(name)
-        connector = _status_json(stored) if stored is not None else {"state": UNASSIGNED, "worker_id": owner,
-                                                                       "version": __version__}
-        tasks = []
-        if connector["state"] != STOPPED:
-            stored_tasks = self.stores.statuses.tasks.get(name, {})
-            for i in range(self._task_count(name, config)):
-                task = stored_tasks.get(i)
-                tasks.append({"id": i, **(_status_json(task) if task is not None else
-                                           {"state": UNASSIGNED, "worker_id": owner, "version": __version__})})
-        return {"name": name, "connector": connector, "tasks": tasks, "type": connector_kind(config)[1]}
-
-    def task_configs(self, name: str) -> list[dict[str, Any]]:
-        config = self._config_of(name)
-        shown = visible_config(config)
-        cls, _kind = connector_kind(config)
-        if cls is not None and cls.CLASS_NAMES:
-            shown["task.class"] = cls.CLASS_NAMES[0].removesuffix("Connector") + "Task"
-        return [{"id": {"connector": name, "task": i}, "config": shown} for i in range(self._task_count(name, config))]
-
-    def topics(self, name: str) -> dict[str, Any]:
-        """The connector's active topics, as recorded by the worker that runs it (asked over its REST API)."""
-        if not self.settings.topic_tracking:
-            raise ForbiddenError("Topic tracking is disabled.")
-        self._config_of(name)
-        if name in self.local_connectors():
-            return super().topics(name)
-        response = self._ask_owner(name, "GET", "topics")
-        if response is None or response.status_code != 200:
-            return {name: {"topics": []}}
-        return dict(response.json())
-
-    def reset_topics(self, name: str) -> None:
-        if not self.settings.topic_tracking:
-            raise ForbiddenError("Topic tracking is disabled.")
-        if not self.settings.topic_tracking_reset:
-            raise ForbiddenError("Topic tracking reset is disabled.")
-        self._config_of(name)
-        if name in self.local_connectors():
-            super().reset_topics(name)
-            return
-        response = self._ask_owner(name, "PUT", "topics/reset")
-        if response is None or response.status_code >= 300:
-            raise RebalanceError(REBALANCING)
-
-    def _ask_owner(self, name: str, method: str, path: str) -> Any:
-        """A request to the REST API of the worker that runs `name` (None: no other worker runs it)."""
-        import httpx
-
-        assignment = self.stores.assignments.current
-        url = assignment.workers.get(assignment.connectors.get(name, ""))
-        if not url or url == self.cluster.url:
-            return None
-        try:
-            return httpx.request(method, f"{url.rstrip('/')}/connectors/{name}/{path}",
-                                 headers={FORWARDED_HEADER: self.settings.worker_id}, timeout=10.0)
-        except httpx.HTTPError as exc:
-            log.warning("Asking worker %s about connector %s: %s", url, name, exc)
-            return None
-
-    def offsets(self, name: str) -> dict[str, Any]:
-        config = self._config_of(name)
-        cls, kind = connector_kind(config)
-        if kind == "sink":
-            return super().offsets(name) if name in self.local_connectors() else {
-                "offsets": offset_ops.present_sink(offset_ops.group_offsets(self.settings.worker, f"connect-{name}"))}
-        return {"offsets": [{"partition": p, "offset": o} for p, o in self.stores.offsets.offsets(name)]}
-
-    # writing (the leader) --------------------------------------------------------------
-
-    def _require_leader(self) -> None:
-        if not self.membership.is_leader:
-            raise RebalanceError(REBALANCING)
-
-    def _tasks_for(self, config: dict[str, str]) -> list[dict[str, str]]:
-        try:
-            count = max(1, int(str(config.get("tasks.max", "1")).strip()))
-        except ValueError:
-            count = 1
-        return [dict(config) for _ in range(count)]
-
-    def create(self, name: str, config: dict[str, str], initial_state: str | None = None) -> dict[str, Any]:
-        self._require_leader()
-        target = (initial_state or RUNNING).upper()
-        if target not in TARGET_STATES:
-            raise BadRequestError(f"Invalid initial state {initial_state!r}: one of {', '.join(TARGET_STATES)}")
-        with self._write_lock:
-            self.configs.load()
-            if name in self.configs.configs:
-                raise AlreadyExistsError(f"Connector {name} already exists")
-            self._validate(config)
-            self.configs.put(StoredConnector(name, dict(config), target))
-            self.configs.put_task_configs(name, [] if target == STOPPED else self._tasks_for(config))
-        self._lead_now()
-        return self.info(name)
-
-    def _lead_now(self) -> None:
-        try:
-            self._lead()
-        except Exception as exc:  # noqa: BLE001 - the loop assigns it at its next round
-            log.warning("Assigning connectors: %s", exc)
-
-    def put_config(self, name: str, config: dict[str, str]) -> tuple[bool, dict[str, Any]]:
-        self._require_leader()
-        self.configs.load()
-        old = self.configs.configs.get(name)
-        if old is None:
-            try:
-                return True, self.create(name, config)
-            except AlreadyExistsError:
-                old = self._config_of(name)
-        config = merged_secrets(config, old)
-        self._validate(config)
-        with self._write_lock:
-            target = self.configs.target_state(name)
-            self.configs.put(StoredConnector(name, dict(config), target))
-            if target != STOPPED:
-                self.configs.put_task_configs(name, self._tasks_for(config))
-        return False, self.info(name)
-
-    def patch_config(self, name: str, patch: Any) -> dict[str, Any]:
-        config = dict(self._config_of(name))
-        for key, value in patch.items():
-            if value is None:
-                config.pop(key, None)
-            else:
-                config[key] = value
-        return self.put_config(name, config)[1]
-
-    def delete(self, name: str) -> None:
-        self._require_leader()
-        self._config_of(name)
-        with self._write_lock:
-            self.configs.remove(name)
-        self._lead_now()
-
-    def _set_target_state(self, name: str, target: str, missing: str) -> None:
-        self._require_leader()
-        config = self._config_of(name, missing)
-        with self._write_lock:
-            self.configs.put(StoredConnector(name, dict(config), target))
-            if target == STOPPED:
-                self.configs.put_task_configs(name, [])
-            elif name not in self.configs.task_configs or not self.configs.task_configs[name]:
-                self.configs.put_task_configs(name, self._tasks_for(config))
-
-    def pause(self, name: str) -> None:
-        self._set_target_state(name, PAUSED, "Unknown connector {name}")
-
-    def resume(self, name: str) -> None:
-        self._set_target_state(name, RUNNING, "Unknown connector {name}")
-
-    def stop(self, name: str) -> None:
-        """PUT /connectors/{name}/stop: answered once the connector's worker says it stopped (bounded)."""
-        self._set_target_state(name, STOPPED, "No connector `{name}` configured")
-        deadline = time.monotonic() + self.settings.stop_grace_s + 5
-        while time.monotonic() < deadline:
-            if self._stopped(name):
-                return
-            time.sleep(0.1)
-
-    def _stopped(self, name: str) -> bool:
-        self.stores.statuses.refresh()
-        status = self.stores.statuses.connectors.get(name)
-        return status is not None and status.state == STOPPED
-
-    def restart(self, name: str, include_tasks: bool = False, only_failed: bool = False) -> dict[str, Any]:
-        self._require_leader()
-        self._config_of(name)
-        status = self.status(name)
-        if self.configs.target_state(name) == STOPPED:
-            return status
-        with self._write_lock:
-            self.configs.request_restart(RestartRequest(name, include_tasks, only_failed))
-        failed = status["connector"]["state"] == FAILED
-        if not only_failed or failed:
-            status["connector"]["state"] = RESTARTING
-            if include_tasks:
-                for task in status["tasks"]:
-                    task["state"] = RESTARTING
-        return status
-
-    def restart_task(self, name: str, task: int) -> None:
-        config = self._config_of(name)
-        if not 0 <= task < self._task_count(name, config):
-            raise NotFoundError(f"Task {name}-{task} not found")
-        self.restart(name, include_tasks=True)
-
-    def _require_stopped_cluster(self, name: str) -> None:
-        if self.configs.target_state(name) != STOPPED or not self._stopped(name):
-            raise BadRequestError(
-                "Connectors must be in the STOPPED state before their offsets can be modified. This can be done "
-                f"for the specified connector by issuing a 'PUT' request to the '/connectors/{name}/stop' endpoint")
-
-    def alter_offsets(self, name: str, body: Any) -> dict[str, str]:
-        self._require_leader()
-        config = self._config_of(name)
-        self._require_stopped_cluster(name)
-        pairs = offset_ops.request_entries(body)
-        cls, kind = connector_kind(config)
-        if kind == "sink":
-            offset_ops.alter_group_offsets(self.settings.worker, f"connect-{name}", offset_ops.sink_changes(pairs))
-        else:
-            offset_ops.source_changes(pairs, cls is not None and is_file_source(cls))  # checks their shape
-            self.stores.offsets.write(name, pairs)
-        return {"message": offset_ops.ALTERED}
-
-    def reset_offsets(self, name: str) -> dict[str, str]:
-        self._require_leader()
-        config = self._config_of(name)
-        self._require_stopped_cluster(name)
-        if connector_kind(config)[1] == "sink":
-            offset_ops.delete_group(self.settings.worker, f"connect-{name}")
-        else:
-            self.stores.offsets.write(name, [(p, None) for p, _ in self.stores.offsets.offsets(name)])
-        return {"message": offset_ops.RESET}
-
-
-def _status_json(status: Status) -> dict[str, Any]:
-    out: dict[str, Any] = {"state": status.state, "worker_id": status.worker_id,
-                           "version": status.version or __version__}
-    if status.trace:
-        out["trace"] = status.trace
-    return out
-
-
-def _worker_id(url: str) -> str:
-    """A worker's id (`host:port`, as Kafka Connect's) from its REST URL."""
-    return url.split("://", 1)[-1].rstrip("/")

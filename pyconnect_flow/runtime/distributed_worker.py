@@ -16,7 +16,8 @@ from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.engine.spec import validate_worker, worker_file_issues
 from pyconnect_flow.rest.forward import LeaderForwarding
 from pyconnect_flow.runtime.assignment import AssignmentStore
-from pyconnect_flow.runtime.distributed import ClusterSettings, ClusterStores, DistributedHerder
+from pyconnect_flow.runtime.cluster import ClusterSettings, ClusterStores
+from pyconnect_flow.runtime.distributed import DistributedHerder
 from pyconnect_flow.runtime.herder import HerderSettings, default_root
 from pyconnect_flow.runtime.kafka_store import (
     InternalTopics,
