@@ -12,6 +12,7 @@ A cell error exits 1 with nbclient's message (the cell and its traceback) on std
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -33,7 +34,7 @@ def main(source: str, target: str, workdir: str) -> int:
     try:
         client.execute()
     except CellExecutionError as exc:
-        print(exc, file=sys.stderr)
+        print(re.sub(r"\x1b\[[0-9;]*m", "", str(exc)), file=sys.stderr)  # without the traceback's colours
         return 1
     finally:
         nbformat.write(nb, target)
