@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+import warnings
 from pathlib import Path
 
 import pytest
 
 from pyconnect_flow.config.definition import ConfigException
 from pyconnect_flow.engine.spec import use_plugin_path
+from pyconnect_flow.rest import create_app
+from pyconnect_flow.runtime.herder import Herder, HerderSettings
+from pyconnect_flow.runtime.store import MemoryConfigStore
 from tests.integration.kafka_helpers import produce, run_cli, worker_file, write_properties
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "connector-guide.md"
@@ -57,6 +62,32 @@ def test_the_guides_sink_connector_and_transform_run_from_the_users_plugin_direc
     # Every record arrived once, in partition order, with the custom transform applied.
     assert lines[f"{unique_name}-0.jsonl"] == [{"name": f"N{i}", "i": i} for i in range(0, 10, 2)]
     assert lines[f"{unique_name}-1.jsonl"] == [{"name": f"N{i}", "i": i} for i in range(1, 10, 2)]
+
+
+def test_the_rest_api_validates_the_guides_connector_by_its_import_path(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette 1.x asks for httpx2 for its test client; httpx works
+        from starlette.testclient import TestClient
+
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "my_connectors.py").write_text(_guide_module())
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the plugin directory goes with the test
+    monkeypatch.delitem(sys.modules, "my_connectors", raising=False)
+    use_plugin_path({"plugin.path": ["plugins"]}, str(tmp_path / "worker.properties"))
+    herder = Herder(HerderSettings("worker.properties", {"bootstrap.servers": "127.0.0.1:1"}, tmp_path / "root",
+                                   worker_id="w:8083"), MemoryConfigStore())
+    api = TestClient(create_app(herder))
+    plugin = "my_connectors:JsonLinesSinkConnector"
+    keys = {k["name"] for k in api.get(f"/connector-plugins/{plugin}/config").json()}
+    assert {"jsonl.directory", "topics", "transforms"} <= keys
+    result = api.put(f"/connector-plugins/{plugin}/config/validate",
+                     json={"name": "j", "topics": "t", "transforms": "up",
+                           "transforms.up.type": "my_connectors:UppercaseField", "transforms.up.field": "name"}).json()
+    assert result["name"] == "my_connectors.JsonLinesSinkConnector"  # its CLASS_NAMES, as Kafka names a class
+    assert [c["value"]["name"] for c in result["configs"] if c["value"]["errors"]] == ["jsonl.directory"]
+    assert api.get("/connector-plugins/my_connectors:NoSuchConnector/config").status_code == 404
+    monkeypatch.delitem(sys.modules, "my_connectors")
 
 
 def test_a_plugin_path_entry_that_does_not_exist_is_a_worker_config_error(tmp_path: Path) -> None:
