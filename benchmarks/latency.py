@@ -7,12 +7,16 @@ sink notes when it first sees it:
 
 - FileStreamSource → Kafka: lines appended to the source file; seen when a consumer of the topic reads them;
 - Kafka → FileStreamSink: records produced to the topic; seen when their line is in the sink file;
-- Kafka → PostgreSQL (JDBC sink, insert mode): seen when a query (every 5 ms) finds the row.
+- Kafka → PostgreSQL (JDBC sink, insert mode): seen when a query (every 5 ms) finds the row;
+- Kafka → Elasticsearch (noida-db's Elasticsearch API, the tests' server): seen when a real-time GET of its id
+  (`_mget`, every 5 ms) finds the document — what the sink controls — and, as a second path, when a search
+  finds it, which adds the index's `refresh_interval` (1 s by default, in noida-db as in Elasticsearch; neither
+  Confluent's connector nor ours asks for a refresh).
 
 Prints p50, p99 and max per path (target, issue #18: p99 under 1 s with the stock worker file) and checks that
 every record was seen.
 
-    python benchmarks/latency.py [--rate 1000] [--seconds 20] [--paths file-source,file-sink,postgres]
+    python benchmarks/latency.py [--rate 1000] [--seconds 20] [--paths file-source,file-sink,postgres,elasticsearch,...]
 
 Needs the test extra, a JDK 17+ and Maven (the broker of tests/reference).
 """
@@ -29,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +217,80 @@ def postgres_path(bootstrap: str, broker: ApacheKafka, workdir: Path, rate: int,
     return [seen[i] - offered[i] for i in offered]
 
 
+def elasticsearch_path(bootstrap: str, broker: ApacheKafka, workdir: Path, rate: int, seconds: float,
+                       view: str = "get") -> list[float]:
+    """Kafka → Elasticsearch; a record is seen when a real-time GET of its id finds it (`view="get"`: what the
+    sink did) or when a search finds it (`view="search"`: the index's refresh interval on top)."""
+    from confluent_kafka import Producer
+
+    from pyconnect_flow.embedded import NoidaDb
+
+    topic = f"latency-es-{view}"
+    broker.endpoint.create_topic(topic, 1)
+
+    def document(i: int, at: float) -> bytes:
+        return json.dumps({"i": i, "at": at}).encode()
+
+    with NoidaDb(["elasticsearch"]) as noida:
+        proc = start_worker(bootstrap, workdir, {"name": topic, "config": {
+            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", "topics": topic,
+            "connection.url": noida.elasticsearch_url, "key.ignore": "false", "schema.ignore": "true",
+            "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+            "value.converter.schemas.enable": "false"}})
+        producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0})
+        producer.produce(topic, document(-1, 0.0), b"-1")  # the connector's start-up (and the index) is not latency
+        producer.flush()
+        es = noida.elasticsearch.client(request_timeout=10)
+        seen: dict[int, float] = {}
+        offered: dict[int, float] = {}
+        sent = [0]  # records produced so far (ids 0 .. sent-1)
+        done = threading.Event()
+
+        unseen = [0]  # every id below it has been seen (bulk requests in flight may land out of order)
+
+        def found() -> list[dict[str, Any]]:
+            while unseen[0] in seen:
+                unseen[0] += 1
+            first = unseen[0]
+            if view == "search":
+                answer = es.search(index=topic, query={"range": {"i": {"gte": first}}}, size=10_000, sort=[{"i": "asc"}])
+                return [h["_source"] for h in answer["hits"]["hits"]]
+            ids = [str(i) for i in range(first, min(sent[0], first + 2_000)) if i not in seen]
+            if not ids:
+                return []
+            return [d["_source"] for d in es.mget(index=topic, ids=ids)["docs"] if d.get("found")]
+
+        _wait_for(lambda: es.options(ignore_status=404).get(index=topic, id="-1").get("found", False), 60, proc,
+                  workdir)
+
+        def watch() -> None:
+            while not done.is_set():
+                now = time.time()
+                for doc in found():
+                    seen.setdefault(doc["i"], now)
+                    offered[doc["i"]] = doc["at"]
+                time.sleep(0.005)
+
+        thread = threading.Thread(target=watch, daemon=True)
+        thread.start()
+        try:
+            def send(i: int, at: float) -> None:
+                producer.produce(topic, document(i, at), str(i).encode())
+                producer.poll(0)
+                sent[0] = i + 1
+
+            total = offer(rate, seconds, send)
+            producer.flush()
+            _wait_for(lambda: len(seen) >= total, 60, proc, workdir)
+        finally:
+            done.set()
+            thread.join()
+            es.close()
+            proc.terminate()
+            proc.wait(60)
+    return [seen[i] - offered[i] for i in offered]
+
+
 class _Tail:
     """Follows a growing file in a thread; `seen[i]` is when line `i` first appeared, `offered[i]` its send time."""
 
@@ -257,7 +336,10 @@ def _wait_for(condition: Callable[[], bool], timeout: float, proc: subprocess.Po
 
 PATHS = {"file-source": ("FileStreamSource → Kafka", file_source_path),
          "file-sink": ("Kafka → FileStreamSink", file_sink_path),
-         "postgres": ("Kafka → PostgreSQL (JDBC sink, insert)", postgres_path)}
+         "postgres": ("Kafka → PostgreSQL (JDBC sink, insert)", postgres_path),
+         "elasticsearch": ("Kafka → Elasticsearch (noida-db), GET by id", elasticsearch_path),
+         "elasticsearch-search": ("Kafka → Elasticsearch (noida-db), search, 1 s refresh",
+                                  partial(elasticsearch_path, view="search"))}
 
 
 def main() -> None:

@@ -10,6 +10,9 @@ predicates (`predicates.<alias>.type`) are all found the same way by a `PluginLo
 3. otherwise `PluginNotFound`, which carries what the kind's registry needs to word its message
    (the import failure, the close built-in names).
 
+A user's plugin is imported from anywhere on `sys.path`: an installed package, or a module in one of the
+directories of the worker's `plugin.path`, which `add_import_paths` appends to it.
+
     lookup = PluginLookup("converter", lambda: {"JsonConverter": partial(import_object, "pkg.json:JsonConverter")})
     lookup.resolve("JsonConverter")            # the class, imported now
     lookup.resolve("my_pkg.convert:Mine")      # a user's class
@@ -24,12 +27,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["ImportPathError", "PluginLookup", "PluginNotFound", "close_matches", "did_you_mean", "import_object",
-           "is_import_path", "loaded"]
+__all__ = ["ImportPathError", "PluginLookup", "PluginNotFound", "add_import_paths", "close_matches", "did_you_mean",
+           "import_object", "is_import_path", "loaded"]
 
 Loader = Callable[[], Any]
 """Loads one built-in plugin (imports its module) and returns it."""
@@ -44,6 +49,15 @@ class ImportPathError(LookupError):
     def __init__(self, path: str, module: str, attribute: str, error: ImportError | AttributeError) -> None:
         super().__init__(f"{type(error).__name__}: {error}")
         self.path, self.module, self.attribute, self.error = path, module, attribute, error
+
+    @property
+    def hint(self) -> str:
+        """Where a module found nowhere can go, to append to a message; "" when the module was found (and
+        failed, or lacks the attribute) or what is missing is one of its own imports."""
+        missing = self.error.name if isinstance(self.error, ModuleNotFoundError) else None
+        if missing is None or not f"{self.module}.".startswith(f"{missing}."):
+            return ""
+        return "; install it, or put it in a directory named by the worker's plugin.path"
 
 
 class PluginNotFound(LookupError):
@@ -119,6 +133,26 @@ def _attribute(path: str, module_name: str, module: Any, attributes: str) -> Any
         except AttributeError as exc:
             raise ImportPathError(path, module_name, attributes, exc) from None
     return obj
+
+
+def add_import_paths(entries: Iterable[str], base: Path) -> list[str]:
+    """Append each entry (a directory of modules and packages, or a zip or pure-Python wheel) to `sys.path`,
+    relative ones resolved against `base`, after what is there already, so a plugin directory never shadows an
+    installed package. An entry already on the path is not added twice. Returns the entries that do not exist,
+    which are not added.
+
+        add_import_paths(["plugins", "/opt/connect/plugins"], Path("/etc/connect"))
+        # sys.path ends with /etc/connect/plugins and /opt/connect/plugins
+    """
+    missing: list[str] = []
+    for entry in entries:
+        path = (base / entry.strip()).resolve()
+        if not path.exists():
+            missing.append(entry.strip())
+        elif str(path) not in sys.path:
+            sys.path.append(str(path))
+    importlib.invalidate_caches()  # a finder that looked in a directory before may have cached its listing
+    return missing
 
 
 def close_matches(name: str, candidates: Iterable[str], *, n: int = 1, ignore_case: bool = False) -> list[str]:

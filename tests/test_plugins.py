@@ -13,6 +13,7 @@ from pyconnect_flow.plugins import (
     ImportPathError,
     PluginLookup,
     PluginNotFound,
+    add_import_paths,
     close_matches,
     did_you_mean,
     import_object,
@@ -129,3 +130,32 @@ def test_a_module_failing_its_own_imports_is_reported(monkeypatch: pytest.Monkey
 ])
 def test_is_import_path(text: str, dotted: bool, expected: bool) -> None:
     assert is_import_path(text, dotted=dotted) is expected
+
+
+def test_a_module_found_nowhere_gets_a_hint_where_to_put_it() -> None:
+    with pytest.raises(PluginNotFound) as info:
+        _lookup().resolve("nowhere_module_xyz:Thing")
+    assert info.value.import_error is not None
+    assert "plugin.path" in info.value.import_error.hint
+
+
+def test_a_module_that_fails_its_own_imports_gets_no_hint(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "breaks_on_import.py").write_text("import not_installed_dependency_xyz\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(PluginNotFound) as info:
+        _lookup().resolve("breaks_on_import:Thing")
+    assert info.value.import_error is not None
+    assert "not_installed_dependency_xyz" in str(info.value.import_error)
+    assert info.value.import_error.hint == ""
+
+
+def test_add_import_paths_appends_existing_entries_once_and_returns_the_missing(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "my_plugin_module_xyz.py").write_text("VALUE = 7\n")
+    assert add_import_paths(["plugins", " missing "], tmp_path) == ["missing"]
+    assert add_import_paths([str(tmp_path / "plugins")], tmp_path) == []
+    assert sys.path.count(str(tmp_path / "plugins")) == 1 and sys.path[-1] == str(tmp_path / "plugins")
+    assert import_object("my_plugin_module_xyz:VALUE") == 7
+    monkeypatch.delitem(sys.modules, "my_plugin_module_xyz")

@@ -70,7 +70,8 @@ def connector_class(name: str) -> type[Connector]:
         cls = LOOKUP.resolve(name)
     except PluginNotFound as exc:
         if exc.import_error is not None:
-            raise UnknownConnectorClass(f"cannot import connector class {exc.name!r}: {exc.import_error.error}") from None
+            failure = exc.import_error
+            raise UnknownConnectorClass(f"cannot import connector class {exc.name!r}: {failure.error}{failure.hint}") from None
         hint = f" ({did_you_mean(exc.suggestions)})" if exc.suggestions else ""
         raise UnknownConnectorClass(f"unknown connector class {exc.name!r}{hint}; {connector_class_hint()}") from None
     if not (isinstance(cls, type) and issubclass(cls, Connector)):

@@ -64,7 +64,7 @@ def converter_class(name: str) -> type[Converter]:
             raise _unknown(name) from None
         if isinstance(failure.error, AttributeError):
             raise _unknown(name, f" (module {failure.module!r} has no attribute {failure.attribute!r})") from None
-        raise _unknown(name, f" (cannot import module {failure.module!r}: {failure.error})") from failure.error
+        raise _unknown(name, f" (cannot import module {failure.module!r}: {failure.error}{failure.hint})") from failure.error
     if not (isinstance(cls, type) and issubclass(cls, Converter)):
         raise _unknown(name, " (not a pyconnect_flow Converter)")
     return cls

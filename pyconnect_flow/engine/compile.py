@@ -36,7 +36,13 @@ from pyconnect_flow.engine.control import initial_positions, position_publisher
 from pyconnect_flow.engine.dead_letters import DeadLetterQueue, dead_letter_producer_config, dead_letter_record
 from pyconnect_flow.engine.positions import Deliveries, PositionHolds
 from pyconnect_flow.engine.reporting import ReportingSink
-from pyconnect_flow.engine.spec import UNREACHABLE_TIMEOUT_MS, ConnectorSpec, validate_connector, validate_worker
+from pyconnect_flow.engine.spec import (
+    UNREACHABLE_TIMEOUT_MS,
+    ConnectorSpec,
+    use_plugin_path,
+    validate_connector,
+    validate_worker,
+)
 from pyconnect_flow.engine.stages import Chunk, Decoder, Encoder, Transformer
 from pyconnect_flow.engine.stop import stop_requested
 from pyconnect_flow.engine.task_metrics import observe_errors, task_counts
@@ -294,7 +300,8 @@ def connector_flow(config: Mapping[str, str], worker: Mapping[str, str] | None =
     """A Dataflow for one Kafka Connect connector config (validated; ConfigException lists every bad key).
 
     Run by `python -m bytewax.run` without `-r`, it keeps its positions anyway (see `engine.bytewax_run`)."""
-    worker_raw, _ = validate_worker(worker or {})
+    worker_raw, worker_values = validate_worker(worker or {})
+    use_plugin_path(worker_values)
     spec = validate_connector(config, worker_raw)
     flow = connectors_flow([spec], stop_at_end=stop_at_end, preflight=preflight)
     keep_positions_by_default(spec.name, worker_raw)

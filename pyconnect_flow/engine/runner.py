@@ -36,7 +36,13 @@ from pyconnect_flow.engine.explain import explain
 from pyconnect_flow.engine.offsets_topic import OffsetsTopicPublisher, is_file_source
 from pyconnect_flow.engine.recovery import check_recovery_store, prepare_recovery_dir
 from pyconnect_flow.engine.shutdown import die_with_parent, stop_on_signals, watch_parent
-from pyconnect_flow.engine.spec import ConnectorSpec, check_connector, validate_worker, worker_file_issues
+from pyconnect_flow.engine.spec import (
+    ConnectorSpec,
+    check_connector,
+    use_plugin_path,
+    validate_worker,
+    worker_file_issues,
+)
 from pyconnect_flow.engine.task_metrics import MetricsReporter, set_task_id, tasks_ended, tasks_starting
 from pyconnect_flow.flow import connectors_flow
 from pyconnect_flow.logs import LEVEL_ENV, configure_logging
@@ -93,6 +99,7 @@ def load(options: RunOptions, *, check_store: bool = True) -> Loaded:
             raise ConnectException(f"{option} ({flag}) must be at least 1, not {value}")
     worker_raw = {**load_worker_config(options.worker_file), **options.overrides}
     worker, worker_values = validate_worker(worker_raw, options.worker_file)
+    use_plugin_path(worker_values, options.worker_file)  # before any connector class is looked up
     specs: list[ConnectorSpec] = []
     problems: list[ConfigException] = []
     names: dict[str, str] = {}

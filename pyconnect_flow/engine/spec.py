@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pyconnect_flow.config.definition import (
@@ -36,6 +37,7 @@ from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.converters import check_converter
 from pyconnect_flow.converters.headers import check_header_converter
 from pyconnect_flow.errors import ERRORS_CONFIG
+from pyconnect_flow.plugins import add_import_paths
 from pyconnect_flow.transforms import check_config
 
 log = logging.getLogger(__name__)
@@ -122,6 +124,10 @@ WORKER_CONFIG = ConfigDef([
     ConfigKey("pyconnect.data.dir", ConfigType.STRING, None,
               "Distributed mode: where the worker keeps its connectors' working files (a cache: their state is "
               "in Kafka; default: a new temporary directory)."),
+    ConfigKey("plugin.path", ConfigType.LIST, [],
+              "Directories (or zip files, pure-Python wheels) where connectors, converters, transforms and "
+              "predicates named by import path are found, besides the installed packages; relative ones are "
+              "relative to the worker file's directory."),
 ])
 
 
@@ -197,6 +203,18 @@ def _unknown_worker_keys(worker: Mapping[str, str], name: str) -> list[ConfigIss
 
 _TYPO_SIMILARITY = 0.85
 """How alike an unknown worker key and a known one must be to call the first a typo of the second."""
+
+
+def use_plugin_path(values: Mapping[str, Any], worker_file: str | None = None) -> None:
+    """Make the entries of `plugin.path` (typed `values` of `validate_worker`) importable, as Kafka Connect loads
+    plugins from them: relative entries are taken from the worker file's directory (the working directory when
+    the worker config is not a file). ConfigException naming the worker file when an entry does not exist."""
+    base = Path(worker_file).resolve().parent if worker_file else Path.cwd()
+    missing = add_import_paths(values.get("plugin.path") or [], base)
+    if missing:
+        raise ConfigException(worker_file or "worker", [ConfigIssue(
+            "plugin.path", f"{', '.join(map(repr, missing))} not found (relative entries are taken from {base})")],
+            what="worker")
 
 
 def worker_file_issues(worker: Mapping[str, str], uses_kafka: bool) -> list[ConfigIssue]:

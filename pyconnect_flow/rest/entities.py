@@ -22,10 +22,11 @@ from pyconnect_flow.config.definition import (
     Password,
     parse_value,
 )
-from pyconnect_flow.connectors.registry import builtin_connectors
+from pyconnect_flow.connectors.registry import UnknownConnectorClass, builtin_connectors, connector_class
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.converters.registry import available_converters
 from pyconnect_flow.engine.spec import COMMON_CONFIG, SIMPLE_HEADER_CONVERTER, SINK_CONFIG, SOURCE_CONFIG
+from pyconnect_flow.plugins import is_import_path
 from pyconnect_flow.runtime.herder import secret_keys
 from pyconnect_flow.transforms.registry import (
     KAFKA_PREDICATES_PACKAGE,
@@ -54,10 +55,16 @@ def connector_plugins(connectors_only: bool = True) -> list[dict[str, str]]:
 
 
 def find_connector(plugin: str) -> type[Connector] | None:
-    """The connector class a plugin name (class name or alias) means, or None."""
+    """The connector class a plugin name (class name or alias) means, or a user's connector by import path
+    (`my_connectors:MySinkConnector`, from an installed package or the worker's `plugin.path`), or None."""
     for cls in builtin_connectors():
         if plugin in cls.CLASS_NAMES or plugin in cls.short_names():
             return cls
+    if is_import_path(plugin):
+        try:
+            return connector_class(plugin)
+        except UnknownConnectorClass:
+            return None
     return None
 
 

@@ -27,7 +27,7 @@ from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.connectors.kafka_clients import admin_client, client_config
 from pyconnect_flow.data.exceptions import ConnectException
-from pyconnect_flow.engine.spec import check_connector, validate_worker, worker_file_issues
+from pyconnect_flow.engine.spec import check_connector, use_plugin_path, validate_worker, worker_file_issues
 from pyconnect_flow.rest.app import WorkerInfo, create_app
 from pyconnect_flow.rest.security import BasicAuthMiddleware, basic_auth_users, tls_settings
 from pyconnect_flow.runtime.herder import Herder, HerderSettings, default_root, invalid_config_message
@@ -111,6 +111,7 @@ def build_herder(options: WorkerOptions) -> tuple[Herder, list[Listener], list[S
     """The herder of a worker file, its listeners and the connectors given on the command line (validated)."""
     raw = load_worker_config(options.worker_file)
     worker, values = validate_worker(raw, options.worker_file)
+    use_plugin_path(values, options.worker_file)  # the API validates and lists plugins in this process too
     # Every connector this worker may run reads from or writes to Kafka: the worker file must say where it is.
     issues = worker_file_issues(worker, uses_kafka=True)
     if issues:

@@ -143,7 +143,7 @@ def _resolve(type_name: Any, kind: str) -> Any:
                 f"or give a Python import path 'package.module:name')") from None
         raise UnknownPluginError(
             f"unknown {kind} type '{text}'{suggest} (not a built-in Kafka Connect {kind}, and "
-            f"not importable as a Python object: {failure})") from None
+            f"not importable as a Python object: {failure}{failure.hint})") from None
 
 
 def resolve_transform(type_name: str | Callable[..., Any]) -> Any:
