@@ -97,6 +97,17 @@ def apache_kafka() -> Iterator[KafkaEndpoint]:
 
 
 @pytest.fixture(scope="session")
+def apicurio_registry() -> Iterator[str]:
+    """The URL of a real Apicurio Registry's Confluent-compatible API (in-memory storage; built once from Maven
+    Central's artifacts, see ``tests/reference/apicurio.py``), for comparing our registry's answers with it."""
+    from tests.reference.apicurio import ApicurioRegistry
+
+    with ApicurioRegistry() as registry:
+        _started(registry)
+        yield registry.url
+
+
+@pytest.fixture(scope="session")
 def noida_db() -> Iterator[NoidaDb]:
     """One noida-db process for the session, serving Kafka and Elasticsearch unless they are external."""
     external = {"kafka": os.environ.get(KAFKA_ENV), "elasticsearch": os.environ.get(ELASTICSEARCH_ENV)}

@@ -4,6 +4,7 @@
     POST /subjects/{s}                 look a schema up: its id and version under the subject
     GET  /schemas/ids/{id}             a schema by id (also /schemas/ids/{id}/subjects, /versions)
     GET  /subjects, /subjects/{s}/versions, /subjects/{s}/versions/{v|latest}[/schema|/referencedby]
+    DELETE /subjects/{s}[/versions/{v}][?permanent=true]   soft, then permanent deletes
     GET/PUT /config, /config/{s}       compatibility levels
     POST /compatibility/subjects/{s}/versions/{v}
 
@@ -96,6 +97,16 @@ def create_app(store: SchemaStore) -> Starlette:
         body["schema"] = _formatted(request, store, v.schema_type, v.schema, v.references)
         return _json(body)
 
+    def _permanent(request: Request) -> bool:
+        return request.query_params.get("permanent", "false").lower() == "true"
+
+    async def delete_version(request: Request) -> Response:
+        return _json(store.delete_version(request.path_params["subject"], request.path_params["version"],
+                                          _permanent(request)))
+
+    async def delete_subject(request: Request) -> Response:
+        return _json(store.delete_subject(request.path_params["subject"], _permanent(request)))
+
     async def referenced_by(request: Request) -> Response:
         return _json(store.referenced_by(request.path_params["subject"], request.path_params["version"]))
 
@@ -161,9 +172,11 @@ def create_app(store: SchemaStore) -> Starlette:
         Route("/", root),
         Route("/subjects", subjects),
         Route("/subjects/{subject}", lookup, methods=["POST"]),
+        Route("/subjects/{subject}", delete_subject, methods=["DELETE"]),
         Route("/subjects/{subject}/versions", register, methods=["POST"]),
         Route("/subjects/{subject}/versions", versions, methods=["GET"]),
-        Route("/subjects/{subject}/versions/{version}", version),
+        Route("/subjects/{subject}/versions/{version}", version, methods=["GET"]),
+        Route("/subjects/{subject}/versions/{version}", delete_version, methods=["DELETE"]),
         Route("/subjects/{subject}/versions/{version}/schema", version_schema),
         Route("/subjects/{subject}/versions/{version}/referencedby", referenced_by),
         Route("/schemas/ids/{id:int}", schema_by_id),

@@ -98,6 +98,7 @@ class SchemaStore:
     types: dict[int, str] = field(default_factory=dict)
     refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)
     subject_compatibility: dict[str, str] = field(default_factory=dict)
+    max_id: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _producer: Any = field(default=None, repr=False)
 
@@ -155,6 +156,8 @@ class SchemaStore:
                 self.compatibility = level
             else:
                 self.subject_compatibility[k["subject"]] = level
+        elif k.get("keytype") == "SCHEMA" and value is None:  # a permanently deleted version
+            self._forget(k.get("subject", ""), k.get("version"))
         elif k.get("keytype") == "SCHEMA" and value is not None:
             v = json.loads(value)
             self._add(SchemaVersion(v["subject"], v["version"], v["id"], v["schema"], v.get("schemaType", "AVRO"),
@@ -165,9 +168,26 @@ class SchemaStore:
         versions[:] = [v for v in versions if v.version != version.version] + [version]
         versions.sort(key=lambda v: v.version)
         self.by_id[version.schema_id] = version.schema
+        self.max_id = max(self.max_id, version.schema_id)
         self.types[version.schema_id] = version.schema_type
         self.refs[version.schema_id] = version.references
         self.ids.setdefault(_id_key(version.schema, version.schema_type, version.references), version.schema_id)
+
+    def _forget(self, subject: str, number: Any) -> None:
+        """Drop a version from its subject, and its schema id when no other version has it (ids are not given
+        twice while the registry runs)."""
+        gone = [v for v in self.subjects.get(subject, []) if v.version == number]
+        remaining = [v for v in self.subjects.get(subject, []) if v.version != number]
+        if remaining:
+            self.subjects[subject] = remaining
+        else:
+            self.subjects.pop(subject, None)
+        for old in gone:
+            if not any(v.schema_id == old.schema_id for versions in self.subjects.values() for v in versions):
+                self.by_id.pop(old.schema_id, None)
+                self.types.pop(old.schema_id, None)
+                self.refs.pop(old.schema_id, None)
+                self.ids.pop(_id_key(old.schema, old.schema_type, old.references), None)
 
     def _write(self, key: dict[str, Any], value: dict[str, Any] | None) -> None:
         if self._producer is None:
@@ -271,18 +291,70 @@ class SchemaStore:
             if problem:
                 raise RegistryHttpError(409, 409, "Schema being registered is incompatible with an earlier "
                                         f"schema for subject \"{subject}\", details: [{problem}]")
-            schema_id = self.ids.get(_id_key(schema, schema_type, references)) or max(self.by_id, default=0) + 1
+            schema_id = self.ids.get(_id_key(schema, schema_type, references)) or self.max_id + 1
             number = max((v.version for v in self.subjects.get(subject, [])), default=0) + 1
             version = SchemaVersion(subject, number, schema_id, schema, schema_type, references=references)
-            value: dict[str, Any] = {"subject": subject, "version": number, "id": schema_id, "schema": schema,
-                                     "deleted": False}
-            if schema_type != "AVRO":
-                value["schemaType"] = schema_type
-            if references:
-                value["references"] = [r.as_json() for r in references]
-            self._write({"keytype": "SCHEMA", "subject": subject, "version": number, "magic": 1}, value)
+            self._write(_schema_key(version), _schema_value(version))
             self._add(version)
             return schema_id
+
+    def delete_version(self, subject: str, version: str, permanent: bool = False) -> int:
+        """Delete one version of `subject` (Confluent's `DELETE /subjects/{s}/versions/{v}`), its number returned.
+
+        A soft delete hides the version (its id still gives its schema); `permanent` then removes it, and only
+        then (40407 before, 40406 for soft-deleting it twice). A version other schemas reference stays (42206).
+        """
+        with self._lock:
+            everything = self.subjects.get(subject, [])
+            if not everything:
+                raise RegistryHttpError(404, 40401, f"Subject '{subject}' not found.")
+            if permanent and version not in ("latest", "-1"):
+                target = next((v for v in everything if str(v.version) == version), None)
+                if target is None:
+                    self.version(subject, version)  # 42202 for a malformed version, else 40402
+                    raise RegistryHttpError(404, 40402, f"Version {version} not found.")
+            else:
+                target = next((v for v in everything if str(v.version) == version and v.deleted), None)
+                if target is None:
+                    target = self.version(subject, version)
+            if target.deleted and not permanent:
+                raise RegistryHttpError(404, 40406, f"Subject '{subject}' Version {target.version} was soft "
+                                        "deleted. Set permanent=true to delete permanently")
+            if permanent and not target.deleted:
+                raise RegistryHttpError(404, 40407, f"Subject '{subject}' Version {target.version} was not deleted "
+                                        "first before being permanently deleted")
+            if not permanent and self.referenced_by(subject, str(target.version)):
+                raise RegistryHttpError(422, 42206, "One or more references exist to the schema "
+                                        f"{{subject={subject},version={target.version}}}.")
+            self._delete(target, permanent)
+            return target.version
+
+    def delete_subject(self, subject: str, permanent: bool = False) -> list[int]:
+        """Delete every version of `subject` (Confluent's `DELETE /subjects/{s}`), their numbers returned; as
+        for versions, a permanent delete needs a soft one first (40405), and a soft one is done once (40404)."""
+        with self._lock:
+            everything = list(self.subjects.get(subject, []))
+            if not everything:
+                raise RegistryHttpError(404, 40401, f"Subject '{subject}' not found.")
+            live = [v for v in everything if not v.deleted]
+            if permanent and live:
+                raise RegistryHttpError(404, 40405, f"Subject '{subject}' was not deleted first before being "
+                                        "permanently deleted")
+            if not permanent and not live:
+                raise RegistryHttpError(404, 40404, f"Subject '{subject}' was soft deleted.Set permanent=true to "
+                                        "delete permanently")
+            doomed = everything if permanent else live
+            for v in doomed:
+                self._delete(v, permanent)
+            return [v.version for v in doomed]
+
+    def _delete(self, target: SchemaVersion, permanent: bool) -> None:
+        if permanent:
+            self._write(_schema_key(target), None)
+            self._forget(target.subject, target.version)
+        else:
+            self._write(_schema_key(target), {**_schema_value(target), "deleted": True})
+            target.deleted = True
 
     def set_level(self, subject: str | None, level: str) -> None:
         if level not in COMPATIBILITY_LEVELS:
@@ -294,6 +366,22 @@ class SchemaStore:
                 self.compatibility = level
             else:
                 self.subject_compatibility[subject] = level
+
+
+def _schema_key(version: SchemaVersion) -> dict[str, Any]:
+    """The `_schemas` record key of a subject version, as Confluent writes it."""
+    return {"keytype": "SCHEMA", "subject": version.subject, "version": version.version, "magic": 1}
+
+
+def _schema_value(version: SchemaVersion) -> dict[str, Any]:
+    """The `_schemas` record value of a subject version, as Confluent writes it."""
+    value: dict[str, Any] = {"subject": version.subject, "version": version.version, "id": version.schema_id,
+                             "schema": version.schema, "deleted": version.deleted}
+    if version.schema_type != "AVRO":
+        value["schemaType"] = version.schema_type
+    if version.references:
+        value["references"] = [r.as_json() for r in version.references]
+    return value
 
 
 def _id_key(schema: str, schema_type: str, references: tuple[Reference, ...] = ()) -> str:

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["KAFKA_POM", "ReferenceSetupError", "classpath", "java", "java_version"]
+__all__ = ["KAFKA_POM", "ReferenceSetupError", "cache_dir", "classpath", "java", "java_version", "locked"]
 
 KAFKA_POM = Path(__file__).with_name("pom.xml")
 JAVA_HOME_ENV = "PYCONNECT_TEST_JAVA_HOME"
@@ -92,7 +92,7 @@ def _usable(cached: Path) -> str | None:
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on ``path`` (test processes resolving at the same time wait for each other)."""
     import fcntl
 
@@ -114,7 +114,7 @@ def classpath(pom: Path = KAFKA_POM) -> str:
     found = _usable(cached)
     if found is not None:
         return found
-    with _locked(directory / ".resolve.lock"):
+    with locked(directory / ".resolve.lock"):
         found = _usable(cached)  # another process may have resolved it meanwhile
         if found is not None:
             return found

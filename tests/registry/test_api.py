@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,3 +70,59 @@ def test_compatibility_levels(client: Any) -> None:
     assert client.get_compatibility("users-value") == "NONE"
     client.register_schema("users-value", sr.Schema(with_field({"name": "email", "type": "string"}), "AVRO"))
     assert client.get_versions("users-value") == [1, 2]
+
+
+def test_deletes_soft_then_permanent(client: Any) -> None:
+    v1 = sr.Schema(json.dumps(RECORD), "AVRO")
+    v2 = sr.Schema(with_field({"name": "email", "type": ["null", "string"], "default": None}), "AVRO")
+    first, second = client.register_schema("users-value", v1), client.register_schema("users-value", v2)
+
+    def error(call: Any) -> tuple[int, int]:
+        client.clear_caches()
+        with pytest.raises(sr.error.SchemaRegistryError) as failed:
+            call()
+        return failed.value.http_status_code, failed.value.error_code
+
+    assert error(lambda: client.delete_version("users-value", 2, permanent=True)) == (404, 40407)  # soft first
+    assert client.delete_version("users-value", 2) == 2
+    assert error(lambda: client.delete_version("users-value", 2)) == (404, 40406)  # soft-deleted already
+    assert client.get_versions("users-value") == [1]
+    assert json.loads(client.get_schema(second).schema_str)["fields"][-1]["name"] == "email"  # the id stays
+    assert client.delete_version("users-value", 2, permanent=True) == 2
+    assert error(lambda: client.get_schema(second)) == (404, 40403)  # a permanent delete takes the id too
+    third = client.register_schema("users-value", v2)  # as new: a new id (never one given before), version 2
+    assert third > second and client.get_versions("users-value") == [1, 2]
+    client.delete_version("users-value", 2)
+    client.clear_caches()  # the client would answer the registration from its cache
+    assert client.register_schema("users-value", v2) == third  # soft-deleted: same id, the next version
+    assert client.get_versions("users-value") == [1, 3]
+    assert error(lambda: client.delete_subject("users-value", permanent=True)) == (404, 40405)
+    assert client.delete_subject("users-value") == [1, 3]
+    assert error(lambda: client.delete_subject("users-value")) == (404, 40404)
+    assert error(lambda: client.get_versions("users-value")) == (404, 40401)
+    assert client.get_subjects() == []
+    assert client.delete_subject("users-value", permanent=True) == [1, 2, 3]  # soft-deleted before or now
+    assert error(lambda: client.delete_subject("users-value", permanent=True)) == (404, 40401)
+    assert error(lambda: client.get_schema(first)) == (404, 40403)
+    fresh = client.register_schema("users-value", v1)
+    assert fresh > third and client.get_versions("users-value") == [1]
+
+
+def test_deletes_survive_a_restart(apache_kafka: Any) -> None:
+    topic = f"_schemas-delete-{uuid.uuid4().hex[:8]}"
+    with RegistryServer(apache_kafka.bootstrap_servers, topic=topic) as server:
+        client = sr.SchemaRegistryClient({"url": server.url})
+        client.register_schema("users-value", sr.Schema(json.dumps(RECORD), "AVRO"))
+        client.register_schema("orders-value", sr.Schema(json.dumps(RECORD), "AVRO"))
+        client.register_schema("orders-value", sr.Schema(with_field({"name": "n", "type": "int", "default": 0}),
+                                                         "AVRO"))
+        client.delete_version("orders-value", 1)
+        client.delete_subject("users-value")
+        client.delete_subject("users-value", permanent=True)
+    with RegistryServer(apache_kafka.bootstrap_servers, topic=topic) as again:
+        client = sr.SchemaRegistryClient({"url": again.url})
+        assert client.get_subjects() == ["orders-value"]
+        assert client.get_versions("orders-value") == [2]
+        with pytest.raises(sr.error.SchemaRegistryError) as soft:
+            client.delete_version("orders-value", 1)
+        assert soft.value.error_code == 40406  # known as soft-deleted after the restart
