@@ -64,6 +64,12 @@ class FlatColumns:
     def __len__(self) -> int:
         return len(self._nodes)
 
+    @property
+    def nodes(self) -> list[Any]:
+        """The payload objects as parsed (dicts whose fields are the columns' values, in the document's order,
+        with any field the schema does not name): what a writer of the payloads may re-serialize."""
+        return self._nodes
+
     def values(self) -> list[tuple[Schema, Any]]:
         """The (schema, Struct) pairs `to_connect_batch` gives for the same bytes."""
         return list(zip(repeat(self.schema), map(self._decode, self._nodes)))
