@@ -74,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path (the best is shown)")
+    parser.add_argument("--sinks", default="file,s3-json,s3-parquet", help="which sinks to run (comma-separated)")
+    parser.add_argument("--paths", default="record,columnar", help="which paths to run (comma-separated)")
     args = parser.parse_args()
     from pyconnect_flow.embedded import EmbeddedKafka, MotoS3
 
@@ -98,8 +100,10 @@ def main() -> None:
                                          tag=run))
             assert bare["count"] == args.records, bare
             keep("bare confluent-kafka consume loop", bare)
-            for sink in ("file", "s3-json", "s3-parquet"):
-                for path, env in (("record path", {"PYCONNECT_FLOW_COLUMNAR": "0"}), ("columnar path", {})):
+            paths = [(f"{p} path", {"PYCONNECT_FLOW_COLUMNAR": "0" if p == "record" else "1"})
+                     for p in args.paths.split(",")]
+            for sink in args.sinks.split(","):
+                for path, env in paths:
                     run += 1
                     name = f"bench-{sink}-{run}"
                     connector: dict[str, object]

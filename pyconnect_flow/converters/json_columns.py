@@ -35,7 +35,7 @@ def flat_fields(schema: Schema | None) -> list[tuple[str, Type, bool]] | None:
 
 def column_is_plain(column: list[Any], kind: Type, optional: bool) -> bool:
     """Whether the struct decoder keeps every node of `column` as it is (None: an optional field's null)."""
-    present = [v for v in column if v is not None] if optional else column
+    present = [v for v in column if v is not None] if optional and None in column else column
     if not present:
         return True
     if set(map(type, present)) != {_KINDS[kind]}:

@@ -139,11 +139,12 @@ def flat_plan(schema: Any) -> tuple[tuple[str, ...], list[tuple[str, type, bool]
     return tuple(f.name for f in schema.fields), checks
 
 
-def _java_plain(column: list[Any]) -> bool:
-    """True when every value is a float that Java's Double.toString and orjson print alike (plain notation)."""
+def _java_plain(column: list[Any], floats: bool = False) -> bool:
+    """True when every value is a float that Java's Double.toString and orjson print alike (plain notation);
+    `floats`: the values are known to be floats."""
     import numpy as np
 
-    if not all(type(x) is float for x in column):
+    if not floats and not all(type(x) is float for x in column):
         return False
     a = np.abs(np.fromiter(column, dtype=np.float64, count=len(column)))
     return bool((((a >= 1e-3) & (a < 1e7)) | (a == 0.0)).all())
@@ -168,15 +169,19 @@ def encode_flat(records: list[Record], schema: Any, plan: tuple[tuple[str, ...],
 
 
 def encode_field_maps(values: list[dict[str, Any]], plan: tuple[tuple[str, ...], list[tuple[str, type, bool]]],
-                      columns: list[list[Any]]) -> bytes | None:
+                      columns: list[list[Any]], typed: bool = False) -> bytes | None:
     """JSON lines of `values`, maps whose keys are exactly the plan's field names in order and whose field
-    columns are `columns`; None when a column falls outside what `orjson` writes as JsonConverter does."""
+    columns are `columns`; None when a column falls outside what `orjson` writes as JsonConverter does.
+    `typed`: every column is known to hold values of its field's Python type, nulls only where optional
+    (`JsonConverter.to_connect_columns` checked them), so only the floats' notation is checked."""
     for (_, kind, optional), column in zip(plan[1], columns):
+        if typed and kind is not float:
+            continue
         if None in column:
             if not optional:
                 return None
             column = [x for x in column if x is not None]
-        if not (_java_plain(column) if kind is float else all(type(x) is kind for x in column)):
+        if not (_java_plain(column, typed) if kind is float else all(type(x) is kind for x in column)):
             return None
     try:
         block = orjson.dumps(values)
@@ -231,7 +236,7 @@ class _JsonWriter(_LineWriter):
             maps = _payload_maps(rows, self.plan[0])
             columns = rows.field_columns() if maps is not None else None
             if maps is not None and columns is not None:
-                block = encode_field_maps(maps, self.plan, columns)
+                block = encode_field_maps(maps, self.plan, columns, typed=True)
         if block is None:
             try:
                 block = self.separator.join(self._encode_pairs(rows.topic, rows.pairs())) + self.separator
