@@ -5,7 +5,7 @@ middle of a batch, poison values the converter rejects) and a topic of flat stru
 schemaless values now and then (values ParquetFormat rejects, so the sink reports them) run through a Kafka →
 S3 connector twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the record path) and `=1` (the columnar path). The
 objects must have the same keys and bytes (Parquet: the same tables and schemas, read back), and the dead
-letters the same values, topic, partition, offset and error.
+letters the same values, topic, partition, offset and error. With InsertField in the chain as well.
 """
 
 from __future__ import annotations
@@ -79,15 +79,24 @@ def _table(data: bytes) -> tuple[Any, Any, int]:
     return f.read(), f.schema_arrow, f.metadata.num_row_groups
 
 
+INSERT = {"transforms": "ins", "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+          "transforms.ins.topic.field": "src_topic", "transforms.ins.partition.field": "src_partition",
+          "transforms.ins.offset.field": "src_offset!", "transforms.ins.static.field": "origin",
+          "transforms.ins.static.value": "pcf"}
+"""InsertField (its columnar form on flat struct batches, `transforms.columns`; the record form elsewhere)."""
+
 CASES = [
     ("json", {"flush.size": 97}),
     ("json", {"flush.size": 500, "partitioner.class": "io.confluent.connect.storage.partitioner.FieldPartitioner",
               "partition.field.name": "ok"}),
     ("parquet", {"flush.size": 130}),
+    ("parquet", {"flush.size": 130, **INSERT}),
+    ("json", {"flush.size": 97, **INSERT}),
 ]
 
 
-@pytest.mark.parametrize(("fmt", "extra"), CASES, ids=["json-default", "json-field", "parquet-default"])
+@pytest.mark.parametrize(("fmt", "extra"), CASES, ids=["json-default", "json-field", "parquet-default",
+                                                       "parquet-insert-field", "json-insert-field"])
 def test_s3_sink_writes_the_same_objects_and_dead_letters_both_ways(kafka: Any, s3: Any, tmp_path: Path,
                                                                     unique_name: str, fmt: str,
                                                                     extra: dict[str, Any]) -> None:
@@ -103,9 +112,12 @@ def test_s3_sink_writes_the_same_objects_and_dead_letters_both_ways(kafka: Any, 
             table, schema, groups = _table(data)
             assert _table(by_columns[key]) == (table, schema, groups), key
             assert table.num_rows > 0
+            assert ("origin" in table.column_names) is ("transforms" in extra)
     else:
         assert by_columns == by_records
         assert any(b'"region":"a},{b ' in v for v in by_records.values())
+        if "transforms" in extra:
+            assert any(b'"origin":"pcf"' in v and b'"src_offset":' in v for v in by_records.values())
     if "partition.field.name" in extra:
         assert len(dlq_records) > rejected_count(fmt)
     else:

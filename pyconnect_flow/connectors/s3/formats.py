@@ -198,9 +198,13 @@ def encode_field_maps(values: list[dict[str, Any]], plan: tuple[tuple[str, ...],
 
 def _payload_maps(rows: Rows, names: tuple[str, ...]) -> list[dict[str, Any]] | None:
     """The payload objects of a flat struct batch when each holds exactly the schema's fields in its order
-    (so it is the map a `Struct` of it holds); None otherwise."""
+    (so it is the map a `Struct` of it holds), or such maps built from the field columns of a transformed
+    one; None otherwise."""
     nodes = rows.nodes()
-    if nodes is None or not all(map(names.__eq__, map(tuple, nodes))):
+    if nodes is None:
+        columns = rows.field_columns()
+        return None if columns is None else [dict(zip(names, row)) for row in zip(*columns)]
+    if not all(map(names.__eq__, map(tuple, nodes))):
         return None
     return nodes
 

@@ -54,9 +54,10 @@ class Rows:
         return [pick(column, self.rows) for column in flat.columns]
 
     def nodes(self) -> list[Any] | None:
-        """The payload objects of a flat struct batch as parsed (None: not such a batch)."""
+        """The payload objects of a flat struct batch as parsed (None: not such a batch, or one a transform
+        made)."""
         flat = self.columns.flat
-        return None if flat is None else pick(flat.nodes, self.rows)
+        return None if flat is None or flat.nodes is None else pick(flat.nodes, self.rows)
 
     def values(self) -> list[Any]:
         """The decoded values (for a flat struct batch, its `Struct`s are built here)."""
