@@ -3,7 +3,8 @@
 Batches of JsonConverter envelopes of random flat struct schemas (every plain type, optional fields null) are
 decoded into columns and into records; random chains (InsertField$Value with topic, partition, offset and
 static fields, optional or required, names that collide with existing fields, the timestamp field, the key
-form, a predicate, an SMT without a columnar form) run through the transform stage both ways. The records the
+form; ReplaceField$Value with exclude, include and renames, some onto kept fields; a predicate; an SMT without
+a columnar form) run through the transform stage both ways. The records the
 columnar path leads to must equal the record path's (values, schemas, keys, offsets), and so must the
 failures; and the columnar form must have run for the chains it covers.
 """
@@ -22,8 +23,9 @@ from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.transforms import chain, when
 from pyconnect_flow.transforms.insert_field import InsertFieldKey, InsertFieldValue
+from pyconnect_flow.transforms.mask_field import MaskFieldValue
 from pyconnect_flow.transforms.predicates import TopicNameMatches
-from pyconnect_flow.transforms.replace_field import ReplaceFieldValue
+from pyconnect_flow.transforms.replace_field import ReplaceFieldKey, ReplaceFieldValue
 
 TYPES = {"int8": lambda r, i: i % 100 - 50, "int16": lambda r, i: -i, "int32": lambda r, i: i * 1000,
          "int64": lambda r, i: i * 10**12, "float": lambda r, i: i / 4 + 0.5, "double": lambda r, i: i * 0.1 + 1.5,
@@ -56,11 +58,23 @@ def random_insert(rng: random.Random) -> Any:
     return (InsertFieldKey if rng.random() < 0.05 else InsertFieldValue).from_config(config)
 
 
+def random_replace(rng: random.Random) -> Any:
+    config: dict[str, Any] = {}
+    if rng.random() < 0.5:
+        config["exclude"] = ",".join(rng.sample(NAMES, rng.randint(1, 2)))
+    elif rng.random() < 0.5:
+        config["include"] = ",".join(rng.sample(NAMES + ["ins_topic"], rng.randint(1, 4)))
+    if rng.random() < 0.6:
+        olds = rng.sample(NAMES + ["ins_static"], rng.randint(1, 2))
+        config["renames"] = ",".join(f"{old}:{rng.choice(NAMES + ['renamed', 'other'])}" for old in olds)
+    return (ReplaceFieldKey if rng.random() < 0.05 else ReplaceFieldValue).from_config(config)
+
+
 def random_chain(rng: random.Random) -> Any:
-    stages = [random_insert(rng) for _ in range(rng.randint(1, 2))]
+    stages = [random_insert(rng) if rng.random() < 0.6 else random_replace(rng) for _ in range(rng.randint(1, 3))]
     roll = rng.random()
     if roll < 0.1:
-        stages.append(ReplaceFieldValue.from_config({"exclude": "id"}))  # no columnar form
+        stages.append(MaskFieldValue.from_config({"fields": "id"}))  # no columnar form
     elif roll < 0.15:
         stages[0] = when(TopicNameMatches.from_config({"pattern": "t.*"}), stages[0])
     return stages[0] if len(stages) == 1 and rng.random() < 0.5 else chain(*stages)
@@ -73,7 +87,7 @@ def decoders() -> tuple[Decoder, Decoder]:
     return Decoder(key, value, errors), Decoder(key, value, errors, columnar=False)
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_columnar_transforms_give_the_records_of_the_record_path(seed: int) -> None:
     rng = random.Random(seed)
     by_columns, by_records = decoders()
