@@ -3,8 +3,8 @@
 Batches of JsonConverter envelopes of random flat struct schemas (every plain type, optional fields null) are
 decoded into columns and into records; random chains (InsertField$Value with topic, partition, offset and
 static fields, optional or required, names that collide with existing fields, the timestamp field, the key
-form; ReplaceField$Value with exclude, include and renames, some onto kept fields; a predicate; an SMT without
-a columnar form) run through the transform stage both ways. The records the
+form; ReplaceField$Value with exclude, include and renames, some onto kept fields; MaskField$Value with and
+without replacements, some of which fail on some types; a predicate; an SMT without a columnar form) run through the transform stage both ways. The records the
 columnar path leads to must equal the record path's (values, schemas, keys, offsets), and so must the
 failures; and the columnar form must have run for the chains it covers.
 """
@@ -22,8 +22,9 @@ from pyconnect_flow.engine.stages import Chunk, Decoder, Transformer
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.transforms import chain, when
+from pyconnect_flow.transforms.cast import CastValue
 from pyconnect_flow.transforms.insert_field import InsertFieldKey, InsertFieldValue
-from pyconnect_flow.transforms.mask_field import MaskFieldValue
+from pyconnect_flow.transforms.mask_field import MaskFieldKey, MaskFieldValue
 from pyconnect_flow.transforms.predicates import TopicNameMatches
 from pyconnect_flow.transforms.replace_field import ReplaceFieldKey, ReplaceFieldValue
 
@@ -31,6 +32,8 @@ TYPES = {"int8": lambda r, i: i % 100 - 50, "int16": lambda r, i: -i, "int32": l
          "int64": lambda r, i: i * 10**12, "float": lambda r, i: i / 4 + 0.5, "double": lambda r, i: i * 0.1 + 1.5,
          "boolean": lambda r, i: i % 2 == 0, "string": lambda r, i: f"s{i}-\u00e9"}
 NAMES = ["id", "topic", "part", "offset", "origin", "text", "n"]
+TOLERATE = {"errors.tolerance": "all", "errors.deadletterqueue.topic.name": "dlq"}
+"""Failures are kept (for the dead letter queue), so the two paths' failures can be compared."""
 
 
 def random_schema(rng: random.Random) -> dict[str, Any]:
@@ -70,11 +73,19 @@ def random_replace(rng: random.Random) -> Any:
     return (ReplaceFieldKey if rng.random() < 0.05 else ReplaceFieldValue).from_config(config)
 
 
+def random_mask(rng: random.Random) -> Any:
+    config: dict[str, Any] = {"fields": ",".join(rng.sample(NAMES + ["ins_topic"], rng.randint(1, 3)))}
+    if rng.random() < 0.5:
+        config["replacement"] = rng.choice(["***", "12", "-3.5", "300", "99999999999"])  # some fail on some types
+    return (MaskFieldKey if rng.random() < 0.05 else MaskFieldValue).from_config(config)
+
+
 def random_chain(rng: random.Random) -> Any:
-    stages = [random_insert(rng) if rng.random() < 0.6 else random_replace(rng) for _ in range(rng.randint(1, 3))]
+    makers = [random_insert, random_replace, random_mask]
+    stages = [rng.choice(makers)(rng) for _ in range(rng.randint(1, 3))]
     roll = rng.random()
     if roll < 0.1:
-        stages.append(MaskFieldValue.from_config({"fields": "id"}))  # no columnar form
+        stages.append(CastValue.from_config({"spec": "int64"}))  # no columnar form
     elif roll < 0.15:
         stages[0] = when(TopicNameMatches.from_config({"pattern": "t.*"}), stages[0])
     return stages[0] if len(stages) == 1 and rng.random() < 0.5 else chain(*stages)
@@ -83,16 +94,25 @@ def random_chain(rng: random.Random) -> Any:
 def decoders() -> tuple[Decoder, Decoder]:
     key = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, True)
     value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
-    errors = ErrorReporter("columns", ErrorPolicy.from_values({"errors.tolerance": "all"}))
+    errors = ErrorReporter("columns", ErrorPolicy.from_values(TOLERATE))
     return Decoder(key, value, errors), Decoder(key, value, errors, columnar=False)
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_columnar_transforms_give_the_records_of_the_record_path(seed: int) -> None:
+    compare(seed)
+
+
+def test_failing_masks_take_the_record_path_with_the_same_failures() -> None:
+    assert sum(compare(seed) for seed in range(12)) > 0  # some chains failed on some values (compared above)
+
+
+def compare(seed: int) -> int:
+    """Run 40 generated batches and chains both ways and compare; the number of records that failed."""
     rng = random.Random(seed)
     by_columns, by_records = decoders()
-    errors = ErrorReporter("columns", ErrorPolicy.from_values({"errors.tolerance": "all"}))
-    ran = 0
+    errors = ErrorReporter("columns", ErrorPolicy.from_values(TOLERATE))
+    ran = failures = 0
     for case in range(40):
         schema = random_schema(rng)
         n = rng.randint(1, 30)
@@ -116,4 +136,6 @@ def test_columnar_transforms_give_the_records_of_the_record_path(seed: int) -> N
         assert [(f.original, str(f.exception)) for f in out.failed] == [
             (f.original, str(f.exception)) for f in expected.failed]
         assert out.originals == expected.originals
+        failures += len(expected.failed)
     assert ran > 5  # the columnar form ran for the chains it covers
+    return failures
