@@ -4,9 +4,11 @@ A transform may offer `transform_columns(columns) -> DecodedColumns | None`: the
 schema and failures the record path gives them, or None when it cannot say so for this batch (then the batch
 takes the record path, which applies the transform record by record, as always). A chain has a columnar form
 when every one of its stages has one and none is conditional (predicates look at records). Today:
-`InsertField$Value` (topic, partition, offset and static fields), `ReplaceField$Value` (without reverse renames)
-and `MaskField$Value`, on flat struct batches (`JsonConverter.to_connect_columns`). Not yet: Cast, the
-routers (a batch of columns has one topic), Filter.
+`InsertField$Value` (topic, partition, offset and static fields), `ReplaceField$Value` (without reverse renames),
+`MaskField$Value` and `Cast$Value` (field casts), on flat struct batches (`JsonConverter.to_connect_columns`);
+a stage's result keeps what the decoder guaranteed of such columns (values of their field's exact Python type,
+nulls only where optional). Not yet: InsertField's timestamp field, the routers (a batch of columns has one
+topic), Filter.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Batches of JsonConverter envelopes of random flat struct schemas (every plain ty
 decoded into columns and into records; random chains (InsertField$Value with topic, partition, offset and
 static fields, optional or required, names that collide with existing fields, the timestamp field, the key
 form; ReplaceField$Value with exclude, include and renames, some onto kept fields; MaskField$Value with and
-without replacements, some of which fail on some types; a predicate; an SMT without a columnar form) run through the transform stage both ways. The records the
+without replacements, some of which fail on some types; Cast$Value of fields to every type, some of which fail;
+a predicate; an SMT without a columnar form) run through the transform stage both ways. The records the
 columnar path leads to must equal the record path's (values, schemas, keys, offsets), and so must the
 failures; and the columnar form must have run for the chains it covers.
 """
@@ -22,11 +23,12 @@ from pyconnect_flow.engine.stages import Chunk, Decoder, Transformer
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.transforms import chain, when
-from pyconnect_flow.transforms.cast import CastValue
+from pyconnect_flow.transforms.cast import CastKey, CastValue
 from pyconnect_flow.transforms.insert_field import InsertFieldKey, InsertFieldValue
 from pyconnect_flow.transforms.mask_field import MaskFieldKey, MaskFieldValue
 from pyconnect_flow.transforms.predicates import TopicNameMatches
 from pyconnect_flow.transforms.replace_field import ReplaceFieldKey, ReplaceFieldValue
+from pyconnect_flow.transforms.timestamp_router import TimestampRouter
 
 TYPES = {"int8": lambda r, i: i % 100 - 50, "int16": lambda r, i: -i, "int32": lambda r, i: i * 1000,
          "int64": lambda r, i: i * 10**12, "float": lambda r, i: i / 4 + 0.5, "double": lambda r, i: i * 0.1 + 1.5,
@@ -80,12 +82,20 @@ def random_mask(rng: random.Random) -> Any:
     return (MaskFieldKey if rng.random() < 0.05 else MaskFieldValue).from_config(config)
 
 
+def random_cast(rng: random.Random) -> Any:
+    if rng.random() < 0.05:
+        return CastValue.from_config({"spec": "string"})  # a whole-value cast: no columnar form
+    targets = ["int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string"]
+    spec = ",".join(f"{name}:{rng.choice(targets)}" for name in rng.sample(NAMES, rng.randint(1, 3)))
+    return (CastKey if rng.random() < 0.05 else CastValue).from_config({"spec": spec})
+
+
 def random_chain(rng: random.Random) -> Any:
-    makers = [random_insert, random_replace, random_mask]
+    makers = [random_insert, random_replace, random_mask, random_cast]
     stages = [rng.choice(makers)(rng) for _ in range(rng.randint(1, 3))]
     roll = rng.random()
     if roll < 0.1:
-        stages.append(CastValue.from_config({"spec": "int64"}))  # no columnar form
+        stages.append(TimestampRouter.from_config({}))  # no columnar form
     elif roll < 0.15:
         stages[0] = when(TopicNameMatches.from_config({"pattern": "t.*"}), stages[0])
     return stages[0] if len(stages) == 1 and rng.random() < 0.5 else chain(*stages)
