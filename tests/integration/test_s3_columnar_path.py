@@ -79,7 +79,7 @@ def _table(data: bytes) -> tuple[Any, Any, int]:
     return f.read(), f.schema_arrow, f.metadata.num_row_groups
 
 
-INSERT = {"transforms": "ins,drop,mask",
+INSERT = {"transforms": "ins,drop,mask,cast",
           "transforms.ins.type": "org.apache.kafka.connect.transforms.InsertField$Value",
           "transforms.ins.topic.field": "src_topic", "transforms.ins.partition.field": "src_partition",
           "transforms.ins.offset.field": "src_offset!", "transforms.ins.static.field": "origin",
@@ -87,9 +87,11 @@ INSERT = {"transforms": "ins,drop,mask",
           "transforms.drop.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
           "transforms.drop.exclude": "ok,note", "transforms.drop.renames": "i8:small",
           "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value",
-          "transforms.mask.fields": "region,text,i16"}
-"""InsertField, ReplaceField, MaskField (their columnar forms on flat struct batches, `transforms.columns`;
-the record forms elsewhere)."""
+          "transforms.mask.fields": "region,text,i16",
+          "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+          "transforms.cast.spec": "i32:int64,amount:string,id:float64"}
+"""InsertField, ReplaceField, MaskField, Cast (their columnar forms on flat struct batches,
+`transforms.columns`; the record forms elsewhere)."""
 
 CASES = [
     ("json", {"flush.size": 97}),
