@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from pyconnect_flow.connectors.file import java_string
+from pyconnect_flow.connectors.file_text import flat_lines
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder, Transformer
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
@@ -122,7 +124,7 @@ def compare(seed: int) -> int:
     rng = random.Random(seed)
     by_columns, by_records = decoders()
     errors = ErrorReporter("columns", ErrorPolicy.from_values(TOLERATE))
-    ran = failures = 0
+    ran = failures = printed = 0
     for case in range(40):
         schema = random_schema(rng)
         n = rng.randint(1, 30)
@@ -138,7 +140,8 @@ def compare(seed: int) -> int:
         if columnar.unbuilt_columns is None:
             continue  # not decoded into columns (the decoder's own tests cover that)
         out = stage(columnar)
-        ran += out.unbuilt_columns is not None and out.unbuilt_columns.flat is not None
+        flat = out.unbuilt_columns.flat if out.unbuilt_columns is not None else None
+        ran += flat is not None
         expected = stage(by_records(Chunk("k", raw.records(), None)))
         got = out.records
         assert got == expected.records, (case, transform)
@@ -147,5 +150,9 @@ def compare(seed: int) -> int:
             (f.original, str(f.exception)) for f in expected.failed]
         assert out.originals == expected.originals
         failures += len(expected.failed)
-    assert ran > 5  # the columnar form ran for the chains it covers
+        if flat is not None:  # FileStreamSink prints transformed columns as it prints the records' values
+            lines = flat_lines(flat)
+            assert lines is None or lines == [java_string(r.value, r.value_schema) for r in expected.records]
+            printed += lines is not None
+    assert ran > 5 and printed > 0  # the columnar form ran for the chains it covers
     return failures
