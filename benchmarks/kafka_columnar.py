@@ -7,10 +7,14 @@ embedded), whole processes with start-up:
 2. Kafka → FileStreamSink, Kafka → S3 JSON, Kafka → S3 Parquet (moto), each with the record path
    (`PYCONNECT_FLOW_COLUMNAR=0`) and the columnar path (the default), in alternation.
 
-It prints records/s, peak RSS and the ratio to the bare loop (issue #17's target: >= 0.5x), and the load
-average before and after, since the machine may be shared.
+It prints records/s, peak RSS and the ratio to the bare loop (issue #17's target: >= 0.5x), the CPU time of
+each child process (all threads, start-up included) and the same ratio by CPU time, and the load average
+before and after, since the machine may be shared. Each path also runs on a topic of `--startup-records`
+(1,000): its time is the start-up (imports, clients, preflight, the flow, the end), and the last columns
+compare the paths without it.
 
-    python benchmarks/kafka_columnar.py [--records 1000000] [--repeat 1]
+    python benchmarks/kafka_columnar.py [--records 1000000] [--repeat 1] [--sinks file,s3-json,s3-parquet]
+                                        [--paths record,columnar] [--startup-records 1000]
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import PEAK_RSS, run_child, table  # noqa: E402
 from kafka_to_s3 import PARTITIONS, PYCONNECT, produce  # noqa: E402
+
+# CPU seconds of the whole child process (all threads, start-up included): steadier than wall time on a
+# shared machine.
+PYCONNECT = PYCONNECT.replace('"rss": peak_rss_mb()}}', '"rss": peak_rss_mb(), "cpu": time.process_time()}}')
+assert '"cpu"' in PYCONNECT
 
 BARE = PEAK_RSS + """
 import json, time, threading
@@ -66,7 +75,8 @@ for t in threads:
 for t in threads:
     t.join()
 assert not failures, failures
-print(json.dumps({{"seconds": time.perf_counter() - t0, "rss": peak_rss_mb(), "count": sum(counts)}}))
+print(json.dumps({{"seconds": time.perf_counter() - t0, "rss": peak_rss_mb(), "count": sum(counts),
+                  "cpu": time.process_time()}}))
 """
 
 
@@ -74,6 +84,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path (the best is shown)")
+    parser.add_argument("--sinks", default="file,s3-json,s3-parquet", help="which sinks to run (comma-separated)")
+    parser.add_argument("--paths", default="record,columnar", help="which paths to run (comma-separated)")
+    parser.add_argument("--startup-records", type=int, default=1000,
+                        help="records of a second topic each path also runs on: its time is about the start-up, "
+                             "subtracted in the 'without start-up' columns (0: skip)")
     args = parser.parse_args()
     from pyconnect_flow.embedded import EmbeddedKafka, MotoS3
 
@@ -93,46 +108,79 @@ def main() -> None:
         print(f"produced {args.records:,} records in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
         client = s3.client()
         run = 0
+        small_topic = "bench-columnar-small"
+        if args.startup_records:
+            kafka.create_topic(small_topic, partitions=PARTITIONS)
+            produce(kafka.bootstrap_servers, small_topic, args.startup_records)
+        client = s3.client()
+        run = 0
+
+        def connector_for(sink: str, name: str, topic: str) -> dict[str, object]:
+            if sink == "file":
+                return {"name": name, "connector.class": "FileStreamSink", "topics": topic,
+                        "file": str(tmp / f"{name}.txt")}
+            client.create_bucket(Bucket=name)
+            fmt = "parquet.ParquetFormat" if sink == "s3-parquet" else "json.JsonFormat"
+            return {"name": name, "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+                    "topics": topic, "s3.bucket.name": name, "store.url": s3.endpoint_url,
+                    "s3.region": "us-east-1", "aws.access.key.id": "testing", "aws.secret.access.key": "testing",
+                    "format.class": f"io.confluent.connect.s3.format.{fmt}",
+                    "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024}
+
         for _ in range(args.repeat):
             bare = run_child(BARE.format(bootstrap=kafka.bootstrap_servers, topic=topic, partitions=PARTITIONS,
                                          tag=run))
             assert bare["count"] == args.records, bare
             keep("bare confluent-kafka consume loop", bare)
-            for sink in ("file", "s3-json", "s3-parquet"):
-                for path, env in (("record path", {"PYCONNECT_FLOW_COLUMNAR": "0"}), ("columnar path", {})):
-                    run += 1
-                    name = f"bench-{sink}-{run}"
-                    connector: dict[str, object]
-                    if sink == "file":
-                        connector = {"name": name, "connector.class": "FileStreamSink", "topics": topic,
-                                     "file": str(tmp / f"{name}.txt")}
-                    else:
-                        client.create_bucket(Bucket=name)
-                        fmt = "parquet.ParquetFormat" if sink == "s3-parquet" else "json.JsonFormat"
-                        connector = {"name": name, "connector.class": "io.confluent.connect.s3.S3SinkConnector",
-                                     "topics": topic, "s3.bucket.name": name, "store.url": s3.endpoint_url,
-                                     "s3.region": "us-east-1", "aws.access.key.id": "testing",
-                                     "aws.secret.access.key": "testing",
-                                     "format.class": f"io.confluent.connect.s3.format.{fmt}",
-                                     "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024}
-                    m = run_child(PYCONNECT.format(tmp=str(tmp), tag=name, bootstrap=kafka.bootstrap_servers,
-                                                   connector=connector), **env)
-                    if sink == "file":
-                        with open(tmp / f"{name}.txt", "rb") as out:
-                            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
-                        assert lines == args.records, (name, lines)
-                        (tmp / f"{name}.txt").unlink()
-                    print(f"{sink} {path}: {m['seconds']:.1f} s", file=sys.stderr)
-                    keep(f"Kafka → {sink}, {path}", m)
+            if args.startup_records:
+                small = run_child(BARE.format(bootstrap=kafka.bootstrap_servers, topic=small_topic,
+                                              partitions=PARTITIONS, tag=f"small{run}"))
+                keep("bare confluent-kafka consume loop (start-up)", small)
+            paths = [(f"{p} path", {"PYCONNECT_FLOW_COLUMNAR": "0" if p == "record" else "1"})
+                     for p in args.paths.split(",")]
+            for sink in args.sinks.split(","):
+                for path, env in paths:
+                    for size, source in ((args.records, topic), (args.startup_records, small_topic)):
+                        if not size:
+                            continue
+                        run += 1
+                        name = f"bench-{sink}-{run}"
+                        m = run_child(PYCONNECT.format(tmp=str(tmp), tag=name, bootstrap=kafka.bootstrap_servers,
+                                                       connector=connector_for(sink, name, source)), **env)
+                        if sink == "file":
+                            with open(tmp / f"{name}.txt", "rb") as out:
+                                lines = sum(chunk.count(b"\n") for chunk in iter(lambda: out.read(1 << 20), b""))
+                            assert lines == size, (name, lines)
+                            (tmp / f"{name}.txt").unlink()
+                        print(f"{sink} {path} ({size:,}): {m['seconds']:.1f} s", file=sys.stderr)
+                        keep(f"Kafka → {sink}, {path}" + (" (start-up)" if source == small_topic else ""), m)
     load_after = os.getloadavg()
 
-    bare_rate = args.records / best["bare confluent-kafka consume loop"]["seconds"]
-    rows = [("path", "records/s", "seconds", "peak RSS MB", "vs bare loop")]
+    def without_startup(label: str, m: dict, key: str) -> float | None:
+        small = best.get(f"{label} (start-up)")
+        return None if small is None else m[key] - small[key]
+
+    bare_label = "bare confluent-kafka consume loop"
+    bare_rate = args.records / best[bare_label]["seconds"]
+    bare_cpu = best[bare_label]["cpu"]
+    bare_net = without_startup(bare_label, best[bare_label], "seconds")
+    bare_net_cpu = without_startup(bare_label, best[bare_label], "cpu")
+    rows = [("path", "records/s", "seconds", "peak RSS MB", "vs bare loop", "CPU s", "bare CPU ÷ CPU",
+             "start-up s", "vs bare, without start-up", "CPU ÷, without start-up")]
     for label, m in best.items():
+        if label.endswith("(start-up)"):
+            continue
         rate = args.records / m["seconds"]
-        rows.append((label, f"{rate:,.0f}", f"{m['seconds']:.1f}", f"{m['rss']:.0f}", f"{rate / bare_rate:.2f}×"))
+        net, net_cpu = without_startup(label, m, "seconds"), without_startup(label, m, "cpu")
+        small = best.get(f"{label} (start-up)")
+        rows.append((label, f"{rate:,.0f}", f"{m['seconds']:.1f}", f"{m['rss']:.0f}", f"{rate / bare_rate:.2f}×",
+                     f"{m['cpu']:.1f}", f"{bare_cpu / m['cpu']:.2f}×",
+                     "-" if small is None else f"{small['seconds']:.1f}",
+                     "-" if net is None or not bare_net else f"{bare_net / net:.2f}×",
+                     "-" if net_cpu is None or not bare_net_cpu else f"{bare_net_cpu / net_cpu:.2f}×"))
     print(table(rows))
-    print(f"\n{args.records:,} records, {PARTITIONS} partitions, best of {args.repeat}; {os.cpu_count()} cores; "
+    print(f"\n{args.records:,} records, {PARTITIONS} partitions, best of {args.repeat}; start-up: the same path on "
+          f"{args.startup_records:,} records; {os.cpu_count()} cores; "
           f"load average (1/5/15 min) before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
           f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}")
 

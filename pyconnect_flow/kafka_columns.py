@@ -86,6 +86,21 @@ class DecodedColumns:
         schemas, values = zip(*self.values)
         return list(schemas), list(values)
 
+    def record(self, i: int) -> Record:
+        """Decoded record i alone (its value built from the columns when they are flat)."""
+        raw = self.raw
+        if self._values is not None or self.flat is None:
+            vs, vv = self.values[i]
+        else:
+            vs, vv = self.flat.schema, self.flat.value(i)
+        ks, kv = self.keys[i]
+        return new_record((raw.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs, _header_tuple(raw.headers[i]),
+                           raw.timestamps[i], None, None))
+
+    def with_flat(self, flat: FlatColumns) -> DecodedColumns:
+        """The same messages with these values instead (a columnar transform's result)."""
+        return DecodedColumns(self.raw, self.keys, None, flat)
+
     def records(self) -> list[Record]:
         """The decoded records, as the decode stage builds them on the record path."""
         raw = self.raw

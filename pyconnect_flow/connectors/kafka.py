@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
@@ -126,9 +126,15 @@ class KafkaReader(SourceReader):
             if self.columnar:
                 self._next = (messages[-1].offset() or 0) + 1
                 self._at_eof = False
-                return KafkaColumns(topic, partition, [m.offset() or 0 for m in messages], [m.key() for m in messages],
-                                    [m.value() for m in messages], [_timestamp(m) for m in messages],
-                                    [m.headers() for m in messages])
+                from confluent_kafka import Message  # loaded with the consumer: a lookup
+
+                # C-level maps of the message methods: no Python frame per message and field.
+                read: list[int | None] = list(map(Message.offset, messages))
+                offsets = cast("list[int]", read if None not in read else [o or 0 for o in read])
+                return KafkaColumns(topic, partition, offsets, list(map(Message.key, messages)),
+                                    list(map(Message.value, messages)),
+                                    [ts if kind else None for kind, ts in map(Message.timestamp, messages)],
+                                    list(map(Message.headers, messages)))
             fast = [new_record((topic, m.key(), m.value(), partition, m.offset(), None, None,
                                 tuple(m.headers() or ()), _timestamp(m), None, None)) for m in messages]
             self._next = (messages[-1].offset() or 0) + 1

@@ -30,10 +30,12 @@ class SinkBatch(list[Record]):
       source's lines on their way to Kafka: a Kafka sink produces `encoded` values directly);
     - `originals`: `originals[i]` is the record as read from Kafka for `self[i]` (for dead letters);
     - `columns`: only for sinks with `RecordSink.accepts_columns`: when set, the batch holds no records
-      and the decoded Kafka messages are these columns (`records()` builds them).
+      and the decoded Kafka messages are these columns (`records()` builds them, once: a writer that falls
+      back to records for part of the batch gets the same `Record` objects every time, which is how a
+      `ReportingSink` finds the originals of those it reports).
     """
 
-    __slots__ = ("originals", "encoded", "batch", "columns")
+    __slots__ = ("originals", "encoded", "batch", "columns", "_built")
 
     def __init__(self, records: Iterable[Record] = (), originals: list[Record] | None = None,
                  encoded: Encoded | None = None, batch: ValueBatch | None = None,
@@ -43,6 +45,7 @@ class SinkBatch(list[Record]):
         self.encoded = encoded
         self.batch = batch
         self.columns = columns
+        self._built: list[Record] | None = None
 
     def size(self) -> int:
         """How many records this batch holds (an unbuilt `batch` or `columns` counts its values)."""
@@ -51,9 +54,11 @@ class SinkBatch(list[Record]):
         return len(self.batch) if self.batch is not None else len(self)
 
     def records(self) -> list[Record]:
-        """The records, built from `batch` or `columns` if they were left unbuilt."""
+        """The records, built from `batch` or `columns` if they were left unbuilt (from `columns` only once)."""
         if self.columns is not None:
-            return self.columns.records()
+            if self._built is None:
+                self._built = self.columns.records()
+            return self._built
         return self.batch.records() if self.batch is not None else self
 
 
@@ -118,8 +123,9 @@ class RecordSink(ABC):
 
     accepts_columns: ClassVar[bool] = False
     """True when writers read `SinkBatch.columns` (decoded Kafka messages as columns, no records): the
-    engine then hands them over unbuilt when no stage needed records. Such writers must not report single
-    records (`ConnectorContext.report`) for a batch of columns: it carries no originals."""
+    engine then hands them over unbuilt when no stage needed records. A writer may report single records
+    (`ConnectorContext.report`) of a batch of columns only inside `write` and only records it got from
+    `SinkBatch.records()` (a `ReportingSink` then finds their originals in the columns), never late."""
 
     def preflight(self) -> None:
         """Check, before any data moves, that the output can be written; raise a clear error if not."""

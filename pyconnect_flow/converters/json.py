@@ -346,6 +346,8 @@ class JsonConverter(Converter):
         """
         if not datas:
             return []
+        if datas.count(None) == len(datas):  # null keys (the usual key of a topic without keys)
+            return [(None, None)] * len(datas)
         if not self.schemas_enabled:
             result = self._read_bare_batch(datas)
         else:
@@ -422,11 +424,11 @@ class JsonConverter(Converter):
         reader, nodes = found
         schema = reader.schema
         fields = flat_fields(schema)
-        if schema is None or fields is None or not all(type(n) is dict for n in nodes):
+        if schema is None or fields is None or set(map(type, nodes)) != _DICT_ONLY:
             return None
         columns = []
         for name, kind, optional in fields:
-            column = [n.get(name) for n in nodes]
+            column = list(map(dict.get, nodes, repeat(name)))
             if not column_is_plain(column, kind, optional):
                 return None
             columns.append(column)
@@ -461,6 +463,7 @@ class JsonConverter(Converter):
 
 
 _STR_ONLY = {str}
+_DICT_ONLY = {dict}
 _SCALAR_NODES = {str, bool, type(None)}  # not float: -0.0, or an integer orjson read as a float
 
 

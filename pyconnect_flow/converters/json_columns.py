@@ -13,6 +13,7 @@ from itertools import repeat
 from typing import Any
 
 from pyconnect_flow.data.schema import Schema, Type
+from pyconnect_flow.data.struct import Struct
 
 _INT_RANGES = {Type.INT8: (-128, 127), Type.INT16: (-32768, 32767), Type.INT32: (-2147483648, 2147483647),
                Type.INT64: (-9223372036854775808, 9223372036854775807)}
@@ -35,7 +36,7 @@ def flat_fields(schema: Schema | None) -> list[tuple[str, Type, bool]] | None:
 
 def column_is_plain(column: list[Any], kind: Type, optional: bool) -> bool:
     """Whether the struct decoder keeps every node of `column` as it is (None: an optional field's null)."""
-    present = [v for v in column if v is not None] if optional else column
+    present = [v for v in column if v is not None] if optional and None in column else column
     if not present:
         return True
     if set(map(type, present)) != {_KINDS[kind]}:
@@ -49,12 +50,16 @@ def column_is_plain(column: list[Any], kind: Type, optional: bool) -> bool:
 
 
 class FlatColumns:
-    """Decoded values of one flat struct schema: `columns[j][i]` is field `names[j]` of value i."""
+    """Decoded values of one flat struct schema: `columns[j][i]` is field `names[j]` of value i.
+
+    As decoded, `nodes` are the payload objects the columns were read from and `decode` builds a value's
+    `Struct` from its node; a columnar transform (`transforms.columns`) gives new columns without nodes
+    (`decode` None), whose `Struct`s are built from the columns."""
 
     __slots__ = ("schema", "names", "columns", "_decode", "_nodes")
 
-    def __init__(self, schema: Schema, names: list[str], columns: list[list[Any]], decode: Callable[[Any], Any],
-                 nodes: list[Any]) -> None:
+    def __init__(self, schema: Schema, names: list[str], columns: list[list[Any]],
+                 decode: Callable[[Any], Any] | None = None, nodes: list[Any] | None = None) -> None:
         self.schema = schema
         self.names = names
         self.columns = columns
@@ -62,8 +67,25 @@ class FlatColumns:
         self._nodes = nodes
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        return len(self._nodes) if self._nodes is not None else len(self.columns[0])
+
+    @property
+    def nodes(self) -> list[Any] | None:
+        """The payload objects as parsed (dicts whose fields are the columns' values, in the document's order,
+        with any field the schema does not name): what a writer of the payloads may re-serialize. None for
+        columns a transform made."""
+        return self._nodes
+
+    def value(self, i: int) -> Any:
+        """The `Struct` of value i."""
+        if self._nodes is not None and self._decode is not None:
+            return self._decode(self._nodes[i])
+        return Struct.unchecked(self.schema, {name: column[i] for name, column in zip(self.names, self.columns)})
 
     def values(self) -> list[tuple[Schema, Any]]:
-        """The (schema, Struct) pairs `to_connect_batch` gives for the same bytes."""
-        return list(zip(repeat(self.schema), map(self._decode, self._nodes)))
+        """The (schema, Struct) pairs `to_connect_batch` gives for the same bytes (after a columnar transform:
+        those the transform gives for them)."""
+        if self._nodes is not None and self._decode is not None:
+            return list(zip(repeat(self.schema), map(self._decode, self._nodes)))
+        schema, names = self.schema, self.names
+        return [(schema, Struct.unchecked(schema, dict(zip(names, row)))) for row in zip(*self.columns)]

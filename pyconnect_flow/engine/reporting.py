@@ -8,6 +8,7 @@ dead letters durable in the same flush as the sink's own writes.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
@@ -26,15 +27,17 @@ class _Originals(dict[int, Record]):
 
     def __init__(self) -> None:
         super().__init__()
-        self._current: tuple[list[Record], list[Record]] | None = None
+        self._current: Callable[[], tuple[list[Record], list[Record]]] | None = None
         self._index: dict[int, Record] | None = None
 
     @property
-    def current(self) -> tuple[list[Record], list[Record]] | None:
+    def current(self) -> Callable[[], tuple[list[Record], list[Record]]] | None:
+        """The batch being written, as a function giving (records, originals): called on the first report
+        only (a batch of columns builds its records and originals then, if ever)."""
         return self._current
 
     @current.setter
-    def current(self, batch: tuple[list[Record], list[Record]] | None) -> None:
+    def current(self, batch: Callable[[], tuple[list[Record], list[Record]]] | None) -> None:
         self._current, self._index = batch, None
 
     def get(self, key: int, default: Any = None) -> Any:
@@ -42,7 +45,7 @@ class _Originals(dict[int, Record]):
         if found is not None or self._current is None:
             return default if found is None else found
         if self._index is None:
-            records, originals = self._current
+            records, originals = self._current()
             self._index = {id(r): o for r, o in zip(records, originals)}
         return self._index.get(key, default)
 
@@ -61,7 +64,11 @@ class ReportingWriter(SinkWriter):
 
     def write(self, records: SinkBatch) -> None:
         originals = records.originals
-        if originals is None:
+        columns = records.columns
+        if columns is not None and not self.reports_late:
+            # Decoded columns: a writer that reports a record got it from `records.records()` (built once).
+            self._write_current(records, lambda: (records.records(), columns.originals()))
+        elif originals is None:
             self.inner.write(records)
         elif self.reports_late:
             # Kept until the writer settles them (`SinkWriter.unsettled`), at the latest until the flush.
@@ -71,12 +78,16 @@ class ReportingWriter(SinkWriter):
             self.inner.write(records)
             self._forget_settled()
         else:
-            table = self.ctx.originals
-            table.current = (records, originals)
-            try:
-                self.inner.write(records)
-            finally:
-                table.current = None
+            self._write_current(records, lambda: (records, originals))
+
+    def _write_current(self, records: SinkBatch, batch: Callable[[], tuple[list[Record], list[Record]]]) -> None:
+        """Write, with `batch` as the table a report inside `write` looks its original up in."""
+        table = self.ctx.originals
+        table.current = batch
+        try:
+            self.inner.write(records)
+        finally:
+            table.current = None
 
     def _forget_settled(self) -> None:
         unsettled = self.inner.unsettled()

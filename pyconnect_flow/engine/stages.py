@@ -27,6 +27,7 @@ from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
 from pyconnect_flow.record import Record, SchemaHeader, new_record, with_data, with_headers
 from pyconnect_flow.transforms.base import failing_transform
 from pyconnect_flow.transforms.chain import Chain
+from pyconnect_flow.transforms.columns import columns_form
 
 TransformFn = Callable[[Record], "Record | None"]
 T = TypeVar("T")
@@ -255,6 +256,8 @@ class Transformer:
         self.transform, self.errors = transform, errors
         # A chain may have a faster callable doing the same (a fused, compiled one).
         self._map_one: TransformFn = transform.record_function() if isinstance(transform, Chain) else transform
+        # and a columnar form, for decoded Kafka columns no stage has built records of (`transforms.columns`)
+        self._columns = columns_form(transform)
 
     def _one(self, r: Record) -> Record | None:
         try:
@@ -264,6 +267,12 @@ class Transformer:
             raise StageError(Stage.TRANSFORMATION, self.transform if failed is None else failed, exc) from exc
 
     def __call__(self, chunk: Chunk) -> Chunk:
+        decoded = chunk.unbuilt_columns
+        if decoded is not None and self._columns is not None:
+            transformed = self._columns(decoded)
+            if transformed is not None:
+                chunk.columns = transformed
+                return chunk
         records = chunk.records
         try:
             results = list(map(self._map_one, records))

@@ -22,10 +22,20 @@ import decimal
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
-from pyconnect_flow.data import DataException, Schema, SchemaBuilder, Struct, Type, logical, schema_type
+from pyconnect_flow.converters.json_columns import FlatColumns, column_is_plain, flat_fields
+from pyconnect_flow.data import (
+    DataException,
+    Schema,
+    SchemaBuilder,
+    Struct,
+    Type,
+    logical,
+    schema_type,
+    validate_value,
+)
 from pyconnect_flow.data.java_dates import date_format_for, temporal_to_millis
 from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.data.java_ints import BOXES, boxed
@@ -46,6 +56,9 @@ from pyconnect_flow.transforms.util import (
     require_struct,
     type_name,
 )
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "Cast", "CastKey", "CastValue", "cast_value", "parse_cast_spec"]
 
@@ -323,6 +336,36 @@ class Cast(KeyValueTransform):
             if field_target is not None:
                 put_checked(values, updated_schema, f.name, cast_value(f.schema, values[f.name], field_target))
         return self._with_part(record, Struct.unchecked(updated_schema, values), updated_schema)
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The value form of field casts on a flat struct batch (`transforms.columns`): each cast column
+        through `cast_value` value by value and checked as `put_checked` checks, under the schema the record
+        path builds (the same cache). None for the key form, a whole-value cast, a value that does not cast,
+        or a cast column that is not plain for its new type (that batch takes the record path)."""
+        flat = columns.flat
+        if self.TARGET != "value" or flat is None or not len(columns) or self.whole_value_type is not None:
+            return None
+        try:
+            schema: Schema = self._cache.get_or_build(flat.schema, self._updated_schema)
+            fields = flat_fields(schema)
+            if fields is None or [f[0] for f in fields] != flat.names:
+                return None
+            cast = list(flat.columns)
+            for j, (name, kind, optional) in enumerate(fields):
+                target = self._field_casts.get(name)
+                if target is None:
+                    continue
+                old, new = flat.schema.field(name), schema.field(name)
+                assert old is not None and new is not None
+                column = [cast_value(old.schema, v, target) for v in cast[j]]
+                for v in column:
+                    validate_value(new.schema, v, name)
+                if not column_is_plain(column, kind, optional):
+                    return None
+                cast[j] = column
+        except Exception:  # noqa: BLE001 - the record path reports it, record by record
+            return None
+        return columns.with_flat(FlatColumns(schema, flat.names, cast))
 
     def _updated_schema(self, schema: Schema) -> Schema:
         if self.whole_value_type is not None:

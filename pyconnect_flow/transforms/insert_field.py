@@ -13,9 +13,11 @@ values get the raw timestamp (epoch ms, a Java Long) and the partition as a Java
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
+from pyconnect_flow.converters.json_columns import FlatColumns, flat_fields
 from pyconnect_flow.data import (
     INT32_SCHEMA,
     INT64_SCHEMA,
@@ -44,6 +46,9 @@ from pyconnect_flow.transforms.util import (
     require_sink_record,
     require_struct,
 )
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "InsertField", "InsertFieldKey", "InsertFieldValue"]
 
@@ -179,6 +184,36 @@ class InsertField(KeyValueTransform):
             if spec is not None:
                 builder.field(spec.name, optional_schema if spec.optional else required_schema)
         return builder.build()
+
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The value form on a flat struct batch (`transforms.columns`): the topic, partition, offset and
+        static columns appended to the field columns, under the schema the record path builds (taken from
+        the first message's transform, so the same cached object). None for the key form, the timestamp
+        field, a static field without a value, or any batch the first message's transform does not give a
+        flat struct of the copied fields and then the inserted ones (that batch takes the record path)."""
+        flat = columns.flat
+        if (self.TARGET != "value" or flat is None or not len(columns) or self.timestamp_field is not None
+                or (self.static_field is not None and self.static_value is None)):
+            return None
+        try:
+            first = self(columns.record(0))
+        except Exception:  # noqa: BLE001 - the record path reports it, record by record
+            return None
+        raw, n = columns.raw, len(columns)
+        inserted: list[tuple[InsertionSpec | None, list[Any]]] = [
+            (self.topic_field, list(repeat(raw.topic, n))),
+            (self.partition_field, list(repeat(raw.partition, n))),
+            (self.offset_field, raw.offsets),
+            (self.static_field, list(repeat(self.static_value, n))),
+        ]
+        names = list(flat.names) + [spec.name for spec, _ in inserted if spec is not None]
+        schema = first.value_schema
+        fields = flat_fields(schema)
+        if fields is None or [f[0] for f in fields] != names or len(set(names)) != len(names):
+            return None
+        return columns.with_flat(FlatColumns(schema, names, [*flat.columns,
+                                                            *(c for spec, c in inserted if spec is not None)]))
 
 
 class InsertFieldKey(InsertField):

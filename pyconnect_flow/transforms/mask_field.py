@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
-from pyconnect_flow.data import DataException, Schema, Struct, Type, logical
+from pyconnect_flow.converters.json_columns import FlatColumns
+from pyconnect_flow.data import DataException, Schema, Struct, Type, logical, validate_value
 from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.data.java_ints import JavaInt
 from pyconnect_flow.data.java_numbers import INT_BITS, decimal_to_long, parse_java_decimal, to_float32, wrap_int
@@ -39,6 +40,9 @@ from pyconnect_flow.transforms.util import (
     require_struct,
     type_name,
 )
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "MaskField", "MaskFieldKey", "MaskFieldValue"]
 
@@ -180,6 +184,32 @@ class MaskField(KeyValueTransform):
             if f.name in self._masked:
                 put_checked(values, struct.schema, f.name, self._mask(values[f.name], f.schema))
         return self._with_part(record, Struct.unchecked(struct.schema, values), schema)
+
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The value form on a flat struct batch (`transforms.columns`): each masked field column masked
+        value by value (nulls stay null), checked as `put_checked` checks, under the same schema. None for
+        the key form, or when a value cannot be masked (that batch takes the record path, which reports
+        each such record)."""
+        flat = columns.flat
+        if self.TARGET != "value" or flat is None or not len(columns):
+            return None
+        masked = list(flat.columns)
+        try:
+            for j, name in enumerate(flat.names):
+                if name not in self._masked:
+                    continue
+                field = flat.schema.field(name)
+                assert field is not None
+                fs, mask = field.schema, self._mask
+                column = [None if v is None else mask(v, fs) for v in masked[j]]
+                for v in column:
+                    if v is not None:
+                        validate_value(fs, v, name)
+                masked[j] = column
+        except Exception:  # noqa: BLE001 - the record path reports it, record by record
+            return None
+        return columns.with_flat(FlatColumns(flat.schema, flat.names, masked))
 
 
 class MaskFieldKey(MaskField):

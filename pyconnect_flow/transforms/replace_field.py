@@ -19,9 +19,10 @@ but no `line`: `DataException: line is not a valid field name`), and a struct th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
+from pyconnect_flow.converters.json_columns import FlatColumns, flat_fields
 from pyconnect_flow.data import Schema, SchemaBuilder, Struct
 from pyconnect_flow.data.java_hashmap import java_map_order, java_sized
 from pyconnect_flow.record import Record
@@ -37,6 +38,9 @@ from pyconnect_flow.transforms.util import (
     require_map,
     require_struct,
 )
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "ReplaceField", "ReplaceFieldKey", "ReplaceFieldValue", "parse_rename_mappings"]
 
@@ -165,6 +169,24 @@ class ReplaceField(KeyValueTransform):
                 put_checked(values, updated_schema, new, get(old))
             updated = Struct.unchecked(updated_schema, values)
         return self._with_part(record, updated, updated_schema)
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The value form on a flat struct batch (`transforms.columns`): the kept field columns under their
+        new names and the schema the record path builds (the same cache). None for the key form and when a
+        field is filled from another one (Kafka's reverse renames): that batch takes the record path."""
+        flat = columns.flat
+        if self.TARGET != "value" or flat is None or not len(columns):
+            return None
+        try:
+            schema, pairs, exact = self._cache.get_or_build(flat.schema, self._updated_schema)
+        except Exception:  # noqa: BLE001 - the record path reports it, record by record
+            return None
+        names = [new for new, _ in pairs]
+        fields = flat_fields(schema)
+        if not exact or fields is None or [f[0] for f in fields] != names or len(set(names)) != len(names):
+            return None
+        index = {name: j for j, name in enumerate(flat.names)}
+        return columns.with_flat(FlatColumns(schema, names, [flat.columns[index[old]] for _, old in pairs]))
 
     def _updated_schema(self, schema: Schema) -> tuple[Schema, tuple[tuple[str, str], ...], bool]:
         """The new schema, (new field, field it is read from) pairs, and whether each reads its own field."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
@@ -26,6 +26,9 @@ from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import Type
 from pyconnect_flow.data.struct import Struct
 from pyconnect_flow.record import Record
+
+if TYPE_CHECKING:
+    from pyconnect_flow.connectors.s3.rows import Rows
 
 
 class Output(Protocol):
@@ -41,6 +44,12 @@ class RecordWriter:
         """Encode records (all with the same value schema) onto the output."""
         raise NotImplementedError
 
+    def write_rows(self, rows: Rows) -> bool:
+        """Encode decoded Kafka columns (`rows`: the file's value schema, no null value) without records,
+        writing exactly what `write(rows.records())` writes; False, having written nothing, when these rows
+        need the record path (the caller then writes their records)."""
+        return False
+
     def close(self) -> None:
         """Write the end of the file; the output then holds the whole object."""
 
@@ -53,6 +62,11 @@ class Format:
     def open(self, out: Output, key: str, schema: Any) -> RecordWriter:
         """A writer for the object `key` whose records have the value schema `schema` (None: schemaless)."""
         raise NotImplementedError
+
+    def takes_rows(self, schema: Any) -> bool:
+        """Whether writers of this format may take decoded columns of `schema` (`RecordWriter.write_rows`)
+        and `open` accepts the schema; False keeps such batches on the record path."""
+        return False
 
 
 class GzipOutput:
@@ -125,11 +139,12 @@ def flat_plan(schema: Any) -> tuple[tuple[str, ...], list[tuple[str, type, bool]
     return tuple(f.name for f in schema.fields), checks
 
 
-def _java_plain(column: list[Any]) -> bool:
-    """True when every value is a float that Java's Double.toString and orjson print alike (plain notation)."""
+def _java_plain(column: list[Any], floats: bool = False) -> bool:
+    """True when every value is a float that Java's Double.toString and orjson print alike (plain notation);
+    `floats`: the values are known to be floats."""
     import numpy as np
 
-    if not all(type(x) is float for x in column):
+    if not floats and not all(type(x) is float for x in column):
         return False
     a = np.abs(np.fromiter(column, dtype=np.float64, count=len(column)))
     return bool((((a >= 1e-3) & (a < 1e7)) | (a == 0.0)).all())
@@ -139,7 +154,7 @@ def encode_flat(records: list[Record], schema: Any, plan: tuple[tuple[str, ...],
                 ) -> bytes | None:
     """JSON lines of flat structs straight from their values (no per-field encoders); None if any record
     falls outside the fast path (then JsonConverter encodes them, with its checks and error messages)."""
-    names, checks = plan
+    names, _ = plan
     n = len(names)
     values = []
     for r in records:
@@ -150,21 +165,48 @@ def encode_flat(records: list[Record], schema: Any, plan: tuple[tuple[str, ...],
         if len(d) != n or tuple(d) != names:
             return None
         values.append(d)
-    for name, kind, optional in checks:
-        column = [d[name] for d in values]
+    return encode_field_maps(values, plan, [[d[name] for d in values] for name in names])
+
+
+def encode_field_maps(values: list[dict[str, Any]], plan: tuple[tuple[str, ...], list[tuple[str, type, bool]]],
+                      columns: list[list[Any]], typed: bool = False) -> bytes | None:
+    """JSON lines of `values`, maps whose keys are exactly the plan's field names in order and whose field
+    columns are `columns`; None when a column falls outside what `orjson` writes as JsonConverter does.
+    `typed`: every column is known to hold values of its field's Python type, nulls only where optional
+    (`JsonConverter.to_connect_columns` checked them), so only the floats' notation is checked."""
+    for (_, kind, optional), column in zip(plan[1], columns):
+        if typed and kind is not float:
+            continue
         if None in column:
             if not optional:
                 return None
             column = [x for x in column if x is not None]
-        if not (_java_plain(column) if kind is float else all(type(x) is kind for x in column)):
+        if not (_java_plain(column, typed) if kind is float else all(type(x) is kind for x in column)):
             return None
     try:
-        block = b"\n".join(map(orjson.dumps, values)) + b"\n"
+        block = orjson.dumps(values)
     except orjson.JSONEncodeError:  # a lone surrogate: JsonConverter writes it escaped
         return None
+    if block.count(b"},{") == len(values) - 1:  # flat maps: every "},{" is a boundary between two of them
+        block = block[1:-1].replace(b"},{", b"}\n{") + b"\n"
+    else:
+        block = b"\n".join(map(orjson.dumps, values)) + b"\n"
     if b"\\u00" in block:
         block = fix_control_escapes(block)
     return escape_astral(block)
+
+
+def _payload_maps(rows: Rows, names: tuple[str, ...]) -> list[dict[str, Any]] | None:
+    """The payload objects of a flat struct batch when each holds exactly the schema's fields in its order
+    (so it is the map a `Struct` of it holds), or such maps built from the field columns of a transformed
+    one; None otherwise."""
+    nodes = rows.nodes()
+    if nodes is None:
+        columns = rows.field_columns()
+        return None if columns is None else [dict(zip(names, row)) for row in zip(*columns)]
+    if not all(map(names.__eq__, map(tuple, nodes))):
+        return None
+    return nodes
 
 
 class _JsonWriter(_LineWriter):
@@ -182,8 +224,30 @@ class _JsonWriter(_LineWriter):
         return super().encode_block(records)
 
     def encode(self, records: list[Record]) -> list[bytes]:
-        encoded = self.converter.from_connect_batch(records[0].topic, [(r.value_schema, r.value) for r in records])
+        return self._encode_pairs(records[0].topic, [(r.value_schema, r.value) for r in records])
+
+    def _encode_pairs(self, topic: str, pairs: list[tuple[Any, Any]]) -> list[bytes]:
+        encoded = self.converter.from_connect_batch(topic, pairs)
         return [b"null" if e is None else e for e in encoded]
+
+    def write_rows(self, rows: Rows) -> bool:
+        """Flat struct payloads in the schema's field order are re-serialized as they were parsed (the maps
+        their `Struct`s would hold); any other rows go through JsonConverter from their decoded values."""
+        if not len(rows):
+            return True
+        block = None
+        if self.plan is not None and rows.schema == self.schema:
+            maps = _payload_maps(rows, self.plan[0])
+            columns = rows.field_columns() if maps is not None else None
+            if maps is not None and columns is not None:
+                block = encode_field_maps(maps, self.plan, columns, typed=True)
+        if block is None:
+            try:
+                block = self.separator.join(self._encode_pairs(rows.topic, rows.pairs())) + self.separator
+            except Exception:  # noqa: BLE001 - the record path encodes them again and reports the bad one
+                return False
+        self.out.write(block)
+        return True
 
 
 class JsonFormat(Format):
@@ -201,6 +265,9 @@ class JsonFormat(Format):
     def open(self, out: Output, key: str, schema: Any) -> RecordWriter:
         return _JsonWriter(out, self.converter, self.gzip_level, schema)
 
+    def takes_rows(self, schema: Any) -> bool:
+        return True
+
 
 class _BytesWriter(_LineWriter):
     def encode(self, records: list[Record]) -> list[bytes]:
@@ -213,6 +280,15 @@ class _BytesWriter(_LineWriter):
             out.append(bytes(value))
         return out
 
+    def write_rows(self, rows: Rows) -> bool:
+        values = rows.values()
+        if not all(type(v) is bytes for v in values):
+            return False  # the record path says which value is not bytes
+        if values:
+            sep = self.separator
+            self.out.write(sep.join(values) + sep)
+        return True
+
 
 class ByteArrayFormat(Format):
     """Raw value bytes, each followed by `format.bytearray.separator`."""
@@ -224,6 +300,9 @@ class ByteArrayFormat(Format):
 
     def open(self, out: Output, key: str, schema: Any) -> RecordWriter:
         return _BytesWriter(out, self.separator, self.gzip_level)
+
+    def takes_rows(self, schema: Any) -> bool:
+        return True
 
 
 def create_format(settings: S3SinkSettings) -> Format:

@@ -10,7 +10,7 @@ Extension: `parquet.codec` + `.parquet` (`.snappy.parquet` by default), as Confl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
 from pyconnect_flow.connectors.s3.formats import Format, Output, RecordWriter
@@ -19,6 +19,9 @@ from pyconnect_flow.data.logical import DATE_NAME, DECIMAL_NAME, TIME_NAME, TIME
 from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.data.struct import Struct
 from pyconnect_flow.record import Record
+
+if TYPE_CHECKING:
+    from pyconnect_flow.connectors.s3.rows import Rows
 
 EXTENSIONS = {"none": ".parquet", "snappy": ".snappy.parquet", "gzip": ".gz.parquet", "zstd": ".zstd.parquet",
               "lz4": ".lz4.parquet", "brotli": ".br.parquet"}
@@ -100,8 +103,6 @@ class _ParquetWriter(RecordWriter):
         self._pending_bytes = 0
 
     def _columns(self, records: list[Record]) -> list[Any]:
-        import pyarrow as pa
-
         schema = self.schema
         try:  # the writer only hands over records whose value schema is the file's
             values = [r.value._values for r in records]
@@ -110,6 +111,12 @@ class _ParquetWriter(RecordWriter):
         if len(values) != len(records) or any(type(r.value) is not Struct for r in records):
             bad = next(r for r in records if not isinstance(r.value, Struct) or r.value.schema != schema)
             raise DataException(f"ParquetFormat: the value at {bad.coordinates()} is not a Struct of the file's schema")
+        return self._arrays(values)
+
+    def _arrays(self, values: list[dict[str, Any]]) -> list[Any]:
+        """One Arrow array per field of the file's schema, from the `Struct` maps of the values."""
+        import pyarrow as pa
+
         columns = []
         for f, arrow_f in zip(self.fields, self.arrow):
             name = f.name
@@ -122,6 +129,28 @@ class _ParquetWriter(RecordWriter):
                 col = [default if v is None else v for v in col]
             columns.append(pa.array(col, type=arrow_f.type))
         return columns
+
+    def write_rows(self, rows: Rows) -> bool:
+        """Field columns of a flat struct batch become Arrow arrays directly (its fields have no defaults,
+        nested or logical types, so they are the arrays `write` builds from the `Struct`s); other batches
+        from their `Struct` values."""
+        import pyarrow as pa
+
+        if rows.schema != self.schema:
+            return False
+        try:
+            columns = rows.field_columns()
+            if columns is not None:
+                arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.arrow)]
+            else:
+                values = rows.values()
+                if not all(type(v) is Struct for v in values):
+                    return False
+                arrays = self._arrays([v._values for v in values])
+        except Exception:  # noqa: BLE001 - the record path converts them again and reports the bad one
+            return False
+        self._write_arrays(arrays)
+        return True
 
     def _sizes(self, columns: list[Any], n: int) -> Any:
         import numpy as np
@@ -140,12 +169,18 @@ class _ParquetWriter(RecordWriter):
         return sizes
 
     def write(self, records: list[Record]) -> None:
+        if records:
+            self._write_arrays(self._columns(records))
+
+    def _write_arrays(self, arrays: list[Any]) -> None:
+        """Buffer the rows of `arrays` (one per field); write a row group each time about
+        `row_group_bytes` are buffered."""
         import numpy as np
         import pyarrow as pa
 
-        if not records:
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.arrow)
+        if not batch.num_rows:
             return
-        batch = pa.RecordBatch.from_arrays(self._columns(records), schema=self.arrow)
         sizes = self._sizes(batch.columns, batch.num_rows)
         start = 0
         while start < batch.num_rows:
@@ -185,3 +220,6 @@ class ParquetFormat(Format):
         if schema is None:
             raise DataException("ParquetFormat needs records with a value schema (a converter with schemas)")
         return _ParquetWriter(out, schema, self.codec, self.row_group_bytes)
+
+    def takes_rows(self, schema: Any) -> bool:
+        return schema is not None and schema.type is Type.STRUCT

@@ -45,6 +45,7 @@ class S3Sink(RecordSink):
 
     holds_records = True
     reports_late = False  # records the format or partitioner rejects are reported inside write()
+    accepts_columns = True  # decoded Kafka columns are written without records where possible (`writer`)
 
     def __init__(self, settings: S3SinkSettings, ctx: ConnectorContext, storage: S3Storage | None = None) -> None:
         self.settings = settings

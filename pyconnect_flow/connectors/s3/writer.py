@@ -28,16 +28,25 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
 from pyconnect_flow.connectors.s3.formats import Format, RecordWriter
-from pyconnect_flow.connectors.s3.partitioners import DefaultPartitioner, Partitioner, PartitionException
+from pyconnect_flow.connectors.s3.partitioners import (
+    DefaultPartitioner,
+    FieldPartitioner,
+    Partitioner,
+    PartitionException,
+)
+from pyconnect_flow.connectors.s3.rows import Rows
 from pyconnect_flow.connectors.s3.storage import S3Error, S3OutputStream, S3Storage
 from pyconnect_flow.connectors.s3.timeformat import next_scheduled_rotation, zone
 from pyconnect_flow.contract.sink import SinkBatch, SinkWriter
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.data.schema import Type
+from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record
 
 log = logging.getLogger(__name__)
@@ -151,6 +160,10 @@ class S3PartitionWriter(SinkWriter):
                 raise
 
     def _write(self, records: list[Record]) -> None:
+        if isinstance(records, SinkBatch) and records.columns is not None:
+            if self._write_columns(records):
+                return
+            records = records.records()  # this batch takes the record path
         if not records:
             return
         if records[-1].offset is not None and records[-1].offset < self.skip_below:
@@ -262,6 +275,112 @@ class S3PartitionWriter(SinkWriter):
                 self._append(f, f.pending)
                 f.pending = []
 
+    # decoded Kafka columns ----------------------------------------------------------------
+
+    def _write_columns(self, batch: SinkBatch) -> bool:
+        """Write a batch of decoded Kafka columns without a record per message, as the record path writes
+        its records: where that path takes a batch of one schema object without null values whole (the
+        DefaultPartitioner's uniform branch; the FieldPartitioner on top-level fields of a flat struct batch,
+        with no open file of another schema). False, with nothing written, for any other batch: the caller
+        then builds its records (once) and writes them on the record path."""
+        columns = batch.columns
+        assert columns is not None
+        offsets = columns.raw.offsets
+        if not offsets:
+            return True
+        if offsets[-1] < self.skip_below:
+            self.last_offset = offsets[-1]
+            return True
+        if offsets[0] < self.skip_below or self.s.flush_size <= 0 or self.time_rotation or self.schedule_ms > 0:
+            return False
+        found, schema = _uniform_schema(columns)
+        if not found or not self.format.takes_rows(schema):
+            return False
+        if self.fast:
+            self._write_rows_uniform(columns, schema, batch.records)
+            return True
+        if isinstance(self.partitioner, FieldPartitioner):
+            encoded = self._field_partitions(columns)
+            if encoded is None or any(f.schema is not schema and f.schema != schema for f in self.files.values()):
+                return False
+            self._write_rows_by_field(columns, schema, encoded, batch.records)
+            return True
+        return False
+
+    def _write_rows_uniform(self, columns: DecodedColumns, schema: Any, records: Callable[[], list[Record]]) -> None:
+        """`_write_uniform` for columns: slices cut at flush.size."""
+        raw = columns.raw
+        topic, partition, offsets = raw.topic, raw.partition, raw.offsets
+        encoded = f"partition={partition}"
+        flush_size = self.s.flush_size
+        start, n = 0, len(offsets)
+        while start < n:
+            f = self._open(topic, partition, offsets[start], schema, encoded)
+            stop = min(n, start + flush_size - self.record_count)
+            self._append_rows(f, Rows(columns, slice(start, stop), schema, records))
+            self.record_count += stop - start
+            self.last_offset = offsets[stop - 1]
+            start = stop
+            if self.record_count >= flush_size:
+                self.commit_all()
+
+    def _field_partitions(self, columns: DecodedColumns) -> list[str] | None:
+        """The FieldPartitioner's encoded partition of each value of a flat struct batch, from its field
+        columns; None when a partition field is nested or of a type the partitioner refuses (the record
+        path reports those records)."""
+        flat = columns.flat
+        assert isinstance(self.partitioner, FieldPartitioner)
+        if flat is None:
+            return None
+        parts: list[list[str]] = []
+        for name, path in self.partitioner.fields:
+            if len(path) != 1 or name not in flat.names:
+                return None
+            field = flat.schema.field(name)
+            assert field is not None
+            column = flat.columns[flat.names.index(name)]
+            prefix = name + "="
+            if field.schema.type is Type.BOOLEAN:
+                parts.append([prefix + ("null" if v is None else "true" if v else "false") for v in column])
+            elif field.schema.type in _FIELD_TEXT_TYPES:
+                parts.append([prefix + ("null" if v is None else str(v)) for v in column])
+            else:
+                return None
+        return list(map(self.partitioner.delim.join, zip(*parts)))
+
+    def _write_rows_by_field(self, columns: DecodedColumns, schema: Any, encoded: list[str],
+                             records: Callable[[], list[Record]]) -> None:
+        """`_write_general` for columns of one schema: between commits (flush.size), the rows of each encoded
+        partition go to its file in one append, the file starting at the first of them."""
+        raw = columns.raw
+        topic, partition, offsets = raw.topic, raw.partition, raw.offsets
+        flush_size = self.s.flush_size
+        start, n = 0, len(offsets)
+        while start < n:
+            stop = min(n, start + flush_size - self.record_count)
+            groups: dict[str, list[int]] = {}
+            for i in range(start, stop):
+                rows = groups.get(encoded[i])
+                if rows is None:
+                    groups[encoded[i]] = [i]
+                else:
+                    rows.append(i)
+            for where, rows in groups.items():
+                f = self._open(topic, partition, offsets[rows[0]], schema, where)
+                self._append_rows(f, Rows(columns, rows, schema, records))
+            self.record_count += stop - start
+            self.last_offset = offsets[stop - 1]
+            self.last_encoded = encoded[stop - 1]
+            start = stop
+            if self.record_count >= flush_size:
+                self.commit_all()
+
+    def _append_rows(self, f: OpenFile, rows: Rows) -> None:
+        """Encode rows of columns into a file; rows the format cannot take as columns go as records (a
+        record it rejects is reported alone, as on the record path)."""
+        if not f.writer.write_rows(rows):
+            self._append(f, rows.records())
+
     def _rotate_on_time(self, encoded: str, ts: int | None) -> bool:
         if not self.time_rotation or ts is None or self.base_ts is None:
             return False
@@ -276,21 +395,26 @@ class S3PartitionWriter(SinkWriter):
 
         None when the format cannot take the record's schema (the record is reported).
         """
-        ident = (r.topic, r.partition or 0, encoded)
+        try:
+            return self._open(r.topic, r.partition or 0, r.offset or 0, r.value_schema, encoded)
+        except DataException as exc:
+            self.last_offset = r.offset
+            self.ctx.report(r, exc, type(self.format).__name__)
+            return None
+
+    def _open(self, topic: str, partition: int, offset: int, schema: Any, encoded: str) -> OpenFile:
+        """The open file of `encoded` for a value of `schema` at `offset` (a new file starts there); a schema
+        change commits every open file first. Raises DataException when the format cannot take the schema."""
+        ident = (topic, partition, encoded)
         f = self.files.get(ident)
-        if f is not None and r.value_schema is not f.schema and r.value_schema != f.schema:
+        if f is not None and schema is not f.schema and schema != f.schema:
             self.commit_all()
             f = None
         if f is None:
-            key = self.object_key(r.topic, r.partition or 0, encoded, r.offset or 0)
+            key = self.object_key(topic, partition, encoded, offset)
             stream = self.storage.open(key)
-            try:
-                writer = self.format.open(stream, key, r.value_schema)
-            except DataException as exc:
-                self.last_offset = r.offset
-                self.ctx.report(r, exc, type(self.format).__name__)
-                return None
-            f = self.files[ident] = OpenFile(key, r.offset or 0, r.value_schema, stream, writer, [])
+            writer = self.format.open(stream, key, schema)
+            f = self.files[ident] = OpenFile(key, offset, schema, stream, writer, [])
         return f
 
     def _append(self, f: OpenFile, records: list[Record]) -> None:
@@ -366,3 +490,18 @@ class S3PartitionWriter(SinkWriter):
 
     closed = False
     broken = False
+
+
+_FIELD_TEXT_TYPES = frozenset({Type.INT8, Type.INT16, Type.INT32, Type.INT64, Type.STRING})
+"""Field types the FieldPartitioner prints with `str` (BOOLEAN as true/false; others are refused)."""
+
+
+def _uniform_schema(columns: DecodedColumns) -> tuple[bool, Any]:
+    """(True, the schema) when every value of `columns` has that one schema object and none is null."""
+    if columns.flat is not None:
+        return True, columns.flat.schema
+    values = columns.values
+    schema = values[0][0]
+    if all(s is schema and v is not None for s, v in values):
+        return True, schema
+    return False, None
