@@ -59,14 +59,20 @@ class DecodedColumns:
     `flat`, when the value converter gave its values as columns (`JsonConverter.to_connect_columns`):
     the field columns of one flat struct schema; `values` is then built from it only when asked for."""
 
-    __slots__ = ("raw", "keys", "_values", "flat")
+    __slots__ = ("raw", "keys", "_values", "flat", "_topic")
 
     def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue], values: list[SchemaAndValue] | None,
-                 flat: FlatColumns | None = None) -> None:
+                 flat: FlatColumns | None = None, topic: str | None = None) -> None:
         self.raw = raw
         self.keys = keys
         self._values = values
         self.flat = flat
+        self._topic = topic
+
+    @property
+    def topic(self) -> str:
+        """The messages' topic now: the one they were read from, unless a router changed it."""
+        return self._topic if self._topic is not None else self.raw.topic
 
     @property
     def values(self) -> list[SchemaAndValue]:
@@ -94,17 +100,21 @@ class DecodedColumns:
         else:
             vs, vv = self.flat.schema, self.flat.value(i)
         ks, kv = self.keys[i]
-        return new_record((raw.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs, _header_tuple(raw.headers[i]),
+        return new_record((self.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs, _header_tuple(raw.headers[i]),
                            raw.timestamps[i], None, None))
 
     def with_flat(self, flat: FlatColumns) -> DecodedColumns:
         """The same messages with these values instead (a columnar transform's result)."""
-        return DecodedColumns(self.raw, self.keys, None, flat)
+        return DecodedColumns(self.raw, self.keys, None, flat, self._topic)
+
+    def with_topic(self, topic: str) -> DecodedColumns:
+        """The same messages routed to `topic` (a columnar router's result)."""
+        return DecodedColumns(self.raw, self.keys, self._values, self.flat, topic)
 
     def records(self) -> list[Record]:
         """The decoded records, as the decode stage builds them on the record path."""
         raw = self.raw
-        topic, partition = raw.topic, raw.partition
+        topic, partition = self.topic, raw.partition
         return [new_record((topic, kv, vv, partition, o, ks, vs, _header_tuple(h), ts, None, None))
                 for o, (ks, kv), (vs, vv), ts, h in zip(raw.offsets, self.keys, self.values, raw.timestamps,
                                                          raw.headers)]

@@ -5,10 +5,11 @@ schema and failures the record path gives them, or None when it cannot say so fo
 takes the record path, which applies the transform record by record, as always). A chain has a columnar form
 when every one of its stages has one and none is conditional (predicates look at records). Today:
 `InsertField$Value` (topic, partition, offset and static fields), `ReplaceField$Value` (without reverse renames),
-`MaskField$Value` and `Cast$Value` (field casts), on flat struct batches (`JsonConverter.to_connect_columns`);
+`MaskField$Value`, `Cast$Value` (field casts), `RegexRouter` and `TimestampRouter`, on flat struct batches (`JsonConverter.to_connect_columns`);
 a stage's result keeps what the decoder guaranteed of such columns (values of their field's exact Python type,
-nulls only where optional). Not yet: InsertField's timestamp field, the routers (a batch of columns has one
-topic), Filter.
+nulls only where optional). The routers keep a batch columnar when all its records get one topic (RegexRouter
+always: a batch has one topic; TimestampRouter when every timestamp falls in one bucket of its format, e.g. one
+day): `DecodedColumns.topic` is then the new topic. Not yet: InsertField's timestamp field, Filter.
 """
 
 from __future__ import annotations

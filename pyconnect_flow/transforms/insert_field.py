@@ -202,7 +202,7 @@ class InsertField(KeyValueTransform):
             return None
         raw, n = columns.raw, len(columns)
         inserted: list[tuple[InsertionSpec | None, list[Any]]] = [
-            (self.topic_field, list(repeat(raw.topic, n))),
+            (self.topic_field, list(repeat(columns.topic, n))),
             (self.partition_field, list(repeat(raw.partition, n))),
             (self.offset_field, raw.offsets),
             (self.static_field, list(repeat(self.static_value, n))),

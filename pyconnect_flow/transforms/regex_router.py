@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.record import Record, with_topic
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform, Memo
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "JavaReplacement", "RegexRouter", "compile_java_regex", "java_regex_error"]
 
@@ -191,6 +194,11 @@ class RegexRouter(ConfiguredTransform):
         if topic in routes:
             return routes[topic]
         return routes.put(topic, self.route(topic))
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The columnar form (`transforms.columns`): the batch's one topic, routed."""
+        new_topic = self._routed(columns.topic)
+        return columns if new_topic is None else columns.with_topic(new_topic)
 
     def route_topic(self, record: Record) -> str | None:
         """The topic this transform gives `record` (its own when the regex does not match)."""

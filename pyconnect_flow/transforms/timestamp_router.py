@@ -16,7 +16,7 @@ transform is configured, not on the first record.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.data.dateformat import DateFormatError, SimpleDateFormat
@@ -24,6 +24,9 @@ from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.record import Record, with_topic
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "TimestampRouter", "date_format_error"]
 
@@ -79,6 +82,21 @@ class TimestampRouter(ConfiguredTransform):
 
     def __call__(self, record: Record) -> Record:
         return with_topic(record, self.route_topic(record))
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
+        """The columnar form (`transforms.columns`): a batch whose timestamps all fall in one bucket of the
+        format goes to that bucket's topic; None (the record path) for a batch spanning buckets or with a
+        missing timestamp."""
+        stamps = columns.raw.timestamps
+        if not stamps or None in stamps:
+            return None  # the record path says which record has none
+        known = [t for t in stamps if t is not None]
+        first, last = min(known), max(known)
+        if first // self._granularity != last // self._granularity:
+            return None
+        formatted = self._format.format(first)
+        return columns.with_topic(self._topic_format.replace("${topic}", columns.topic).replace("${timestamp}",
+                                                                                              formatted))
 
     def __repr__(self) -> str:
         return f"TimestampRouter(topic_format={self._topic_format!r}, timestamp_format={self._format.pattern!r})"

@@ -5,7 +5,8 @@ decoded into columns and into records; random chains (InsertField$Value with top
 static fields, optional or required, names that collide with existing fields, the timestamp field, the key
 form; ReplaceField$Value with exclude, include and renames, some onto kept fields; MaskField$Value with and
 without replacements, some of which fail on some types; Cast$Value of fields to every type, some of which fail;
-a predicate; an SMT without a columnar form) run through the transform stage both ways. The records the
+TimestampRouter, on batches within a day and across midnight; RegexRouter; a predicate; an SMT without a
+columnar form) run through the transform stage both ways. The records the
 columnar path leads to must equal the record path's (values, schemas, keys, offsets), and so must the
 failures; and the columnar form must have run for the chains it covers.
 """
@@ -26,9 +27,11 @@ from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import KafkaColumns
 from pyconnect_flow.transforms import chain, when
 from pyconnect_flow.transforms.cast import CastKey, CastValue
+from pyconnect_flow.transforms.hoist_field import HoistFieldValue
 from pyconnect_flow.transforms.insert_field import InsertFieldKey, InsertFieldValue
 from pyconnect_flow.transforms.mask_field import MaskFieldKey, MaskFieldValue
 from pyconnect_flow.transforms.predicates import TopicNameMatches
+from pyconnect_flow.transforms.regex_router import RegexRouter
 from pyconnect_flow.transforms.replace_field import ReplaceFieldKey, ReplaceFieldValue
 from pyconnect_flow.transforms.timestamp_router import TimestampRouter
 
@@ -96,10 +99,15 @@ def random_chain(rng: random.Random) -> Any:
     makers = [random_insert, random_replace, random_mask, random_cast]
     stages = [rng.choice(makers)(rng) for _ in range(rng.randint(1, 3))]
     roll = rng.random()
-    if roll < 0.1:
-        stages.append(TimestampRouter.from_config({}))  # no columnar form
-    elif roll < 0.15:
+    if roll < 0.15:
+        stages.append(TimestampRouter.from_config({}))  # columnar unless the batch spans midnight
+    elif roll < 0.3:
+        stages.insert(rng.randrange(len(stages) + 1), RegexRouter.from_config(
+            {"regex": rng.choice(["topic-(.*)", "(other)"]), "replacement": "routed-$1"}))
+    elif roll < 0.35:
         stages[0] = when(TopicNameMatches.from_config({"pattern": "t.*"}), stages[0])
+    elif roll < 0.4:
+        stages.append(HoistFieldValue.from_config({"field": "wrapped"}))  # no columnar form
     return stages[0] if len(stages) == 1 and rng.random() < 0.5 else chain(*stages)
 
 
@@ -132,8 +140,10 @@ def compare(seed: int) -> int:
         values: list[bytes | None] = [json.dumps({"schema": schema, "payload": payload(rng, schema, i)},
                                                  separators=(",", ":")).encode()
                                       for i in range(start, start + n)]
+        # Some batches span midnight UTC (2023-11-15T00:00:00Z): a TimestampRouter routes them record by record.
+        first_ms = rng.choice([1_700_000_000_000, 1_700_006_399_990])
         raw = KafkaColumns("topic-a", rng.randrange(5), list(range(start, start + n)), [None] * n, values,
-                           [1_700_000_000_000 + i for i in range(n)], [None] * n)
+                           [first_ms + i for i in range(n)], [None] * n)
         transform = random_chain(rng)
         stage = Transformer(transform, errors)
         columnar = by_columns(Chunk("k", raw, None))
@@ -156,3 +166,22 @@ def compare(seed: int) -> int:
             printed += lines is not None
     assert ran > 5 and printed > 0  # the columnar form ran for the chains it covers
     return failures
+
+
+@pytest.mark.parametrize(("first_ms", "columnar"), [(1_700_000_000_000, True), (1_700_006_399_995, False)],
+                         ids=["one-day", "across-midnight"])
+def test_routers_keep_a_batch_columnar_when_its_records_share_their_new_topic(first_ms: int, columnar: bool) -> None:
+    schema = {"type": "struct", "optional": False, "fields": [{"field": "id", "type": "int32", "optional": False}]}
+    values: list[bytes | None] = [json.dumps({"schema": schema, "payload": {"id": i}}).encode() for i in range(10)]
+    raw = KafkaColumns("orders", 0, list(range(10)), [None] * 10, values, [first_ms + i for i in range(10)],
+                       [None] * 10)
+    by_columns, by_records = decoders()
+    errors = ErrorReporter("routers", ErrorPolicy.from_values(TOLERATE))
+    stage = Transformer(chain(RegexRouter.from_config({"regex": "(.*)", "replacement": "db-$1"}),
+                              TimestampRouter.from_config({"timestamp.format": "yyyy-MM-dd"})), errors)
+    out = stage(by_columns(Chunk("k", raw, None)))
+    assert (out.unbuilt_columns is not None) is columnar
+    expected = stage(by_records(Chunk("k", raw.records(), None)))
+    assert out.records == expected.records
+    assert {r.topic for r in out.records} == ({"db-orders-2023-11-14"} if columnar else
+                                               {"db-orders-2023-11-14", "db-orders-2023-11-15"})

@@ -39,7 +39,7 @@ class Rows:
 
     @property
     def topic(self) -> str:
-        return self.columns.raw.topic
+        return self.columns.topic
 
     def __len__(self) -> int:
         if isinstance(self.rows, slice):

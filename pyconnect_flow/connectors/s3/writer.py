@@ -310,7 +310,7 @@ class S3PartitionWriter(SinkWriter):
     def _write_rows_uniform(self, columns: DecodedColumns, schema: Any, records: Callable[[], list[Record]]) -> None:
         """`_write_uniform` for columns: slices cut at flush.size."""
         raw = columns.raw
-        topic, partition, offsets = raw.topic, raw.partition, raw.offsets
+        topic, partition, offsets = columns.topic, raw.partition, raw.offsets
         encoded = f"partition={partition}"
         flush_size = self.s.flush_size
         start, n = 0, len(offsets)
@@ -353,7 +353,7 @@ class S3PartitionWriter(SinkWriter):
         """`_write_general` for columns of one schema: between commits (flush.size), the rows of each encoded
         partition go to its file in one append, the file starting at the first of them."""
         raw = columns.raw
-        topic, partition, offsets = raw.topic, raw.partition, raw.offsets
+        topic, partition, offsets = columns.topic, raw.partition, raw.offsets
         flush_size = self.s.flush_size
         start, n = 0, len(offsets)
         while start < n:
