@@ -4,7 +4,8 @@ One run, the same 1,000,000 JsonConverter struct envelopes (about 390 bytes) on 
 embedded), whole processes with start-up:
 1. a bare confluent-kafka consume loop (one consumer per partition, as pyconnect-flow reads; batches of
    2000, values touched): the front limit;
-2. Kafka → FileStreamSink, Kafka → S3 JSON, Kafka → S3 Parquet (moto), each with the record path
+2. Kafka → FileStreamSink, Kafka → S3 JSON, Kafka → S3 Parquet (moto), and S3 Parquet behind a 5-SMT chain
+   (InsertField, ReplaceField, Cast, MaskField, TimestampRouter: `s3-parquet-smt`), each with the record path
    (`PYCONNECT_FLOW_COLUMNAR=0`) and the columnar path (the default), in alternation.
 
 It prints records/s, peak RSS and the ratio to the bare loop (issue #17's target: >= 0.5x), the CPU time of
@@ -13,7 +14,7 @@ before and after, since the machine may be shared. Each path also runs on a topi
 (1,000): its time is the start-up (imports, clients, preflight, the flow, the end), and the last columns
 compare the paths without it.
 
-    python benchmarks/kafka_columnar.py [--records 1000000] [--repeat 1] [--sinks file,s3-json,s3-parquet]
+    python benchmarks/kafka_columnar.py [--records 1000000] [--repeat 1] [--sinks file,s3-json,s3-parquet,s3-parquet-smt]
                                         [--paths record,columnar] [--startup-records 1000]
 """
 
@@ -34,6 +35,21 @@ from kafka_to_s3 import PARTITIONS, PYCONNECT, produce  # noqa: E402
 # shared machine.
 PYCONNECT = PYCONNECT.replace('"rss": peak_rss_mb()}}', '"rss": peak_rss_mb(), "cpu": time.process_time()}}')
 assert '"cpu"' in PYCONNECT
+
+SMT_CHAIN = {
+    "transforms": "insert,replace,cast,mask,route",
+    "transforms.insert.type": "org.apache.kafka.connect.transforms.InsertField$Value",
+    "transforms.insert.static.field": "source", "transforms.insert.static.value": "bench",
+    "transforms.replace.type": "org.apache.kafka.connect.transforms.ReplaceField$Value",
+    "transforms.replace.exclude": "product",
+    "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+    "transforms.cast.spec": "quantity:int64",
+    "transforms.mask.type": "org.apache.kafka.connect.transforms.MaskField$Value",
+    "transforms.mask.fields": "customer",
+    "transforms.route.type": "org.apache.kafka.connect.transforms.TimestampRouter",
+    "transforms.route.topic.format": "${topic}-${timestamp}", "transforms.route.timestamp.format": "yyyyMMdd",
+}
+"""The 5-SMT chain of `--sinks s3-parquet-smt` (issue #17's target: >= 0.35x the bare loop)."""
 
 BARE = PEAK_RSS + """
 import json, time, threading
@@ -84,7 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path (the best is shown)")
-    parser.add_argument("--sinks", default="file,s3-json,s3-parquet", help="which sinks to run (comma-separated)")
+    parser.add_argument("--sinks", default="file,s3-json,s3-parquet,s3-parquet-smt", help="which sinks to run (comma-separated)")
     parser.add_argument("--paths", default="record,columnar", help="which paths to run (comma-separated)")
     parser.add_argument("--startup-records", type=int, default=1000,
                         help="records of a second topic each path also runs on: its time is about the start-up, "
@@ -120,12 +136,13 @@ def main() -> None:
                 return {"name": name, "connector.class": "FileStreamSink", "topics": topic,
                         "file": str(tmp / f"{name}.txt")}
             client.create_bucket(Bucket=name)
-            fmt = "parquet.ParquetFormat" if sink == "s3-parquet" else "json.JsonFormat"
+            fmt = "parquet.ParquetFormat" if sink.startswith("s3-parquet") else "json.JsonFormat"
             return {"name": name, "connector.class": "io.confluent.connect.s3.S3SinkConnector",
                     "topics": topic, "s3.bucket.name": name, "store.url": s3.endpoint_url,
                     "s3.region": "us-east-1", "aws.access.key.id": "testing", "aws.secret.access.key": "testing",
                     "format.class": f"io.confluent.connect.s3.format.{fmt}",
-                    "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024}
+                    "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024,
+                    **(SMT_CHAIN if sink.endswith("-smt") else {})}
 
         for _ in range(args.repeat):
             bare = run_child(BARE.format(bootstrap=kafka.bootstrap_servers, topic=topic, partitions=PARTITIONS,

@@ -380,8 +380,9 @@ def _common_plugins(document: Any) -> Any:
     return sorted((p for p in document if p.get("class") in COMMON_PLUGINS), key=lambda p: (p["class"], p["type"]))
 
 
-OUR_EXTRA_KEYS = {"files", "file.poll.interval.ms"}
-"""FileStreamSource keys of pyconnect-flow's own (several files; how often a tailed file is polled)."""
+OUR_EXTRA_KEYS = {"files", "file.poll.interval.ms", "pyconnect.restart.on.failure"}
+"""Keys of pyconnect-flow's own: FileStreamSource's (several files; how often a tailed file is polled), and every
+connector's restart on failure (distributed mode)."""
 
 
 SOURCE_DLQ_KEYS = {"errors.deadletterqueue.topic.name", "errors.deadletterqueue.topic.replication.factor",
