@@ -12,6 +12,12 @@ then times:
    reading them from Kafka, decoding and indexing them, from flow start to the last
    acknowledged bulk request.
 
+`--paths` instead measures issue #17's columnar path: in one run, a bare confluent-kafka consume loop
+over the topic (the front limit), then the connector with the record path (`PYCONNECT_FLOW_COLUMNAR=0`)
+and with the columnar path, each in a fresh process against a fresh noida-db, for two topics of N
+records on 3 partitions: JsonConverter envelopes of one flat struct schema (decoded into field columns)
+and schemaless JSON maps (decoded values). Prints records/s, peak RSS and the ratio to the bare loop.
+
 By default documents get the connector's `key.ignore=true` ids (`topic+partition+offset`);
 `--key-ids` uses the record keys instead, which makes the connector send
 `version_type=external` versions (the Kafka offsets), and then the baseline sends the same
@@ -113,6 +119,80 @@ def connector(bootstrap: str, es_url: str, topic: str, batch: int, threads: int,
     return time.perf_counter() - began
 
 
+def paths(records: int, repeat: int) -> None:
+    """The bare consume loop, and the record and columnar paths of the connector, side by side (`--paths`)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import run_child, table
+    from kafka_columnar import BARE
+    from kafka_to_s3 import PARTITIONS, PYCONNECT
+    from kafka_to_s3 import produce as produce_envelopes
+
+    from pyconnect_flow.embedded import EmbeddedKafka, NoidaDb
+
+    def produce_maps(bootstrap: str, topic: str, n: int) -> None:
+        from confluent_kafka import Producer
+
+        producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000})
+        for i in range(n):
+            while True:
+                try:
+                    producer.produce(topic, orjson.dumps(document(i)), partition=i % PARTITIONS)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+        assert producer.flush(60) == 0
+
+    load_before = os.getloadavg()
+    best: dict[str, dict[str, float]] = {}
+
+    def keep(label: str, m: dict[str, float]) -> None:
+        if label not in best or m["seconds"] < best[label]["seconds"]:
+            best[label] = m
+
+    with tempfile.TemporaryDirectory(prefix="bench-es-") as tmp, EmbeddedKafka() as kafka:
+        bootstrap = kafka.bootstrap_servers
+        shapes = {"envelopes": "bench-es-envelopes", "maps": "bench-es-maps"}
+        for shape, topic in shapes.items():
+            kafka.create_topic(topic, partitions=PARTITIONS)
+            (produce_envelopes if shape == "envelopes" else produce_maps)(bootstrap, topic, records)
+        run = 0
+        for _ in range(repeat):
+            for shape, topic in shapes.items():
+                run += 1
+                bare = run_child(BARE.format(bootstrap=bootstrap, topic=topic, partitions=PARTITIONS, tag=run))
+                assert bare["count"] == records, bare
+                keep(f"bare consume loop ({shape})", bare)
+                for path, env in (("record path", {"PYCONNECT_FLOW_COLUMNAR": "0"}),
+                                  ("columnar path", {"PYCONNECT_FLOW_COLUMNAR": "1"})):
+                    run += 1
+                    name = f"bench-es-{run}"
+                    with NoidaDb(["elasticsearch"]) as noida:
+                        connector = {"name": name, "connector.class": "ElasticsearchSink", "topics": topic,
+                                     "connection.url": noida.elasticsearch_url, "key.ignore": "true",
+                                     "schema.ignore": str(shape == "maps").lower(), "batch.size": "2000",
+                                     "max.in.flight.requests": "5", "read.timeout.ms": "30000",
+                                     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                                     "value.converter.schemas.enable": str(shape == "envelopes").lower()}
+                        m = run_child(PYCONNECT.format(tmp=tmp, tag=name, bootstrap=bootstrap, connector=connector),
+                                      **env)
+                        indexed = count(noida.elasticsearch_url, topic)
+                    assert indexed == records, f"{name} indexed {indexed} of {records} documents"
+                    print(f"{shape} {path}: {m['seconds']:.1f} s", file=sys.stderr, flush=True)
+                    keep(f"Kafka → Elasticsearch ({shape}), {path}", m)
+    load_after = os.getloadavg()
+    rows = [("path", "records/s", "seconds", "peak RSS MB", "vs bare loop")]
+    for label, m in best.items():
+        shape = "envelopes" if "envelopes" in label else "maps"
+        rate, bare_rate = records / m["seconds"], records / best[f"bare consume loop ({shape})"]["seconds"]
+        rows.append((label, f"{rate:,.0f}", f"{m['seconds']:.1f}", f"{m['rss']:.0f}", f"{rate / bare_rate:.2f}×"))
+    print(table(rows))
+    print(f"\n{records:,} records per topic, {PARTITIONS} partitions, best of {repeat}; {os.cpu_count()} cores; "
+          f"load average before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+          f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
@@ -121,7 +201,12 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=5)
     parser.add_argument("--key-ids", action="store_true", help="record keys as ids, with external versions")
     parser.add_argument("--rounds", type=int, default=1, help="alternating measurements; the medians are compared")
+    parser.add_argument("--paths", action="store_true",
+                        help="record path vs columnar path vs a bare consume loop (issue #17), --rounds runs each")
     args = parser.parse_args()
+    if args.paths:
+        paths(args.records, args.rounds)
+        return 0
 
     from pyconnect_flow.embedded import EmbeddedKafka, NoidaDb
 

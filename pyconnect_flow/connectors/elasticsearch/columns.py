@@ -18,28 +18,46 @@ when Elasticsearch rejects the document (the writer then reports it, as on the r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import partial
 from itertools import repeat
 from typing import Any
 
-from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder, key_document_id
+import orjson
+
+from pyconnect_flow.connectors.elasticsearch.documents import (
+    _FAST,
+    BulkItem,
+    DocumentBuilder,
+    encode_schemaless_body,
+    key_document_id,
+)
 from pyconnect_flow.converters.json_codec import dumps
-from pyconnect_flow.data.schema import Schema
+from pyconnect_flow.data import java_numbers
+from pyconnect_flow.data.schema import Schema, Type
 from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record, new_record
 
 
-class ColumnRow:
-    """Row `index` of a batch of decoded columns: builds its record (and the raw one) only when asked."""
+class ColumnRow(tuple[DecodedColumns, int]):
+    """Row `position` of a batch of decoded columns: builds its record (and the raw one) only when asked.
 
-    __slots__ = ("columns", "index")
+    A tuple (made in C, `rows`), so a batch's rows cost no Python call each."""
 
-    def __init__(self, columns: DecodedColumns, index: int) -> None:
-        self.columns = columns
-        self.index = index
+    __slots__ = ()
+
+    @property
+    def columns(self) -> DecodedColumns:
+        return self[0]
+
+    @property
+    def position(self) -> int:
+        """The row's index in the batch."""
+        return self[1]
 
     def record(self) -> Record:
         """The decoded record, as `DecodedColumns.records()` builds it."""
-        columns, i = self.columns, self.index
+        columns, i = self
         raw = columns.raw
         ks, kv = columns.keys[i]
         vs, vv = columns.values[i]
@@ -49,14 +67,50 @@ class ColumnRow:
 
     def original(self) -> Record:
         """The record as read from Kafka (for dead letters)."""
-        raw, i = self.columns.raw, self.index
+        raw, i = self[0].raw, self[1]
         headers = raw.headers[i]
         return new_record((raw.topic, raw.keys[i], raw.values[i], raw.partition, raw.offsets[i], None, None,
                            tuple(headers) if headers else (), raw.timestamps[i], None, None))
 
     def coordinates(self) -> str:
-        raw = self.columns.raw
-        return f"topic={raw.topic!r} partition={raw.partition} offset={raw.offsets[self.index]}"
+        raw = self[0].raw
+        return f"topic={raw.topic!r} partition={raw.partition} offset={raw.offsets[self[1]]}"
+
+
+def rows(columns: DecodedColumns) -> Iterator[ColumnRow]:
+    """The rows of `columns`, in order."""
+    return map(_new_row, zip(repeat(columns), range(len(columns))))
+
+
+_new_row = partial(tuple.__new__, ColumnRow)
+_new_item = partial(tuple.__new__, BulkItem)
+_IDENTITY_KINDS = frozenset((Type.INT8, Type.INT16, Type.INT32, Type.INT64, Type.STRING, Type.BOOLEAN))
+_dumps_fast = partial(orjson.dumps, option=_FAST)
+
+
+def plain_doubles(column: list[Any]) -> bool:
+    """Whether a FLOAT64 column of floats (and nulls) is written by orjson as the document encoder writes it:
+    Java's `Double.toString` is Python's repr for 1e-3 <= |x| < 1e7, and so is orjson's float."""
+    if java_numbers.legacy_to_string:
+        return False
+    present = [x for x in column if x is not None]
+    if not present:
+        return True
+    magnitudes = list(map(abs, present))
+    return min(magnitudes) >= 1e-3 and max(magnitudes) < 1e7
+
+
+def jackson_bodies(trees: list[Any]) -> list[bytes]:
+    """`json_codec.dumps` of each tree, with orjson called once per tree in C and Jackson's escapes applied
+    only where a body needs them (control characters, characters beyond the BMP)."""
+    try:
+        bodies = list(map(orjson.dumps, trees))
+    except orjson.JSONEncodeError:
+        return list(map(dumps, trees))
+    joined = b"".join(bodies)
+    if b"\\u00" in joined or not joined.isascii():
+        return [dumps(t) if b"\\u00" in b or not b.isascii() else b for t, b in zip(trees, bodies)]
+    return bodies
 
 
 class ColumnDocuments:
@@ -65,11 +119,11 @@ class ColumnDocuments:
     def __init__(self, builder: DocumentBuilder) -> None:
         self.builder = builder
         self.settings = builder.settings
-        self._fields: dict[int, tuple[Schema, list[Any]]] = {}
+        self._fields: dict[int, tuple[Schema, list[tuple[Type, Any]]]] = {}
 
     def first_row(self, columns: DecodedColumns) -> ColumnRow:
         """The row whose record creates a missing index (the first one: a batch here has no null value)."""
-        return ColumnRow(columns, 0)
+        return _new_row((columns, 0))
 
     def writable(self, columns: DecodedColumns) -> bool:
         """Whether `items` may write this batch (no null value, no version header to read)."""
@@ -90,8 +144,8 @@ class ColumnDocuments:
             bodies = self._bodies(columns, topic)
             ids: list[str] | list[None]
             versions: list[int] | list[None]
+            prefix = f"{topic}+{raw.partition}+"
             if settings.ignore_key(topic):
-                prefix = f"{topic}+{raw.partition}+"
                 ids = [prefix + str(o) for o in raw.offsets]
                 versions = [None] * len(ids)
             else:
@@ -100,35 +154,53 @@ class ColumnDocuments:
         except Exception:  # noqa: BLE001 - the record path meets it again, record by record, and reports it
             return None
         head = builder.head(index)
-        rows = map(ColumnRow, repeat(columns), range(len(bodies)))
         if settings.upsert:
             update = builder.update_item
-            return [update(row, head, doc_id, body) for row, doc_id, body in zip(rows, ids, bodies)]
+            return [update(row, head, doc_id, body) for row, doc_id, body in zip(rows(columns), ids, bodies)]
         if settings.autogenerated_ids:
-            ids = [None] * len(bodies)
+            line = b'{"index":' + head + b"}}\n%s\n"
+            data = [line % body for body in bodies]
+            return list(map(_new_item, zip(rows(columns), data, repeat("index"), repeat(None), repeat(False))))
+        if versions[0] is None and raw.topic.isascii() and raw.topic.isprintable() and '"' not in raw.topic \
+                and "\\" not in raw.topic:
+            # topic+partition+offset ids whose JSON is the prefix's and the offset's digits, one `%` each.
+            line = b'{"index":' + head + b',"_id":' + orjson.dumps(prefix)[:-1] + b'%d"}}\n%s\n'
+            data = [line % ob for ob in zip(raw.offsets, bodies)]
+            return list(map(_new_item, zip(rows(columns), data, repeat("index"), ids, repeat(False))))
         index_item = builder.index_item
         return [index_item(row, head, doc_id, body, version)
-                for row, doc_id, body, version in zip(rows, ids, bodies, versions)]
+                for row, doc_id, body, version in zip(rows(columns), ids, bodies, versions)]
 
     def _bodies(self, columns: DecodedColumns, topic: str) -> list[bytes]:
         flat = columns.flat
         if flat is not None and not self.settings.ignore_schema(topic):
             # Each field column through its own encoder (the struct encoder's, as a Struct's fields would
-            # go), then one object per row in the schema's field order.
-            encoders = self._field_encoders(flat.schema)
-            encoded = [list(map(enc, column)) for enc, column in zip(encoders, flat.columns)]
-            names = flat.names
-            return [dumps(dict(zip(names, row))) for row in zip(*encoded)]
+            # go), then one object per row in the schema's field order. Columns the encoder gives back as
+            # they are (ints in range, strings, booleans: `column_is_plain` checked them; doubles that
+            # orjson writes as Java does) skip it.
+            encoded = []
+            for (kind, enc), column in zip(self._field_encoders(flat.schema), flat.columns):
+                if kind in _IDENTITY_KINDS or (kind is Type.FLOAT64 and plain_doubles(column)):
+                    encoded.append(column)
+                else:
+                    encoded.append(list(map(enc, column)))
+            return jackson_bodies(list(map(dict, map(zip, repeat(flat.names), zip(*encoded)))))
+        values = columns.values
+        if all(schema is None for schema, _ in values):
+            try:
+                return list(map(_dumps_fast, [v for _, v in values]))
+            except (TypeError, orjson.JSONEncodeError):
+                return [encode_schemaless_body(v) for _, v in values]
         body = self.builder.value_body
-        return [body(topic, schema, value) for schema, value in columns.values]
+        return [body(topic, schema, value) for schema, value in values]
 
-    def _field_encoders(self, schema: Schema) -> list[Any]:
+    def _field_encoders(self, schema: Schema) -> list[tuple[Type, Any]]:
         cached = self._fields.get(id(schema))
         if cached is None or cached[0] is not schema:
             encoder = self.builder.encoder
             # A flat schema's fields have no defaults: a null field goes to its encoder as the struct
             # encoder sends it (`default if x is None else x`).
-            cached = (schema, [encoder(f.schema) for f in schema.fields or ()])
+            cached = (schema, [(f.schema.type, encoder(f.schema)) for f in schema.fields or ()])
             if len(self._fields) > 256:
                 self._fields.clear()
             self._fields[id(schema)] = cached
