@@ -6,7 +6,10 @@ records `columns.records()` would build, computed column by column:
 - ids: `topic+partition+offset` from the offsets (keys ignored), or the keys' ids with the offsets as
   external versions;
 - bodies: for flat struct columns (`DecodedColumns.flat`), each field column through the field's own
-  document encoder, then one `dumps` per row; otherwise the values through `DocumentBuilder.value_body`.
+  document encoder where it is not its own encoding, then one orjson call per row (Jackson's escapes by
+  remaking the batch with `dumps` when any body needs them); otherwise the values through
+  `DocumentBuilder.value_body`; each body is freed once its line is made;
+- lines: one `%` format per item where the ids are `topic+partition+offset`, items and rows made in C.
 
 A batch the columns cannot write as the record path would gives None, and the writer takes the record path
 for it: a null value (tombstones: delete, ignore or fail), `external.version.header`, or any value or key
