@@ -12,6 +12,16 @@ then times:
    reading them from Kafka, decoding and indexing them, from flow start to the last
    acknowledged bulk request.
 
+`--paths` instead measures issue #17's columnar path: in one run, a bare confluent-kafka consume loop
+over the topic (the front limit), then the connector with the record path (`PYCONNECT_FLOW_COLUMNAR=0`)
+and with the columnar path, each in a fresh process against a fresh noida-db, for two topics of N
+records on 3 partitions: JsonConverter envelopes of one flat struct schema (decoded into field columns)
+and schemaless JSON maps (decoded values). Prints records/s, the connector process's CPU seconds (noida-db
+shares the cores and bounds the wall time), peak RSS and the ratio to the bare loop.
+
+`--in-process` times only the sink's own work on batches of 2000 of the same two shapes (decode, then
+records and `DocumentBuilder.build`, or `ColumnDocuments.items`), no servers.
+
 By default documents get the connector's `key.ignore=true` ids (`topic+partition+offset`);
 `--key-ids` uses the record keys instead, which makes the connector send
 `version_type=external` versions (the Kafka offsets), and then the baseline sends the same
@@ -30,6 +40,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -113,6 +124,146 @@ def connector(bootstrap: str, es_url: str, topic: str, batch: int, threads: int,
     return time.perf_counter() - began
 
 
+def paths(records: int, repeat: int) -> None:
+    """The bare consume loop, and the record and columnar paths of the connector, side by side (`--paths`)."""
+    import tempfile
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import run_child, table
+    from kafka_columnar import BARE
+    from kafka_to_s3 import PARTITIONS, PYCONNECT
+
+    # The connector process's own CPU seconds beside its wall time: noida-db, on the same cores, bounds the
+    # wall time; the CPU time is what the sink path costs.
+    child = PYCONNECT.replace('print(json.dumps({{"seconds"', 'import resource\nu = resource.getrusage('
+                              'resource.RUSAGE_SELF)\nprint(json.dumps({{"cpu": u.ru_utime + u.ru_stime, "seconds"')
+    assert child != PYCONNECT
+    from kafka_to_s3 import produce as produce_envelopes
+
+    from pyconnect_flow.embedded import EmbeddedKafka, NoidaDb
+
+    def produce_maps(bootstrap: str, topic: str, n: int) -> None:
+        from confluent_kafka import Producer
+
+        producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "batch.num.messages": 10000})
+        for i in range(n):
+            while True:
+                try:
+                    producer.produce(topic, orjson.dumps(document(i)), partition=i % PARTITIONS)
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+        assert producer.flush(60) == 0
+
+    load_before = os.getloadavg()
+    best: dict[str, dict[str, float]] = {}
+
+    def keep(label: str, m: dict[str, float]) -> None:
+        if label not in best or m["seconds"] < best[label]["seconds"]:
+            best[label] = m
+
+    with tempfile.TemporaryDirectory(prefix="bench-es-") as tmp, EmbeddedKafka() as kafka:
+        bootstrap = kafka.bootstrap_servers
+        shapes = {"envelopes": "bench-es-envelopes", "maps": "bench-es-maps"}
+        for shape, topic in shapes.items():
+            kafka.create_topic(topic, partitions=PARTITIONS)
+            (produce_envelopes if shape == "envelopes" else produce_maps)(bootstrap, topic, records)
+        run = 0
+        for _ in range(repeat):
+            for shape, topic in shapes.items():
+                run += 1
+                bare = run_child(BARE.format(bootstrap=bootstrap, topic=topic, partitions=PARTITIONS, tag=run))
+                assert bare["count"] == records, bare
+                keep(f"bare consume loop ({shape})", bare)
+                for path, env in (("record path", {"PYCONNECT_FLOW_COLUMNAR": "0"}),
+                                  ("columnar path", {"PYCONNECT_FLOW_COLUMNAR": "1"})):
+                    run += 1
+                    name = f"bench-es-{run}"
+                    with NoidaDb(["elasticsearch"]) as noida:
+                        connector = {"name": name, "connector.class": "ElasticsearchSink", "topics": topic,
+                                     "connection.url": noida.elasticsearch_url, "key.ignore": "true",
+                                     "schema.ignore": str(shape == "maps").lower(), "batch.size": "2000",
+                                     "max.in.flight.requests": "5", "read.timeout.ms": "30000",
+                                     "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+                                     "value.converter.schemas.enable": str(shape == "envelopes").lower()}
+                        m = run_child(child.format(tmp=tmp, tag=name, bootstrap=bootstrap, connector=connector),
+                                      **env)
+                        indexed = count(noida.elasticsearch_url, topic)
+                    assert indexed == records, f"{name} indexed {indexed} of {records} documents"
+                    print(f"{shape} {path}: {m['seconds']:.1f} s", file=sys.stderr, flush=True)
+                    keep(f"Kafka → Elasticsearch ({shape}), {path}", m)
+    load_after = os.getloadavg()
+    rows = [("path", "records/s", "seconds", "CPU s of the process", "peak RSS MB", "vs bare loop")]
+    for label, m in best.items():
+        shape = "envelopes" if "envelopes" in label else "maps"
+        rate, bare_rate = records / m["seconds"], records / best[f"bare consume loop ({shape})"]["seconds"]
+        cpu = f"{m['cpu']:.1f}" if "cpu" in m else "-"
+        rows.append((label, f"{rate:,.0f}", f"{m['seconds']:.1f}", cpu, f"{m['rss']:.0f}", f"{rate / bare_rate:.2f}×"))
+    print(table(rows))
+    print(f"\n{records:,} records per topic, {PARTITIONS} partitions, best of {repeat}; {os.cpu_count()} cores; "
+          f"load average before {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "
+          f"after {load_after[0]:.2f}/{load_after[1]:.2f}/{load_after[2]:.2f}")
+
+
+def in_process(records: int, repeat: int) -> None:
+    """The sink's own work per batch of 2000, in this process, without Kafka or Elasticsearch (`--in-process`):
+    decode + records + `DocumentBuilder.build` (record path) against decode + `ColumnDocuments.items`
+    (columnar path), alternating, best of `repeat`, for both topic shapes of `--paths`."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from kafka_to_s3 import SCHEMA
+
+    from pyconnect_flow.connectors.elasticsearch.columns import ColumnDocuments
+    from pyconnect_flow.connectors.elasticsearch.documents import DocumentBuilder
+    from pyconnect_flow.converters import create_converter
+    from pyconnect_flow.engine.stages import Chunk, Decoder
+    from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
+    from pyconnect_flow.kafka_columns import KafkaColumns
+    from tests.integration.es_helpers import make_sink  # settings validated as the runtime validates them
+
+    head = orjson.dumps({"schema": SCHEMA, "payload": None})[:-5]
+    batch = 2000
+
+    def envelope(i: int) -> bytes:
+        return head + (b'{"id":%d,"customer":"customer-%d","product":"product-%d","quantity":%d,"amount":%s}}'
+                       % (i, i % 997, i % 113, i % 9 + 1, b"null" if i % 50 == 0 else b"%.2f" % (i * 0.37)))
+
+    def one(shape: str) -> None:
+        values = [envelope(i) if shape == "envelopes" else orjson.dumps(document(i)) for i in range(1, batch + 1)]
+        converter = create_converter("org.apache.kafka.connect.json.JsonConverter",
+                                     {"schemas.enable": str(shape == "envelopes").lower()}, False)
+        key = create_converter("org.apache.kafka.connect.storage.StringConverter", {}, True)
+        decoder = Decoder(key, converter, ErrorReporter("bench", ErrorPolicy()))
+        settings = make_sink("bench", {"connection.url": "http://localhost:9200", "key.ignore": "true",
+                                       "schema.ignore": str(shape == "maps").lower()}).settings
+        builder, columnar = DocumentBuilder(settings), ColumnDocuments(DocumentBuilder(settings))
+
+        def decoded() -> Any:
+            raw = KafkaColumns("orders", 0, list(range(batch)), [None] * batch, values, [0] * batch, [None] * batch)
+            return decoder(Chunk("k", raw, None)).unbuilt_columns
+
+        def record_path() -> None:
+            build = builder.build
+            for r in decoded().records():
+                build(r)
+
+        def columnar_path() -> None:
+            assert columnar.items(decoded(), "orders") is not None
+
+        best = {"record path": float("inf"), "columnar path": float("inf")}
+        for _ in range(max(1, records // batch) * repeat):
+            for label, run in (("record path", record_path), ("columnar path", columnar_path)):
+                began = time.perf_counter()
+                run()
+                best[label] = min(best[label], time.perf_counter() - began)
+        rates = {label: batch / seconds for label, seconds in best.items()}
+        print(f"{shape}: record path {rates['record path']:,.0f} records/s, columnar path "
+              f"{rates['columnar path']:,.0f} records/s ({rates['columnar path'] / rates['record path']:.2f}x), "
+              "decode + bulk items, best batch of 2000")
+
+    for shape in ("envelopes", "maps"):
+        one(shape)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
@@ -121,7 +272,17 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=5)
     parser.add_argument("--key-ids", action="store_true", help="record keys as ids, with external versions")
     parser.add_argument("--rounds", type=int, default=1, help="alternating measurements; the medians are compared")
+    parser.add_argument("--paths", action="store_true",
+                        help="record path vs columnar path vs a bare consume loop (issue #17), --rounds runs each")
+    parser.add_argument("--in-process", action="store_true",
+                        help="the sink's own work per batch, record path vs columnar path, no servers")
     args = parser.parse_args()
+    if args.in_process:
+        in_process(args.records, args.rounds)
+        return 0
+    if args.paths:
+        paths(args.records, args.rounds)
+        return 0
 
     from pyconnect_flow.embedded import EmbeddedKafka, NoidaDb
 

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 
 from pyconnect_flow.connectors.elasticsearch.bulk import BulkSender, ItemFailure
+from pyconnect_flow.connectors.elasticsearch.columns import ColumnDocuments, ColumnRow
 from pyconnect_flow.connectors.elasticsearch.config import EsSinkSettings
 from pyconnect_flow.connectors.elasticsearch.documents import BulkItem, DocumentBuilder
 from pyconnect_flow.connectors.elasticsearch.http import EsConnectionError, EsHttp, EsResponse
@@ -36,6 +37,7 @@ from pyconnect_flow.contract.retry import RetriesExhausted
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch
 from pyconnect_flow.data.exceptions import ConnectException, DataException
 from pyconnect_flow.errors import RetriableError
+from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,10 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
         self.ctx = ctx
         self.partition = partition
         self.builder = DocumentBuilder(shared.settings)
+        self.column_documents = ColumnDocuments(self.builder)
+        # Records built from a batch of columns for the record path, whose dead letters need the messages
+        # as read (`SinkBatch.columns` carries no originals): id(record) → original, until the flush.
+        self._originals: dict[int, Record] = {}
         self.pending_bytes = 0
         self.pending_since = 0.0
         self.written = 0
@@ -135,6 +141,11 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
 
     def write(self, records: SinkBatch) -> None:
         self._settle(done_only=True)
+        columns = getattr(records, "columns", None)  # plain lists of records are accepted too
+        if columns is not None:
+            if self._write_columns(columns):
+                return
+            records = self._as_records(columns)
         settings = self.settings
         build = self.builder.build
         batch_size, max_bytes = settings.batch_size, settings.bulk_size_bytes
@@ -165,6 +176,80 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
         if self.pending and time.monotonic() - self.pending_since >= settings.linger_ms / 1000:
             self._send()
 
+    def _write_columns(self, columns: DecodedColumns) -> bool:
+        """Buffer the bulk items of a batch of columns (see `columns`); False when the batch must take the
+        record path (a null value, a key or value that does not convert)."""
+        documents = self.column_documents
+        if not len(columns) or not documents.writable(columns):
+            return False
+        index = self.builder.index_for(columns.raw.topic)
+        if index not in self.shared.ready:
+            self.shared.ensure_index(index, documents.first_row(columns).record())
+        items = documents.items(columns, index)
+        if items is None:
+            return False
+        self._buffer_items(items, self._count(len(items)))
+        return True
+
+    def _buffer_items(self, items: list[BulkItem], first: int) -> None:
+        """Add the items of consecutive records (the first at position `first`) to `pending`, sending a request
+        whenever `batch.size` items or `bulk.size.bytes` bytes are pending, as `write` does item by item."""
+        batch_size, max_bytes = self.settings.batch_size, self.settings.bulk_size_bytes
+        start = 0
+        while start < len(items):
+            if not self.pending:
+                self.pending_since = time.monotonic()
+                self.pending_first = first + start
+            room = batch_size - len(self.pending)
+            chunk = items[start:start + room]
+            if max_bytes > 0:
+                # Stop after the item that reaches bulk.size.bytes, as the item-by-item loop does.
+                total = self.pending_bytes
+                for n, item in enumerate(chunk):
+                    total += len(item.data)
+                    if total >= max_bytes:
+                        chunk = chunk[:n + 1]
+                        break
+                self.pending_bytes = total
+            else:
+                self.pending_bytes += sum([len(i.data) for i in chunk])
+            self.pending.extend(chunk)
+            start += len(chunk)
+            if len(self.pending) >= batch_size or (max_bytes > 0 and self.pending_bytes >= max_bytes):
+                self._send()
+        if self.pending and time.monotonic() - self.pending_since >= self.settings.linger_ms / 1000:
+            self._send()
+
+    def _as_records(self, columns: DecodedColumns) -> SinkBatch:
+        """The records of a batch of columns for the record path, their originals kept for dead letters."""
+        records = columns.records()
+        if self.ctx.reporter.policy.tolerate_all:
+            self._originals.update(zip(map(id, records), columns.originals()))
+        return SinkBatch(records)
+
+    def _report(self, record: Record | ColumnRow, exc: BaseException) -> None:
+        """`ctx.report` for a record of this writer, with the message as read from Kafka when the record was
+        built from columns (the engine knows only the originals of batches of records)."""
+        if isinstance(record, ColumnRow):
+            original: Record | None = record.original()
+            record = record.record()
+        else:
+            original = self._originals.get(id(record))
+        if original is None:
+            self.ctx.report(record, exc, TASK_CLASS)
+            return
+        table = self.ctx.originals
+        table[id(record)] = original
+        try:
+            self.ctx.report(record, exc, TASK_CLASS)
+        finally:
+            table.pop(id(record), None)
+
+    def flush(self) -> Any:
+        state = super().flush()
+        self._originals.clear()
+        return state
+
     def _invalid(self, record: Record, exc: DataException) -> None:
         """A record that cannot become a document: drop it (drop.invalid.message) or report it."""
         if self.settings.drop_invalid_message:
@@ -172,12 +257,12 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
                       type(exc).__name__)
             self._report_tolerated(record, exc)
             return
-        self.ctx.report(record, exc, TASK_CLASS)
+        self._report(record, exc)
 
-    def _report_tolerated(self, record: Record, exc: BaseException) -> None:
+    def _report_tolerated(self, record: Record | ColumnRow, exc: BaseException) -> None:
         """Send a record the sink chose to skip to the dead letter queue, when errors are tolerated."""
         if self.ctx.reporter.policy.tolerate_all:
-            self.ctx.report(record, exc, TASK_CLASS)
+            self._report(record, exc)
 
     def _request(self, items: list[BulkItem]) -> tuple[Callable[[], list[ItemFailure]], frozenset[str]]:
         self.pending_bytes = 0
@@ -215,7 +300,7 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
         if failure.kind == "malformed":
             behavior = self.settings.behavior_on_malformed_documents
             if behavior == "fail":
-                self.ctx.report(record, exc, TASK_CLASS)  # raises unless errors.tolerance=all
+                self._report(record, exc)  # raises unless errors.tolerance=all
                 raise ElasticsearchSinkError(
                     f"Connector '{self.ctx.name}': indexing record {where} failed: {failure.message()}. To ignore "
                     "future records like this, change the configuration 'behavior.on.malformed.documents' to "
@@ -230,13 +315,15 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
                         failure.item.op, where)
             self._report_tolerated(record, exc)
             return
-        self.ctx.report(record, exc, TASK_CLASS)
+        self._report(record, exc)
         raise ElasticsearchSinkError(f"Connector '{self.ctx.name}': indexing record {where} failed: "
                                      f"{failure.message()}")
 
 
 class ElasticsearchSink(RecordSink):
     """Writes records to Elasticsearch indices named after their topics."""
+
+    accepts_columns = True  # bulk items from `SinkBatch.columns` (see `columns`), records only where needed
 
     def __init__(self, settings: EsSinkSettings, ctx: Any) -> None:
         self.settings = settings
