@@ -64,7 +64,7 @@ class ColumnRow(tuple[DecodedColumns, int]):
         ks, kv = columns.keys[i]
         vs, vv = columns.values[i]
         headers = raw.headers[i]
-        return new_record((raw.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs,
+        return new_record((columns.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs,
                            tuple(headers) if headers else (), raw.timestamps[i], None, None))
 
     def original(self) -> Record:
@@ -116,7 +116,7 @@ class ColumnDocuments:
     def writable(self, columns: DecodedColumns) -> bool:
         """Whether `items` may write this batch (no null value, no version header to read)."""
         settings = self.settings
-        if settings.external_version_header and not settings.ignore_key(columns.raw.topic):
+        if settings.external_version_header and not settings.ignore_key(columns.topic):
             return False
         if columns.flat is not None:
             return True  # payloads of one flat struct schema: every value is an object
@@ -127,7 +127,7 @@ class ColumnDocuments:
         (the record path then reports it)."""
         settings = self.settings
         raw = columns.raw
-        topic = raw.topic
+        topic = columns.topic  # after any router
         try:
             ids: list[str] | list[None]
             versions: list[int] | list[None]
@@ -167,7 +167,7 @@ class ColumnDocuments:
             line = b'{"index":' + head + b"}}\n%s\n"
             data = [line % body for body in bodies]
             return list(map(_new_item, zip(rows(columns), data, repeat("index"), repeat(None), repeat(False))))
-        topic = raw.topic
+        topic = columns.topic  # after any router
         if versions[0] is None and topic.isascii() and topic.isprintable() and '"' not in topic and "\\" not in topic:
             # topic+partition+offset ids whose JSON is the prefix's and the offset's digits, one `%` each.
             prefix = orjson.dumps(f"{topic}+{raw.partition}+")[:-1]

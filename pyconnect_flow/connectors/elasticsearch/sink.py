@@ -182,7 +182,7 @@ class ElasticsearchWriter(PipelinedWriter[BulkItem, frozenset[str], list[ItemFai
         documents = self.column_documents
         if not len(columns) or not documents.writable(columns):
             return False
-        index = self.builder.index_for(columns.raw.topic)
+        index = self.builder.index_for(columns.topic)
         if index not in self.shared.ready:
             self.shared.ensure_index(index, documents.first_row(columns).record())
         items = documents.items(columns, index)
