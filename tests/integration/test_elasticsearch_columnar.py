@@ -22,9 +22,10 @@ from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import DecodedColumns
+from tests.integration.columnar_data import SCHEMA_A, SCHEMA_B, SCHEMA_C, _value_a, _value_c
 from tests.integration.es_helpers import FaultProxy, delete_index, documents, es_get, make_sink
 from tests.integration.kafka_helpers import produce, read_topic, run_cli, worker_file, write_properties
-from tests.integration.test_columnar_path import SCHEMA_A, SCHEMA_B, SCHEMA_C, _read_all, _value_a, _value_c
+from tests.integration.test_columnar_path import _read_all
 
 PARTITIONS = 2
 MESSAGES = 900
