@@ -32,6 +32,7 @@ from pyconnect_flow.converters.avro_data import (
     value_to_avro,
     value_to_connect,
 )
+from pyconnect_flow.converters.avro_references import inline_references, referenced_types
 from pyconnect_flow.converters.base import SchemaAndValue
 from pyconnect_flow.converters.registry_converter import RegistryConverter
 from pyconnect_flow.converters.schema_registry import (
@@ -266,6 +267,13 @@ class AvroConverter(RegistryConverter):
             raise DataException(f"Failed to deserialize data for topic {topic} to Avro: Error retrieving Avro "
                                 f"{'key' if self.is_key else 'value'} schema for id {schema_id}: {exc}") from None
         avro = json.loads(text)
+        references = self.client.references(schema_id)
+        if references:  # named types defined in other subjects: written in full where first used
+            try:
+                avro = inline_references(avro, referenced_types(references, self.client.subject_version))
+            except RegistryError as exc:
+                raise DataException(f"Failed to deserialize data for topic {topic} to Avro: a reference of schema "
+                                    f"id {schema_id} cannot be read: {exc}") from None
         version = None
         try:
             subject = self.subject_name(topic, self.is_key, _record_name(avro))

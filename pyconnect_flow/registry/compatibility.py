@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pyconnect_flow.converters.avro_references import inline_references, named_types
 from pyconnect_flow.registry.proto_text import serialized
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def incompatibility(level: str, schema: str, existing: list[SchemaVersion], sche
         if old.schema_type != schema_type:
             return f"{{errorType:'TYPE_CHANGED', description:'schema type {old.schema_type} changed to " \
                    f"{schema_type}'}}"
-        old_refs = resolve(old.references) if resolve is not None and schema_type == "PROTOBUF" else {}
+        old_refs = resolve(old.references) if resolve is not None and schema_type != "JSON" else {}
         # (reader, its references, writer, its references)
         pairs = []
         if level.startswith(("BACKWARD", "FULL")):
@@ -63,13 +64,23 @@ def incompatibility(level: str, schema: str, existing: list[SchemaVersion], sche
             elif schema_type == "PROTOBUF":
                 problem = protobuf_problem(reader, writer, reader_refs, writer_refs)
             else:
-                problem = _can_read(reader, writer)
+                problem = _can_read(avro_self_contained(reader, reader_refs), avro_self_contained(writer, writer_refs))
             if problem:
                 return problem
     return None
 
 
 # ----------------------------------------------------------------------------- Avro
+
+
+def avro_self_contained(schema: str, references: Mapping[str, SchemaVersion]) -> str:
+    """An Avro schema with the named types of its resolved `references` written in full where first used."""
+    if not references:
+        return schema
+    named: dict[str, Any] = {}
+    for version in references.values():
+        named_types(json.loads(version.schema), None, named)
+    return json.dumps(inline_references(json.loads(schema), named))
 
 
 def _fields(schema: Any) -> dict[str, dict[str, Any]] | None:

@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyconnect_flow.registry.compatibility import incompatibility
+from pyconnect_flow.registry.compatibility import avro_self_contained, incompatibility
 from pyconnect_flow.registry.proto_text import ProtoTextError, serialized
 
 COMPATIBILITY_LEVELS = ("NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
@@ -273,13 +273,16 @@ class SchemaStore:
 
         Every reference must name a registered subject version (42201 otherwise).
         """
-        _check_schema(schema, schema_type)
+        # An Avro schema with references is parsed once they are resolved (its named types are theirs).
+        _check_schema(schema, schema_type, parse_avro=not references)
         with self._lock:
             try:
                 return self.lookup(subject, schema, schema_type, references).schema_id
             except RegistryHttpError:
                 pass
             resolved = self.resolve(references)
+            if schema_type == "AVRO" and references:
+                _check_schema(avro_self_contained(schema, resolved), schema_type)
             if schema_type == "PROTOBUF":
                 try:  # .proto text must compile, with its references, as Confluent's registry parses it
                     serialized(schema, {name: v.schema for name, v in resolved.items()})
@@ -391,7 +394,7 @@ def _id_key(schema: str, schema_type: str, references: tuple[Reference, ...] = (
     return key + "|" + json.dumps([r.as_json() for r in references]) if references else key
 
 
-def _check_schema(schema: str, schema_type: str) -> None:
+def _check_schema(schema: str, schema_type: str, parse_avro: bool = True) -> None:
     if schema_type not in ("AVRO", "JSON", "PROTOBUF"):
         raise RegistryHttpError(422, 42201, f"Invalid schema type {schema_type}")
     if schema_type == "PROTOBUF":
@@ -408,6 +411,8 @@ def _check_schema(schema: str, schema_type: str) -> None:
         if not isinstance(document, (dict, bool)):
             raise RegistryHttpError(422, 42201, "Either the input schema or one of its references is invalid: "
                                     "a JSON Schema is an object or a boolean")
+        return
+    if not parse_avro:
         return
     try:
         import fastavro
