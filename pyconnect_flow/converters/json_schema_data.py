@@ -16,7 +16,8 @@ Read back, a schema without Connect's properties (one a Python or Java producer 
 int64 for `integer`, float64 for `number`, a struct per `object` with properties, a map per
 `object` without, a `io.confluent.connect.json.OneOf` struct for other unions and a string with
 `io.confluent.connect.json.Enum` parameters for `enum`/`const`. `$ref`s inside the document
-(`#/definitions/…`, `#/$defs/…`) are followed; `allOf` (and what everit loads as one: a node mixing `type`
+(`#/definitions/…`, `#/$defs/…`) and into the schema's references (`address.json`, `address.json#/…`) are
+followed; `allOf` (and what everit loads as one: a node mixing `type`
 with `const`, `enum` or a combiner) maps as Confluent's allOfToConnectSchema, the properties of all its objects
 as one unnamed struct. Values: logical types as
 numbers (Date days, Time/Timestamp milliseconds), Decimal as base64 of the unscaled bytes
@@ -172,9 +173,12 @@ class JsonSchemaData:
 
     # ------------------------------------------------------------------ JSON Schema → Connect schema
 
-    def to_connect_schema(self, document: Any, version: int | None = None) -> Schema:
-        """The Connect schema of a JSON Schema document (local `$ref`s resolved); DataException if unsupported."""
-        return _ToConnect(self.config, document).schema(document, version, False)
+    def to_connect_schema(self, document: Any, version: int | None = None,
+                          references: Mapping[str, Any] | None = None) -> Schema:
+        """The Connect schema of a JSON Schema document; DataException if unsupported. `$ref`s are followed
+        inside the document and into `references` (a schema reference's name → its document: `"$ref":
+        "address.json"` or `"address.json#/definitions/…"`, as Confluent's registry references resolve)."""
+        return _ToConnect(self.config, document, references).schema(document, version, False)
 
     # ------------------------------------------------------------------ values
 
@@ -194,19 +198,27 @@ def _required(schema: Schema) -> Schema:
 
 
 class _ToConnect:
-    def __init__(self, config: JsonSchemaDataConfig, root: Any) -> None:
+    def __init__(self, config: JsonSchemaDataConfig, root: Any, references: Mapping[str, Any] | None = None) -> None:
         self.config = config
         self.root = root
+        self.references = dict(references or {})
         self.resolving: set[str] = set()
 
+    def _document(self, ref: str) -> tuple[Any, str]:
+        """The document a `$ref` points into (this one, or a referenced one by its name) and the fragment."""
+        name, _, fragment = ref.partition("#")
+        if not name:
+            return self.root, fragment
+        if name not in self.references:
+            raise DataException(f"JSON Schema reference {ref!r} is not supported: it names no schema reference of "
+                                f"this schema (references: {sorted(self.references)})")
+        return self.references[name], fragment
+
     def _resolve(self, ref: str) -> Any:
-        if not ref.startswith("#"):
-            raise DataException(f"JSON Schema reference {ref!r} is not supported (only references inside the "
-                                "schema, '#/...')")
         if ref in self.resolving:
             raise DataException(f"JSON Schema reference {ref!r} is recursive: not supported")
-        node = self.root
-        for part in ref[1:].split("/")[1:] if ref != "#" else []:
+        node, fragment = self._document(ref)
+        for part in fragment.split("/")[1:] if fragment else []:
             part = part.replace("~1", "/").replace("~0", "~")
             try:
                 node = node[int(part)] if isinstance(node, list) else node[part]
@@ -223,10 +235,14 @@ class _ToConnect:
             ref = node["$ref"]
             target = self._resolve(ref)
             self.resolving.add(ref)
+            root = self.root
+            if not ref.startswith("#"):  # inside a referenced document, its own '#/…' refs are its own
+                self.root = self._document(ref)[0]
             try:
                 return self.schema(target, version, force_optional)
             finally:
                 self.resolving.discard(ref)
+                self.root = root
         parts = _everit_parts(node)
         if len(parts) > 1:  # everit loads several kinds of keywords as a synthetic allOf of each
             return self._all_of(parts, version, force_optional)

@@ -176,6 +176,15 @@ class JsonSchemaConverter(RegistryConverter):
 
     # ------------------------------------------------------------------ reading
 
+    def _referenced_documents(self, topic: str, schema_id: int) -> dict[str, Any]:
+        """The documents the schema's `references` name (by reference name), fetched once per schema id."""
+        try:
+            return _referenced(self.client, self.client.references(schema_id))
+        except (RegistryError, ValueError, KeyError) as exc:
+            raise DataException(f"Converting byte[] to Kafka Connect data failed due to serialization error of "
+                                f"topic {topic}: a reference of JSON schema id {schema_id} cannot be read: "
+                                f"{exc}") from None
+
     def _reader(self, topic: str, schema_id: int) -> _Reader:
         key = (schema_id, topic)
         reader = self._readers.get(key)
@@ -197,8 +206,9 @@ class JsonSchemaConverter(RegistryConverter):
             version = self.client.lookup(subject, text, SCHEMA_TYPE).version
         except DataException:
             pass  # written under another subject: the schema comes without a registry version
-        schema = self.data.to_connect_schema(document, version)
-        validate = _validator(document) if self.fail_invalid else None
+        references = self._referenced_documents(topic, schema_id)
+        schema = self.data.to_connect_schema(document, version, references)
+        validate = _validator(document, references) if self.fail_invalid else None
         reader = _Reader(schema, self.data.value_decoder(schema), validate)
         if len(self._readers) >= self._cache_size:
             del self._readers[next(iter(self._readers))]
@@ -242,11 +252,37 @@ def _parse(payload: memoryview) -> Any:
         return json.loads(bytes(payload))  # integers past 64 bits, which orjson refuses
 
 
-def _validator(document: Any) -> Any:
-    """A function raising DataException when a JSON tree does not match `document` (json.fail.invalid.schema)."""
+def _referenced(client: Any, references: list[dict[str, Any]]) -> dict[str, Any]:
+    """Reference name → document, for `references` and theirs, transitively."""
+    found: dict[str, Any] = {}
+    pending = list(references)
+    while pending:
+        ref = pending.pop()
+        name = str(ref["name"])
+        if name in found:
+            continue
+        text, nested = client.subject_version(str(ref["subject"]), int(ref["version"]))
+        found[name] = json.loads(text)
+        pending.extend(nested)
+    return found
+
+
+def _validator(document: Any, references: Mapping[str, Any] | None = None) -> Any:
+    """A function raising DataException when a JSON tree does not match `document` (json.fail.invalid.schema);
+    `references`: the documents its `$ref`s name, by reference name."""
     import jsonschema
 
-    validator = jsonschema.validators.validator_for(document)(document)
+    cls = jsonschema.validators.validator_for(document)
+    if references:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import specification_with
+
+        default = specification_with(cls.META_SCHEMA.get("$schema", ""))
+        registry: Any = Registry().with_resources(
+            (name, Resource.from_contents(doc, default_specification=default)) for name, doc in references.items())
+        validator = cls(document, registry=registry)
+    else:
+        validator = cls(document)
 
     def validate(tree: Any) -> None:
         error = jsonschema.exceptions.best_match(validator.iter_errors(tree))

@@ -25,6 +25,7 @@ from pyconnect_flow.converters.json_schema_data import (
     JsonSchemaDataConfig,
 )
 from pyconnect_flow.converters.json_schema_registry import JsonSchemaConverter
+from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import (
     FLOAT64_SCHEMA,
     INT64_SCHEMA,
@@ -182,3 +183,45 @@ def test_confluent_records_with_refs_and_all_of_read_and_write_back(registry: Re
     deserializer = JSONDeserializer(None, schema_registry_client=client)
     assert [deserializer(d, ctx) for d in written] == orders
     assert isinstance(read[0][1], Struct)
+
+
+ADDRESS_DOC = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "title": "Address",
+               "definitions": {"country": {"type": "string", "enum": ["DE", "FR"]}},
+               "properties": {"street": {"type": "string"}, "country": {"$ref": "#/definitions/country"}},
+               "required": ["street", "country"]}
+ORDER_DOC = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "title": "Order",
+             "properties": {"id": {"type": "integer"}, "ship_to": {"$ref": "address.json"}},
+             "required": ["id", "ship_to"]}
+
+
+@pytest.mark.parametrize("validate", [False, True], ids=["plain", "fail.invalid.schema"])
+def test_references_to_other_subjects_are_followed(registry: RegistryServer, validate: bool) -> None:
+    """`"$ref": "address.json"` names a schema reference (another subject's version), whose own '#/…' refs are
+    its own; bytes confluent-kafka's JSONSerializer wrote against it read into nested structs."""
+    from confluent_kafka.schema_registry import Schema, SchemaReference, SchemaRegistryClient
+    from confluent_kafka.schema_registry.json_schema import JSONSerializer
+    from confluent_kafka.serialization import MessageField, SerializationContext
+
+    client = SchemaRegistryClient({"url": registry.url})
+    tag = uuid.uuid4().hex[:8]
+    client.register_schema(f"address-{tag}", Schema(json.dumps(ADDRESS_DOC), "JSON"))
+    reference = SchemaReference("address.json", f"address-{tag}", 1)
+    topic = f"orders-{tag}"
+    client.register_schema(f"{topic}-value", Schema(json.dumps(ORDER_DOC), "JSON", [reference]))
+    serializer = JSONSerializer(Schema(json.dumps(ORDER_DOC), "JSON", [reference]), client,
+                                conf={"auto.register.schemas": False, "use.latest.version": True})
+    data = serializer({"id": 5, "ship_to": {"street": "Rue 1", "country": "FR"}},
+                      SerializationContext(topic, MessageField.VALUE))
+    reader = JsonSchemaConverter()
+    reader.configure({"schema.registry.url": registry.url, "json.fail.invalid.schema": str(validate).lower()}, False)
+    schema, value = reader.to_connect(topic, data)
+    assert [f.name for f in schema.fields] == ["id", "ship_to"]
+    assert value.get("id") == 5
+    assert value.get("ship_to").get("street") == "Rue 1" and value.get("ship_to").get("country") == "FR"
+    assert schema.field("ship_to").schema.name == "Address"
+    if validate:  # a value the referenced schema refuses: the converter names the failure
+        schema_id = int.from_bytes(data[1:5], "big")
+        bad = bytes(data[:5]) + json.dumps({"id": 6, "ship_to": {"street": "x", "country": "XX"}}).encode()
+        with pytest.raises(DataException, match="XX"):
+            reader.to_connect(topic, bad)
+        assert schema_id > 0
