@@ -184,11 +184,22 @@ class ApacheKafka(ServiceProcess):
     def _on_ready(self) -> None:
         # The first consumer group makes the broker create and load __consumer_offsets (about 3 s):
         # done here, so that the first test using a group takes as long as any other.
-        from confluent_kafka import Consumer, TopicPartition
+        import time
+
+        from confluent_kafka import Consumer, KafkaException, TopicPartition
 
         consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "pyconnect-flow-warm-up",
                              "logger": _log})
+        deadline = time.monotonic() + 60
         try:
-            consumer.committed([TopicPartition("__pyconnect_flow_warm_up", 0)], timeout=30)
+            while True:
+                try:
+                    consumer.committed([TopicPartition("__pyconnect_flow_warm_up", 0)], timeout=30)
+                    return
+                except KafkaException as exc:
+                    # NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets is being loaded
+                    if not exc.args[0].retriable() or time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
         finally:
             consumer.close()
