@@ -186,7 +186,7 @@ class ApacheKafka(ServiceProcess):
         # done here, so that the first test using a group takes as long as any other.
         import time
 
-        from confluent_kafka import Consumer, KafkaException, TopicPartition
+        from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
         consumer = Consumer({"bootstrap.servers": self.bootstrap_servers, "group.id": "pyconnect-flow-warm-up",
                              "logger": _log})
@@ -198,7 +198,11 @@ class ApacheKafka(ServiceProcess):
                     return
                 except KafkaException as exc:
                     # NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS while __consumer_offsets is being loaded
-                    if not exc.args[0].retriable() or time.monotonic() > deadline:
+                    error = exc.args[0]
+                    waiting = error.retriable() or error.code() in (
+                        KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                        KafkaError.COORDINATOR_NOT_AVAILABLE)
+                    if not waiting or time.monotonic() > deadline:
                         raise
                     time.sleep(0.2)
         finally:
