@@ -24,11 +24,11 @@ fastavro then reads and writes the Avro binary of the plain values (see `avro.py
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyconnect_flow.converters.scrub_names import scrub_name as scrub_invalid
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.logical import (
     DATE_NAME,
@@ -98,15 +98,8 @@ class AvroDataConfig:
 
 
 def scrub_name(name: str) -> str:
-    """An Avro-valid name for `name`, as `AvroData.doScrubName` (URL-encode, then `_` for the rest)."""
-    if not name:
-        return name
-    if all(c.isascii() and (c.isalnum() or c == "_") for c in name) and not name[0].isdigit():
-        return name
-    encoded = urllib.parse.quote_plus(name, safe="*-._")  # java.net.URLEncoder's safe set
-    if encoded[0].isdigit():
-        encoded = "x" + encoded
-    return "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in encoded)
+    """An Avro-valid name for `name`, as `AvroData.doScrubName` (`converters.scrub_names`)."""
+    return scrub_invalid(name)
 
 
 def _split_name(full: str, scrub: bool) -> tuple[str | None, str]:

@@ -94,6 +94,7 @@ class JsonSchemaConverter(RegistryConverter):
         values = self._checked(config)
         self.auto_register: bool = values["auto.register.schemas"]
         self.use_latest: bool = values["use.latest.version"]
+        self.latest_strict: bool = values["latest.compatibility.strict"]
         self.fail_invalid: bool = values["json.fail.invalid.schema"]
         self.subject_name = subject_name_strategy(
             values["key.subject.name.strategy" if is_key else "value.subject.name.strategy"])
@@ -131,7 +132,10 @@ class JsonSchemaConverter(RegistryConverter):
             return prefix
         try:
             if self.use_latest:
-                schema_id = self.client.latest(subject).schema_id
+                latest = self.client.latest(subject)
+                if self.latest_strict:
+                    self._check_latest(topic, subject, latest, writer)
+                schema_id = latest.schema_id
             elif self.auto_register:
                 schema_id = self.client.register(subject, writer.text, SCHEMA_TYPE)
             else:
@@ -142,6 +146,18 @@ class JsonSchemaConverter(RegistryConverter):
         prefix = bytes((MAGIC_BYTE,)) + schema_id.to_bytes(4, "big")
         writer.ids[subject] = prefix
         return prefix
+
+    @staticmethod
+    def _check_latest(topic: str, subject: str, latest: Any, writer: _Writer) -> None:
+        """`latest.compatibility.strict`: the latest schema must read what the data's schema allows (Confluent's
+        `isBackwardCompatible`), else the data is not written with it."""
+        from pyconnect_flow.registry.compatibility import json_problem
+
+        problem = json_problem(latest.schema, writer.text)
+        if problem:
+            raise DataException(f"Converting Kafka Connect data to byte[] failed due to serialization error of "
+                                f"topic {topic}: the latest schema of subject {subject} (version {latest.version}) "
+                                f"is not backward compatible with the schema of the data: {problem}")
 
     def from_connect_values(self, topic: str, schema: Schema | None, values: Sequence[Any]) -> list[bytes | None]:
         """Serialize many values of one schema: one schema lookup for the batch."""

@@ -22,7 +22,7 @@ import base64
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from pyconnect_flow.config.definition import ConfigDef
+from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType
 from pyconnect_flow.converters.avro import AvroConverter
 from pyconnect_flow.converters.base import SchemaAndValue
 from pyconnect_flow.converters.registry_converter import RegistryConverter
@@ -156,7 +156,13 @@ class ProtobufConverter(RegistryConverter):
     subjects of their own) are resolved through the registry, transitively, once per schema id.
     """
 
-    CONFIG: ClassVar[ConfigDef] = ConfigDef([AvroConverter.CONFIG[name] for name in _SHARED])
+    CONFIG: ClassVar[ConfigDef] = ConfigDef([
+        *(AvroConverter.CONFIG[name] for name in _SHARED),
+        ConfigKey("enhanced.protobuf.schema.support", ConfigType.BOOLEAN, False,
+                  "Name Connect schemas of messages, enums and oneofs by their full names, package included."),
+        ConfigKey("scrub.invalid.names", ConfigType.BOOLEAN, False,
+                  "Whether to scrub invalid names by replacing invalid characters with valid characters"),
+    ])
 
     def __init__(self) -> None:
         self._settings: dict[str, Any] = {}
@@ -168,6 +174,8 @@ class ProtobufConverter(RegistryConverter):
         values = self._checked(config)
         self.auto_register: bool = values["auto.register.schemas"]
         self.use_latest: bool = values["use.latest.version"]
+        self.enhanced: bool = values["enhanced.protobuf.schema.support"]
+        self.scrub: bool = values["scrub.invalid.names"]
         self.subject_name = subject_name_strategy(
             values["key.subject.name.strategy" if is_key else "value.subject.name.strategy"])
         self.client = client_from_settings(values, type(self).__name__)
@@ -184,7 +192,7 @@ class ProtobufConverter(RegistryConverter):
 
             from pyconnect_flow.converters.protobuf_data import from_connect_schema, new_pool, value_to_message
 
-            file, full_name = from_connect_schema(schema)
+            file, full_name = from_connect_schema(schema, self.scrub)
             pool = new_pool()
             pool.Add(file)
             message_class = message_factory.GetMessageClass(pool.FindMessageTypeByName(full_name))
@@ -312,7 +320,7 @@ class ProtobufConverter(RegistryConverter):
             version = self.client.lookup(subject, text, SCHEMA_TYPE, references).version
         except DataException:
             pass  # written under another subject: the schema comes without a registry version
-        schema = to_connect_schema(message_type, version)
+        schema = to_connect_schema(message_type, version, self.enhanced)
         reader = _Reader(schema, message_factory.GetMessageClass(message_type), message_to_value(schema, message_type))
         if len(self._readers) >= self._cache_size:
             del self._readers[next(iter(self._readers))]

@@ -28,6 +28,7 @@ from typing import Any
 from google.protobuf import descriptor_pb2, descriptor_pool, timestamp_pb2, wrappers_pb2
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
+from pyconnect_flow.converters.scrub_names import scrub_name
 from pyconnect_flow.data import logical
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.schema import Schema, SchemaBuilder, Type
@@ -82,10 +83,15 @@ def _split(full: str) -> tuple[str | None, str]:
 class _FromConnect:
     """One Connect schema's file: names handed out as Confluent's FromConnectContext does."""
 
-    def __init__(self) -> None:
+    def __init__(self, scrub: bool = False) -> None:
         self.default_index = 0
         self.imports: list[str] = []
         self.meta = False
+        self.scrub = scrub
+
+    def valid(self, name: str) -> str:
+        """`name`, scrubbed when `scrub.invalid.names` asks for it (Confluent's scrubName)."""
+        return scrub_name(name, leading_underscore=False) if self.scrub else name
 
     def default_name(self, name: str | None) -> str:
         if not name:
@@ -94,7 +100,7 @@ class _FromConnect:
         return name
 
     def unqualified(self, name: str | None) -> str:
-        return _split(self.default_name(name))[1]
+        return self.valid(_split(self.default_name(name))[1])
 
     def message(self, name: str, schema: Schema) -> descriptor_pb2.DescriptorProto:
         message = descriptor_pb2.DescriptorProto(name=name)
@@ -105,12 +111,12 @@ class _FromConnect:
                 # named by the schema name after `io.confluent.connect.protobuf.Union.`
                 assert f.schema.name is not None
                 oneof_index = len(message.oneof_decl)
-                message.oneof_decl.add(name=_split(f.schema.name[len(PROTOBUF_TYPE_UNION) + 1:])[1])
+                message.oneof_decl.add(name=self.valid(_split(f.schema.name[len(PROTOBUF_TYPE_UNION) + 1:])[1]))
                 for member in f.schema.fields or ():
                     tag_param = (member.schema.parameters or {}).get(PROTOBUF_TYPE_TAG)
                     if tag_param is None:  # Confluent leaves tag 0 here, which no descriptor accepts
                         tag_param, index = str(index), index + 1
-                    self.field(message, member.name, int(tag_param), member.schema)
+                    self.field(message, self.valid(member.name), int(tag_param), member.schema)
                     message.field[-1].oneof_index = oneof_index
                 continue
             tag_param = (f.schema.parameters or {}).get(PROTOBUF_TYPE_TAG)
@@ -119,7 +125,7 @@ class _FromConnect:
             else:
                 tag = index
                 index += 1
-            self.field(message, f.name, tag, f.schema)
+            self.field(message, self.valid(f.name), tag, f.schema)
         return message
 
     def field(self, message: descriptor_pb2.DescriptorProto, name: str, tag: int, schema: Schema) -> None:
@@ -204,8 +210,9 @@ _UNWRAPPED = {"google.protobuf.DoubleValue": Type.FLOAT64, "google.protobuf.Floa
               "google.protobuf.BytesValue": Type.BYTES}
 
 
-def from_connect_schema(schema: Schema) -> tuple[descriptor_pb2.FileDescriptorProto, str]:
-    """The proto3 file of a struct schema, and its message's full name.
+def from_connect_schema(schema: Schema, scrub: bool = False) -> tuple[descriptor_pb2.FileDescriptorProto, str]:
+    """The proto3 file of a struct schema, and its message's full name (`scrub`: `scrub.invalid.names`, names
+    made valid as Confluent's scrubName makes them).
 
     A primitive schema (not a logical type) is its google.protobuf wrapper, in wrappers.proto, as Confluent
     writes raw primitives.
@@ -217,8 +224,11 @@ def from_connect_schema(schema: Schema) -> tuple[descriptor_pb2.FileDescriptorPr
     if schema.type is not Type.STRUCT:
         raise DataException(f"Unsupported root schema of type {schema.type.name} (ProtobufConverter writes structs "
                             "and primitives)")
-    ctx = _FromConnect()
+    ctx = _FromConnect(scrub)
     namespace, name = _split(ctx.default_name(schema.name))
+    name = ctx.valid(name)
+    if namespace:
+        namespace = ".".join(ctx.valid(part) for part in namespace.split("."))
     file = descriptor_pb2.FileDescriptorProto(name=f"{name}.proto", syntax="proto3")
     if namespace:
         file.package = namespace
@@ -243,30 +253,32 @@ def _meta_params(field: FieldDescriptor) -> dict[str, str]:
 _TYPE_NAMES = {v: k for k, v in _BY_NAME.items()}
 
 
-def to_connect_schema(descriptor: Descriptor, version: int | None) -> Schema:
+def to_connect_schema(descriptor: Descriptor, version: int | None, enhanced: bool = False) -> Schema:
     """The Connect schema Confluent's ProtobufData gives a message type (its defaults: a google.protobuf
-    wrapper is its primitive, `wrapper.for.raw.primitives=true`)."""
+    wrapper is its primitive, `wrapper.for.raw.primitives=true`); `enhanced`
+    (`enhanced.protobuf.schema.support`): messages, enums and oneofs named by their full names, package
+    included."""
     primitive = _UNWRAPPED.get(descriptor.full_name)
-    builder = SchemaBuilder(primitive) if primitive is not None else _struct(descriptor)
+    builder = SchemaBuilder(primitive) if primitive is not None else _struct(descriptor, enhanced)
     if version is not None:
         builder.version(version)
     return builder.build()
 
 
-def _struct(descriptor: Descriptor) -> SchemaBuilder:
-    builder = SchemaBuilder.struct().name(descriptor.name)
+def _struct(descriptor: Descriptor, enhanced: bool) -> SchemaBuilder:
+    builder = SchemaBuilder.struct().name(descriptor.full_name if enhanced else descriptor.name)
     for oneof in descriptor.oneofs:
         if _synthetic(oneof):
             continue
-        union = SchemaBuilder.struct().name(f"{PROTOBUF_TYPE_UNION}.{oneof.name}")
+        union = SchemaBuilder.struct().name(f"{PROTOBUF_TYPE_UNION}.{oneof.full_name if enhanced else oneof.name}")
         for f in oneof.fields:
-            union.field(f.name, _field_schema(f, True))
+            union.field(f.name, _field_schema(f, True, enhanced))
         # Confluent's unionFieldName: the oneof's index among all of the message's oneofs
         builder.field(f"{oneof.name}_{oneof.index}", union.optional().build())
     for f in descriptor.fields:
         if f.containing_oneof is not None and not _synthetic(f.containing_oneof):
             continue
-        builder.field(f.name, _field_schema(f, False))
+        builder.field(f.name, _field_schema(f, False, enhanced))
     return builder
 
 
@@ -284,7 +296,7 @@ def _is_map(field: FieldDescriptor) -> bool:
         not any(f.is_repeated for f in entry.fields)
 
 
-def _field_schema(field: FieldDescriptor, oneof_member: bool) -> Schema:
+def _field_schema(field: FieldDescriptor, oneof_member: bool, enhanced: bool = False) -> Schema:
     t = field.type
     builder: SchemaBuilder
     if t in (FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_SINT32, FieldDescriptor.TYPE_SFIXED32):
@@ -315,7 +327,8 @@ def _field_schema(field: FieldDescriptor, oneof_member: bool) -> Schema:
         builder = SchemaBuilder.bytes()
     elif t == FieldDescriptor.TYPE_ENUM:
         enum = field.enum_type
-        builder = SchemaBuilder.string().name(enum.name).parameter(PROTOBUF_TYPE_ENUM, enum.name)
+        builder = SchemaBuilder.string().name(enum.full_name if enhanced else enum.name) \
+            .parameter(PROTOBUF_TYPE_ENUM, enum.name)
         for value in enum.values:
             builder.parameter(f"{PROTOBUF_TYPE_ENUM}.{value.name}", str(value.number))
         builder.optional()
@@ -334,9 +347,9 @@ def _field_schema(field: FieldDescriptor, oneof_member: bool) -> Schema:
             builder = logical.timestamp_builder()
         elif _is_map(field):
             key, value = field.message_type.fields
-            builder = SchemaBuilder.map(_field_schema(key, False), _field_schema(value, False))
+            builder = SchemaBuilder.map(_field_schema(key, False, enhanced), _field_schema(value, False, enhanced))
         else:
-            builder = _struct(field.message_type)
+            builder = _struct(field.message_type, enhanced)
         builder.optional()
     else:
         raise DataException(f"Unknown Connect schema type: {t}")
@@ -382,7 +395,10 @@ def _struct_filler(schema: Schema, descriptor: Descriptor) -> Filler:
 
 
 def _descriptor_field(descriptor: Descriptor, name: str) -> FieldDescriptor:
-    field = descriptor.fields_by_name.get(name)
+    """The message field of Connect field `name`: of that name, or of its scrubbed name (a schema written
+    with `scrub.invalid.names`; a name that needed scrubbing is no Protobuf field name itself)."""
+    field = descriptor.fields_by_name.get(name) or descriptor.fields_by_name.get(
+        scrub_name(name, leading_underscore=False))
     if field is None:
         raise DataException(f"Cannot find field with name {name} in message {descriptor.full_name}")
     return field
@@ -405,13 +421,15 @@ def _union_setter(name: str, schema: Schema, descriptor: Descriptor) -> Callable
 
 
 def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any, Struct], None]:
+    """Sets message field `field` from Connect field `name` of a struct (the names differ when scrubbed)."""
+    attr = field.name
     if schema.type is Type.ARRAY:
         assert schema.value_schema is not None
         if field.type == FieldDescriptor.TYPE_MESSAGE:
             fill_item = _filler(schema.value_schema, field)
 
             def set_messages(message: Any, struct: Struct) -> None:
-                target = getattr(message, name)
+                target = getattr(message, attr)
                 for v in struct.get(name) or ():
                     fill_item(target.add(), v)
             return set_messages
@@ -420,7 +438,7 @@ def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any,
         def set_array(message: Any, struct: Struct) -> None:
             values = struct.get(name)
             if values:
-                getattr(message, name).extend([item(v) for v in values])
+                getattr(message, attr).extend([item(v) for v in values])
         return set_array
     if schema.type is Type.MAP:
         assert schema.key_schema is not None and schema.value_schema is not None
@@ -431,7 +449,7 @@ def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any,
             .build()
 
         def set_map(message: Any, struct: Struct) -> None:
-            target = getattr(message, name)
+            target = getattr(message, attr)
             for k, v in (struct.get(name) or {}).items():
                 entry = target.add()
                 pair = Struct.unchecked(entry_struct, {"key": k, "value": v})
@@ -444,7 +462,7 @@ def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any,
         def set_message(message: Any, struct: Struct) -> None:
             v = struct.get(name)
             if v is not None:
-                fill(getattr(message, name), v)
+                fill(getattr(message, attr), v)
         return set_message
     convert = _scalar(schema, field)
 
@@ -452,7 +470,7 @@ def _setter(name: str, schema: Schema, field: FieldDescriptor) -> Callable[[Any,
         v = struct.get(name)
         if v is not None:
             try:
-                setattr(message, name, convert(v))
+                setattr(message, attr, convert(v))
             except (TypeError, ValueError) as exc:
                 raise DataException(f"Invalid value for field {name}: {exc}") from exc
     return set_scalar

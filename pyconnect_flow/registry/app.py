@@ -53,6 +53,11 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _flag(request: Request, name: str) -> bool:
+    """A boolean query parameter (`?deleted=true`)."""
+    return request.query_params.get(name, "false").strip().lower() == "true"
+
+
 def _formatted(request: Request, store: SchemaStore, schema_type: str, text: str,
                references: tuple[Reference, ...]) -> str:
     """A schema as asked: `?format=serialized` of a Protobuf schema registered as `.proto` text is its base64
@@ -72,6 +77,8 @@ def create_app(store: SchemaStore) -> Starlette:
         return _json({})
 
     async def subjects(request: Request) -> Response:
+        if _flag(request, "deleted"):  # soft-deleted subjects too
+            return _json(sorted(s for s, versions in store.subjects.items() if versions))
         return _json(sorted(s for s in store.subjects if store.live(s)))
 
     async def register(request: Request) -> Response:
@@ -89,7 +96,7 @@ def create_app(store: SchemaStore) -> Starlette:
                                                 references_of(body.get("references")))))
 
     async def versions(request: Request) -> Response:
-        return _json([v.version for v in store.versions(request.path_params["subject"])])
+        return _json([v.version for v in store.versions(request.path_params["subject"], _flag(request, "deleted"))])
 
     async def version(request: Request) -> Response:
         v = store.version(request.path_params["subject"], request.path_params["version"])

@@ -205,8 +205,9 @@ class SchemaStore:
     def live(self, subject: str) -> list[SchemaVersion]:
         return [v for v in self.subjects.get(subject, []) if not v.deleted]
 
-    def versions(self, subject: str) -> list[SchemaVersion]:
-        versions = self.live(subject)
+    def versions(self, subject: str, deleted: bool = False) -> list[SchemaVersion]:
+        """The subject's versions (`deleted`: soft-deleted ones too, as `?deleted=true` asks)."""
+        versions = list(self.subjects.get(subject, [])) if deleted else self.live(subject)
         if not versions:
             raise RegistryHttpError(404, 40401, f"Subject '{subject}' not found.")
         return versions

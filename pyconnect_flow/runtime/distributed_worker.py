@@ -38,8 +38,11 @@ def build_distributed_herder(worker_file: str, log_level: str = "INFO",
                              epoch_interval_ms: int | None = None) -> tuple[DistributedHerder, list[Listener]]:
     """The herder of a distributed worker file and its listeners (every bad or missing key listed at once)."""
     raw = load_worker_config(worker_file)
-    worker, values = validate_worker(raw, worker_file)
-    issues = worker_file_issues(worker, uses_kafka=True)
+    try:
+        worker, values = validate_worker(raw, worker_file)
+        issues = worker_file_issues(worker, uses_kafka=True)
+    except ConfigException as exc:  # listed with the distributed keys' problems below, all at once
+        worker, values, issues = dict(raw), {}, list(exc.issues)
     issues += [ConfigIssue(key, "Missing required configuration which has no default value")
                for key in _REQUIRED if not str(worker.get(key, "")).strip()]
     for key in ("session.timeout.ms", "heartbeat.interval.ms", "rebalance.timeout.ms"):

@@ -149,6 +149,8 @@ class _Connector:
         self.trace: str | None = None
         self.no_tasks = False
         """Created PAUSED (`initial_state`): no task exists until it is resumed or restarted, as in Kafka Connect."""
+        self.asked_to_stop: subprocess.Popen[bytes] | None = None
+        """The process already sent SIGTERM (its clean stop is under way)."""
         self.lock = threading.RLock()
         """Held by whatever starts or stops the processes, so those never interleave."""
 
@@ -285,11 +287,16 @@ class Herder:
 
     def _signal(self, c: _Connector, signum: int) -> None:
         process = c.process
-        if process is not None and process.poll() is None:
-            try:
-                process.send_signal(signum)
-            except ProcessLookupError:
-                pass
+        if process is None or process.poll() is not None:
+            return
+        if signum == signal.SIGTERM:
+            if c.asked_to_stop is process:
+                return  # a second SIGTERM would abort the clean stop the first one started
+            c.asked_to_stop = process
+        try:
+            process.send_signal(signum)
+        except ProcessLookupError:
+            pass
 
     def _stop_processes(self, c: _Connector) -> None:
         """Stop the connector's run cleanly (a last epoch; caller holds `c.lock`); killed after the grace time."""

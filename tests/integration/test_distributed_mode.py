@@ -10,16 +10,21 @@ connector back in its target state; failed connectors restart by themselves only
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from pyconnect_flow.embedded.kafka import KafkaEndpoint
+from pyconnect_flow.net import free_ports
 from tests.integration.distributed_helpers import Cluster
-from tests.integration.kafka_helpers import read_topic
+from tests.integration.kafka_helpers import cli_env, read_topic
 
 
 def _source(path: Path, topic: str, **extra: str) -> dict[str, str]:
@@ -242,3 +247,68 @@ def test_a_kafka_connect_cluster_migrates_to_pyconnect_flow_workers(cluster, tmp
     c.wait_for("new lines", lambda: len(_values(apache_kafka.bootstrap_servers, moved, 5)) >= 5)
     time.sleep(1)
     assert _values(apache_kafka.bootstrap_servers, moved, 5) == ["a", "b", "c", "new-0", "new-1"]
+
+
+STOCK = Path(__file__).resolve().parents[1] / "data" / "kafka-config"
+
+
+def test_kafkas_stock_distributed_worker_file_runs_the_file_quickstart(tmp_path: Path, apache_kafka: KafkaEndpoint,
+                                                                      unique_name: str) -> None:
+    """Kafka's own config/connect-distributed.properties: the broker address, and (the session's broker being
+    shared) its own group, topics and a free port; every other key as shipped (JsonConverter with schemas,
+    replication factor 1, the default partition counts)."""
+    text = (STOCK / "connect-distributed.properties").read_text()
+    text = text.replace("bootstrap.servers=localhost:9092", f"bootstrap.servers={apache_kafka.bootstrap_servers}")
+    text = text.replace("group.id=connect-cluster", f"group.id={unique_name}")
+    for topic in ("connect-offsets", "connect-configs", "connect-status"):
+        text = text.replace(f"={topic}\n", f"={unique_name}-{topic}\n")
+    port = free_ports(1)[0]
+    worker = tmp_path / "connect-distributed.properties"
+    worker.write_text(text + f"\nlisteners=http://127.0.0.1:{port}\n")
+    (tmp_path / "test.txt").write_text("foo\nbar\n")
+    log = (tmp_path / "worker.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "pyconnect_flow", "distributed", str(worker)], cwd=tmp_path,
+                               env=cli_env(), stdout=log, stderr=subprocess.STDOUT)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, (tmp_path / "worker.log").read_text()
+                try:
+                    if client.get("/").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+                time.sleep(0.2)
+            topic = f"{unique_name}-connect-test"
+            created = client.post("/connectors", json={"name": "local-file-source", "config": {
+                "connector.class": "FileStreamSource", "tasks.max": "1", "file": str(tmp_path / "test.txt"),
+                "topic": topic}})
+            assert created.status_code == 201, created.text
+            deadline = time.monotonic() + 60  # the topic exists once the connector's processes made it
+            while len(values := [m.value for m in read_topic(apache_kafka.bootstrap_servers, topic, 2,
+                                                             timeout=5)]) < 2 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert values == [b'{"schema":{"type":"string","optional":false},"payload":"foo"}',
+                              b'{"schema":{"type":"string","optional":false},"payload":"bar"}']
+            assert client.get("/connectors/local-file-source/status").json()["connector"]["worker_id"] == \
+                f"127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(90) == 0, (tmp_path / "worker.log").read_text()
+    # A clean stop: the connector's processes got one SIGTERM and ended their last epoch (no abort).
+    assert "KeyboardInterrupt" not in (tmp_path / "worker.log").read_text()
+    assert "Completed shutdown for connector local-file-source" in (tmp_path / "worker.log").read_text()
+
+
+def test_a_bad_distributed_worker_file_is_refused_listing_every_key(tmp_path: Path) -> None:
+    worker = tmp_path / "worker.properties"
+    worker.write_text("bootstrap.servers=localhost:1\nconfig.storage.topic=c\noffset.storage.topic=o\n"
+                      "status.storage.topic=s\nsession.timeout.ms=ten\noffset.flush.intervall.ms=5\n")
+    done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "distributed", str(worker)], env=cli_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    for key in ("group.id", "session.timeout.ms", "offset.flush.intervall.ms"):
+        assert key in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

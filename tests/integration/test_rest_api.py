@@ -272,6 +272,9 @@ def test_a_restarted_worker_runs_the_same_connectors_in_their_target_states(kafk
         assert api.put("/connectors/sink/pause").status_code == 202
         code, log = worker.stop()
         assert code == 0, log
+        # Each connector stopped cleanly: one SIGTERM (a second one would abort its last epoch).
+        assert "KeyboardInterrupt" not in log and "while stopping" not in log, log
+        assert "Completed shutdown for connector src" in log and "Completed shutdown for connector sink" in log
 
     with src.open("a") as f:
         f.write("".join(f"b{i}\n" for i in range(5)))

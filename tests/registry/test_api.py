@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from pyconnect_flow.registry import RegistryServer
@@ -23,7 +24,9 @@ def with_field(field: dict[str, Any]) -> str:
 @pytest.fixture
 def client() -> Iterator[Any]:
     with RegistryServer() as server:
-        yield sr.SchemaRegistryClient({"url": server.url})
+        client = sr.SchemaRegistryClient({"url": server.url})
+        client.url = server.url  # for the calls the client does not make
+        yield client
 
 
 def test_register_lookup_and_versions(client: Any) -> None:
@@ -101,6 +104,10 @@ def test_deletes_soft_then_permanent(client: Any) -> None:
     assert error(lambda: client.delete_subject("users-value")) == (404, 40404)
     assert error(lambda: client.get_versions("users-value")) == (404, 40401)
     assert client.get_subjects() == []
+    # ?deleted=true lists the soft-deleted subject and versions (what Confluent's tools show before a hard delete)
+    base = client.url
+    assert httpx.get(f"{base}/subjects", params={"deleted": "true"}).json() == ["users-value"]
+    assert httpx.get(f"{base}/subjects/users-value/versions", params={"deleted": "true"}).json() == [1, 2, 3]
     assert client.delete_subject("users-value", permanent=True) == [1, 2, 3]  # soft-deleted before or now
     assert error(lambda: client.delete_subject("users-value", permanent=True)) == (404, 40401)
     assert error(lambda: client.get_schema(first)) == (404, 40403)
