@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyconnect_flow.connectors.kafka_clients import client_config
-from pyconnect_flow.runtime.kafka_store import TopicLog, TopicSpec
+from pyconnect_flow.runtime.kafka_store import TopicLog, TopicSpec, TopicStore
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def rebalance(previous: Mapping[str, str], connectors: Iterable[str], workers: I
         load[least] += 1
 
 
-class AssignmentStore:
+class AssignmentStore(TopicStore):
     """The latest plan in the cluster's assignment topic (one partition, compacted; key `assignment`).
 
     Args:
@@ -107,17 +107,6 @@ class AssignmentStore:
         self.spec = spec
         self.log = TopicLog(client_config(worker, "admin"), spec, self._apply)
         self.current = Assignment()
-
-    def start(self) -> None:
-        """Create the topic if needed and read it to its end."""
-        self.log.start()
-
-    def close(self) -> None:
-        self.log.close()
-
-    def refresh(self) -> None:
-        """Read the plans written since the last read."""
-        self.log.refresh()
 
     def put(self, assignment: Assignment) -> None:
         """Write a new plan (the leader's job)."""

@@ -284,14 +284,8 @@ class ClusterRequests(Herder):
                 self.configs.put_task_configs(name, self._tasks_for(config))
         return False, self.info(name)
 
-    def patch_config(self, name: str, patch: Any) -> dict[str, Any]:
-        config = dict(self._config_of(name))
-        for key, value in patch.items():
-            if value is None:
-                config.pop(key, None)
-            else:
-                config[key] = value
-        return self.put_config(name, config)[1]
+    def _stored_config(self, name: str) -> dict[str, str]:
+        return dict(self._config_of(name))
 
     def delete(self, name: str) -> None:
         self._require_leader()

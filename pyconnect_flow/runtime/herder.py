@@ -476,14 +476,17 @@ class Herder:
 
     def patch_config(self, name: str, patch: Mapping[str, str | None]) -> dict[str, Any]:
         """PATCH /connectors/{name}/config: change some keys (null removes one)."""
-        c = self._get(name)
-        config = dict(c.config)
+        config = self._stored_config(name)
         for key, value in patch.items():
             if value is None:
                 config.pop(key, None)
             else:
                 config[key] = value
         return self.put_config(name, config)[1]
+
+    def _stored_config(self, name: str) -> dict[str, str]:
+        """A copy of the connector's config as submitted (404 when there is none)."""
+        return dict(self._get(name).config)
 
     def delete(self, name: str) -> None:
         """DELETE /connectors/{name}: stop the processes and forget the config (positions are kept)."""

@@ -263,6 +263,24 @@ class TopicLog:
             raise ConnectException(f"Writing to the internal topic {self.spec.name!r} failed: {detail}")
 
 
+class TopicStore:
+    """What every store over one compacted topic does with its `TopicLog`: start, refresh, close."""
+
+    log: TopicLog
+
+    def start(self) -> None:
+        """Create the topic if needed and read it to its end."""
+        self.log.start()
+
+    def refresh(self) -> None:
+        """Read the records written since the last read."""
+        self.log.refresh()
+
+    def close(self) -> None:
+        """Release the Kafka clients (what was written is already flushed)."""
+        self.log.close()
+
+
 # ------------------------------------------------------------------ config topic
 
 
@@ -275,7 +293,7 @@ class RestartRequest:
     only_failed: bool
 
 
-class KafkaConfigStore(ConfigStore):
+class KafkaConfigStore(TopicStore, ConfigStore):
     """Connector configs, target states and task configs in Connect's config topic (see the module).
 
     Args:
@@ -294,14 +312,6 @@ class KafkaConfigStore(ConfigStore):
         """How many restart requests were read per connector (a new one raises the count)."""
         self._pending_tasks: dict[str, dict[int, dict[str, str]]] = {}
         self._lock = threading.RLock()  # one reader or writer at a time: the REST API calls from many threads
-
-    def start(self) -> None:
-        """Create the topic if needed and read it to its end."""
-        self.log.start()
-
-    def close(self) -> None:
-        """Release the Kafka clients."""
-        self.log.close()
 
     # ConfigStore ------------------------------------------------------------------
 
@@ -449,7 +459,7 @@ class Status:
 STATUS_STATES = ("UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING", "DESTROYED")
 
 
-class KafkaStatusStore:
+class KafkaStatusStore(TopicStore):
     """Connector and task statuses in Connect's status topic (see the module)."""
 
     def __init__(self, worker: Mapping[str, str], spec: TopicSpec | None = None) -> None:
@@ -457,18 +467,6 @@ class KafkaStatusStore:
         self.log = TopicLog(client_config(worker, "admin"), self.spec, self._apply)
         self.connectors: dict[str, Status] = {}
         self.tasks: dict[str, dict[int, Status]] = {}
-
-    def start(self) -> None:
-        """Create the topic if needed and read it to its end."""
-        self.log.start()
-
-    def close(self) -> None:
-        """Release the Kafka clients."""
-        self.log.close()
-
-    def refresh(self) -> None:
-        """Read the statuses written since the last read."""
-        self.log.refresh()
 
     def put_connector(self, name: str, status: Status) -> None:
         """Write a connector's status."""
@@ -529,7 +527,7 @@ def _status(value: Any) -> Status:
 # ------------------------------------------------------------------ offsets topic
 
 
-class KafkaOffsetStore:
+class KafkaOffsetStore(TopicStore):
     """Source connectors' positions in Connect's offsets topic (see the module).
 
     Partitions and offsets are JSON objects (Connect's `Map<String, ?>`); the newest record of a key wins
@@ -540,14 +538,6 @@ class KafkaOffsetStore:
         self.spec = spec or InternalTopics.from_worker(worker).offsets
         self.log = TopicLog(client_config(worker, "admin"), self.spec, self._apply)
         self._offsets: dict[str, dict[str, tuple[dict[str, Any], dict[str, Any]]]] = {}
-
-    def start(self) -> None:
-        """Create the topic if needed and read it to its end."""
-        self.log.start()
-
-    def close(self) -> None:
-        """Release the Kafka clients."""
-        self.log.close()
 
     def offsets(self, connector: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """The connector's (partition, offset) pairs, as stored now."""

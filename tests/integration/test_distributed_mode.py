@@ -84,6 +84,9 @@ def test_any_worker_lists_and_operates_every_connector(cluster, tmp_path: Path, 
 
     target = names[0]
     follower = next(i for i in range(3) if c.worker_id(i) != owners[target])
+    patched = c.clients[follower].patch(f"/connectors/{names[1]}/config", json={"batch.size": "100"})
+    assert patched.status_code == 200 and patched.json()["config"]["batch.size"] == "100", patched.text
+    assert c.clients[2].get(f"/connectors/{names[1]}/config").json()["batch.size"] == "100"
     assert c.clients[follower].put(f"/connectors/{target}/pause").status_code == 202
     c.wait_for("paused", lambda: c.status(target, via=2)["connector"]["state"] == "PAUSED")
     assert c.clients[follower].put(f"/connectors/{target}/resume").status_code == 202
