@@ -25,16 +25,9 @@ from pyconnect_flow.engine.stages import Chunk, Decoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
 from tests.connectors.s3_helpers import FakeCtx, contents, open_writer
+from tests.integration.columnar_data import SCHEMA_C
 
-FLAT = {"type": "struct", "name": "com.example.Flat", "optional": False, "fields": [
-    {"field": "i8", "type": "int8", "optional": False},
-    {"field": "i16", "type": "int16", "optional": True},
-    {"field": "i32", "type": "int32", "optional": True},
-    {"field": "i64", "type": "int64", "optional": False},
-    {"field": "f32", "type": "float", "optional": True},
-    {"field": "f64", "type": "double", "optional": True},
-    {"field": "flag", "type": "boolean", "optional": True},
-    {"field": "text", "type": "string", "optional": True}]}
+FLAT = SCHEMA_C
 PLAIN = {"type": "struct", "name": "com.example.Plain", "optional": False, "fields": [
     {"field": "id", "type": "int64", "optional": False},
     {"field": "amount", "type": "double", "optional": True},
