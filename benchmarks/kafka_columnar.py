@@ -102,6 +102,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each path (the best is shown)")
     parser.add_argument("--sinks", default="file,s3-json,s3-parquet,s3-parquet-smt", help="which sinks to run (comma-separated)")
     parser.add_argument("--paths", default="record,columnar", help="which paths to run (comma-separated)")
+    parser.add_argument("--tasks", type=int, default=1,
+                        help="tasks.max of every connector: its Bytewax processes (the bare loop stays one process)")
     parser.add_argument("--startup-records", type=int, default=1000,
                         help="records of a second topic each path also runs on: its time is about the start-up, "
                              "subtracted in the 'without start-up' columns (0: skip)")
@@ -133,12 +135,12 @@ def main() -> None:
 
         def connector_for(sink: str, name: str, topic: str) -> dict[str, object]:
             if sink == "file":
-                return {"name": name, "connector.class": "FileStreamSink", "topics": topic,
+                return {"name": name, "connector.class": "FileStreamSink", "topics": topic, "tasks.max": args.tasks,
                         "file": str(tmp / f"{name}.txt")}
             client.create_bucket(Bucket=name)
             fmt = "parquet.ParquetFormat" if sink.startswith("s3-parquet") else "json.JsonFormat"
             return {"name": name, "connector.class": "io.confluent.connect.s3.S3SinkConnector",
-                    "topics": topic, "s3.bucket.name": name, "store.url": s3.endpoint_url,
+                    "topics": topic, "tasks.max": args.tasks, "s3.bucket.name": name, "store.url": s3.endpoint_url,
                     "s3.region": "us-east-1", "aws.access.key.id": "testing", "aws.secret.access.key": "testing",
                     "format.class": f"io.confluent.connect.s3.format.{fmt}",
                     "flush.size": 200_000, "s3.part.size": 5 * 1024 * 1024,

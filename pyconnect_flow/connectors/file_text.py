@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pyconnect_flow.converters.json_columns import FlatColumns
+from pyconnect_flow.data import java_numbers
 from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
 from pyconnect_flow.data.schema import Type
 from pyconnect_flow.data.struct import Struct
@@ -78,11 +79,62 @@ def flat_lines(flat: FlatColumns) -> list[str] | None:
 
 def _lines(fields: list[tuple[str, Type]], columns: list[list[Any]]) -> list[str] | None:
     """`Struct{a=1,b=x}` per row of the field columns (null fields left out)."""
-    texts: list[list[str | None]] = []
-    for (name, kind), column in zip(fields, columns):
-        expected = _TYPES[kind]
-        if not all(type(v) is expected for v in column if v is not None):
+    texts: list[list[Any]] = []
+    for (_, kind), column in zip(fields, columns):
+        text = _column_text(kind, column)
+        if text is None:
             return None
-        text, prefix = _TEXT[kind], name + "="
-        texts.append([None if v is None else prefix + text(v) for v in column])
-    return ["Struct{" + ",".join(filter(None, parts)) + "}" for parts in zip(*texts)]
+        texts.append(text)
+    if not texts or None in texts[0]:
+        return _lines_with_leading_nulls(fields, texts)
+    # One `%` per row: the first field is always there, so every later one may carry its leading comma.
+    pieces = ["Struct{" + fields[0][0].replace("%", "%%") + "=%s"]
+    parts = [texts[0]]
+    for (name, _), text in zip(fields[1:], texts[1:]):
+        prefix = "," + name + "="
+        if None in text:
+            pieces.append("%s")
+            parts.append(["" if t is None else prefix + t for t in text])
+        else:
+            pieces.append(prefix.replace("%", "%%") + "%s")
+            parts.append(text)
+    return list(map(("".join(pieces) + "}").__mod__, zip(*parts)))
+
+
+def _lines_with_leading_nulls(fields: list[tuple[str, Type]], texts: list[list[Any]]) -> list[str]:
+    named = [[None if t is None else name + "=" + t for t in text] for (name, _), text in zip(fields, texts)]
+    return ["Struct{" + ",".join(filter(None, parts)) + "}" for parts in zip(*named)]
+
+
+_BOOLEAN_TEXT = {True: "true", False: "false"}
+
+
+def _column_text(kind: Type, column: list[Any]) -> list[Any] | None:
+    """Each value's text (None for a null); None when a value is not of the type `_TEXT[kind]` prints."""
+    present = [v for v in column if v is not None] if None in column else column
+    if not present:
+        return column
+    if set(map(type, present)) != {_TYPES[kind]}:
+        return None
+    if kind is Type.STRING:
+        return column
+    text: Callable[[Any], str]
+    if kind is Type.BOOLEAN:
+        text = _BOOLEAN_TEXT.__getitem__
+    elif kind is Type.FLOAT64:
+        text = repr if _reprs_as_java(present) else java_double_str
+    else:
+        text = _TEXT[kind]
+    if present is column:
+        return list(map(text, column))
+    return [None if v is None else text(v) for v in column]
+
+
+def _reprs_as_java(doubles: list[float]) -> bool:
+    """Whether Python's `repr` prints every one of these doubles as `Double.toString` does (see
+    `java_double_str`): all finite, none NaN, with magnitudes in [1e-3, 1e7)."""
+    total = sum(doubles)
+    if total != total:  # a NaN (min and max would pass over it)
+        return False
+    magnitudes = list(map(abs, doubles))
+    return not java_numbers.legacy_to_string and 1e-3 <= min(magnitudes) and max(magnitudes) < 1e7

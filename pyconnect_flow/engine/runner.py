@@ -26,6 +26,7 @@ from typing import Any
 from pyconnect_flow.config import load_connector_config, load_worker_config
 from pyconnect_flow.config.definition import ConfigException, ConfigIssue
 from pyconnect_flow.data.exceptions import ConnectException
+from pyconnect_flow.engine.cluster_start import GO, wait_for_go, wait_until_listening
 from pyconnect_flow.engine.control import (
     load_initial_positions,
     set_position_publisher,
@@ -167,13 +168,12 @@ def run_connectors(options: RunOptions) -> int:
         watch_pause_file(options.pause_file)
     if loaded.recovery_dir is not None:
         prepare_recovery_dir(loaded.recovery_dir, loaded.processes)
+    if loaded.processes > 1:
+        return _run_cluster(options, loaded)
     flow = build(loaded, options.stop_at_end, preflight=True)
-    if loaded.processes <= 1:
-        with stop_on_signals() as stop, _reporting_tasks(options, loaded):
-            _run_in_process(flow, loaded)
-        return stop.exit_status
-    del flow
-    return _run_cluster(options, loaded)
+    with stop_on_signals() as stop, _reporting_tasks(options, loaded):
+        _run_in_process(flow, loaded)
+    return stop.exit_status
 
 
 @contextmanager
@@ -227,7 +227,14 @@ def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
         try:
             for i in range(loaded.processes):
                 children.append(subprocess.Popen(
-                    [sys.executable, "-m", "pyconnect_flow.engine.cluster_worker", str(i)], env=env))
+                    [sys.executable, "-m", "pyconnect_flow.engine.cluster_worker", str(i)], env=env,
+                    stdin=subprocess.PIPE))
+            try:
+                build(loaded, options.stop_at_end, preflight=True)  # while the processes import
+            except BaseException:
+                _release(children, go=False)  # they exit without joining; the finally below waits for them
+                raise
+            _release(children, go=True)
             failed: int | None = None
             while True:
                 codes = [c.poll() for c in children]
@@ -237,7 +244,7 @@ def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
                     break
                 if all(c == 0 for c in codes):
                     return stop.exit_status
-                time.sleep(0.1)
+                time.sleep(0.02)
             raise ConnectException(f"A worker process exited with status {failed}; all workers were stopped")
         finally:
             for c in children:
@@ -249,6 +256,19 @@ def _run_cluster(options: RunOptions, loaded: Loaded) -> int:
                     c.wait(max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     c.kill()
+
+
+def _release(children: list[subprocess.Popen[bytes]], go: bool) -> None:
+    """Tell the processes of a cluster run to join (go) or to exit (their stdin closed without GO)."""
+    for c in children:
+        if c.stdin is None:
+            continue
+        try:
+            if go:
+                c.stdin.write(GO)
+            c.stdin.close()
+        except OSError:
+            pass  # it exited already; the wait loop reports how
 
 
 def write_error_file(path: str, message: str) -> None:
@@ -283,6 +303,9 @@ def cluster_worker_main(argv: Sequence[str]) -> int:
             if options.pause_file:
                 watch_pause_file(options.pause_file)
             flow = build(loaded, options.stop_at_end, preflight=False)
+            if not wait_for_go():
+                return 1  # the parent's preflight failed; it reports why
+            wait_until_listening(payload["addresses"][:process_id])
             with _reporting_tasks(options, loaded):
                     cluster_main(flow, payload["addresses"], process_id, epoch_interval=loaded.epoch,
                              recovery_config=_recovery_config(loaded), worker_count_per_proc=1)

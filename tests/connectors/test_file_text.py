@@ -54,3 +54,16 @@ def test_other_columns_are_left_to_java_string() -> None:
     assert struct_lines([None, None], [None, None]) is None
     assert struct_lines([None], ["text"]) is None
     assert struct_lines([], []) == []
+
+
+def test_doubles_names_and_leading_nulls_print_as_java_string() -> None:
+    """Doubles printed by `repr` only where it matches `Double.toString` (a NaN among them, 1e7, 1e-4 and -0.0
+    are not), `%` in field names, and a first field that may be null (no leading comma)."""
+    schema = (SchemaBuilder.struct().field("a%s", SchemaBuilder.float64().optional().build())
+              .field("b%", SchemaBuilder.float64().build()).build())
+    for doubles in ([1.5, 2.25, 9999999.0], [1.5, float("nan"), 2.0], [1.5, 1e7, 2.0], [0.5, 1e-4], [0.5, -0.0],
+                    [float("inf"), 1.0], [0.001, -123.456]):
+        values: list[Any] = [Struct(schema).put("a%s", None if i % 2 else d).put("b%", d)
+                             for i, d in enumerate(doubles)]
+        schemas = [schema] * len(values)
+        assert struct_lines(schemas, values) == expected(schemas, values), doubles
