@@ -66,6 +66,11 @@ def _accepts_columns(sink: RecordSink) -> bool:
     return bool(getattr(inner, "accepts_columns", False))
 
 
+def _reads_arrow(sink: RecordSink) -> bool:
+    inner = getattr(sink, "inner", sink)
+    return bool(getattr(inner, "accepts_columns", False) and getattr(inner, "reads_arrow", False))
+
+
 def step_name(connector_name: str) -> str:
     """A Bytewax-safe step prefix for a connector name (no periods)."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", connector_name)
@@ -119,8 +124,8 @@ def add_pipeline(
     stages: list[tuple[str, Callable[[Chunk], Chunk]]] = []
     if source.raw:
         assert key_converter is not None and value_converter is not None
-        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter,
-                                                columnar)))
+        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter, columnar,
+                                         arrow=columnar and transform is None and _reads_arrow(sink))))
     if transform is not None:
         stages.append(("transform", Transformer(transform, errors)))
     encoder = (Encoder(key_converter, value_converter, errors, header_converter)

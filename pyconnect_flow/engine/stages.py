@@ -178,12 +178,14 @@ class Decoder:
     """Bytes → Connect data with the key, value and header converters (the sink side of Kafka Connect)."""
 
     def __init__(self, key: Converter, value: Converter, errors: ErrorReporter,
-                 headers: HeaderConverter | None = None, columnar: bool = True) -> None:
+                 headers: HeaderConverter | None = None, columnar: bool = True, arrow: bool = False) -> None:
         self.key, self.value, self.errors = key, value, errors
         self.headers = _active(headers)
         self.columnar = columnar  # decode `KafkaColumns` into `DecodedColumns`, without records
-        # A value converter that can give flat struct values as field columns (JsonConverter).
-        self._as_columns = value.to_connect_columns if type(value) is JsonConverter else _no_columns
+        # A value converter that can give flat struct values as field columns (JsonConverter), read into
+        # Arrow when `arrow` (the sink reads Arrow and no transform needs Python values).
+        self._as_columns: Callable[[list[bytes | None]], FlatColumns | None] = (
+            partial(value.to_connect_columns, arrow=arrow) if type(value) is JsonConverter else _no_columns)
 
     def _columns(self, raw: KafkaColumns) -> DecodedColumns | None:
         """`raw` decoded column by column; None when the batch must take the record path (a value or key

@@ -1,0 +1,189 @@
+"""`JsonConverter.to_connect_columns(..., arrow=True)`: flat struct payloads read into Arrow in C give exactly
+the values `to_connect_batch` gives (types included), and every batch Arrow's reader would read otherwise —
+bad framing, tokens JSON lacks, invalid UTF-8 where no field reads it, duplicate keys, zeros — is left to the
+Python path (None from the Arrow reader), which decodes or refuses it as always."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from pyconnect_flow.connectors.file import java_string
+from pyconnect_flow.connectors.file_text import arrow_text
+from pyconnect_flow.converters import create_converter
+
+FIELDS = [{"field": "i8", "type": "int8", "optional": False},
+          {"field": "i16", "type": "int16", "optional": True},
+          {"field": "i32", "type": "int32", "optional": True},
+          {"field": "n", "type": "int64", "optional": True},
+          {"field": "f", "type": "double", "optional": True},
+          {"field": "s", "type": "string", "optional": True},
+          {"field": "b", "type": "boolean", "optional": True}]
+SCHEMA_TEXT = json.dumps({"type": "struct", "optional": True, "fields": FIELDS}, separators=(",", ":"))
+
+
+def envelope(payload_text: bytes) -> bytes:
+    return b'{"schema":' + SCHEMA_TEXT.encode() + b',"payload":' + payload_text + b"}"
+
+
+def text(payload: Any) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def converter() -> Any:
+    return create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
+
+
+def typed(values: list[tuple[Any, Any]]) -> list[Any]:
+    """Each value's fields with their Python types: 1, 1.0 and True compare equal, but are not the same."""
+    out = []
+    for _, v in values:
+        if v is None:
+            out.append(None)
+            continue
+        out.append([(type(x), x) for x in (v.get_without_default(f["field"]) for f in FIELDS)])
+    return out
+
+
+def good_payload(rng: random.Random) -> dict[str, Any]:
+    p: dict[str, Any] = {"i8": rng.randint(-128, 127)}
+    if rng.random() < 0.8:
+        p["i16"] = rng.randint(-32768, 32767)
+    if rng.random() < 0.8:
+        p["i32"] = rng.randint(-2**31, 2**31 - 1)
+    if rng.random() < 0.8:
+        p["n"] = rng.choice([rng.randint(-2**63, 2**63 - 1), None])
+    if rng.random() < 0.8:
+        p["f"] = rng.choice([rng.uniform(-1e9, 1e9), rng.uniform(-1, 1) * 10 ** rng.randint(-30, 30), None, 1.5])
+    if rng.random() < 0.8:
+        p["s"] = rng.choice(["plain", "é ü 中文", "😀 astral", 'quote " back \\ slash', "tab\there", "", None])
+    if rng.random() < 0.8:
+        p["b"] = rng.choice([True, False, None])
+    return p
+
+
+POISON: list[bytes] = [
+    b'{"i8":1}null',  # a second, null document on the line
+    b'{"i8":1}{"i8":2}',  # two documents
+    b'{"i8":1,"x":NaN}',  # NaN where no field reads it (Arrow's reader takes it; JSON has none)
+    b'{"i8":1,"f":Infinity}',
+    b'{"i8":1,"x":"\xff"}',  # invalid UTF-8 where no field reads it
+    b'{"i8":1,"s":"\xed\xa0\x80"}',  # a UTF-8-encoded surrogate
+    b'{"i8":1,"s":"\\ud800"}',  # a lone surrogate escape
+    b'{"i8":1,"i8":2}',  # a duplicate key (Jackson and orjson keep the last)
+    b'{"i8":1,"f":0.0}',
+    b'{"i8":1,"f":-0.0}',
+    b'{"i8":1,"f":1e-400}',  # underflows to zero
+    b'{"i8":1,"f":1.7976931348623157e309}',  # overflows to infinity
+    b'{"i8":1,"n":1.0}',
+    b'{"i8":1,"n":"7"}',
+    b'{"i8":1,"n":9223372036854775808}',
+    b'{"i8":300}',
+    b'{"i16":1}',  # a required field missing
+    b'{"i8":null}',
+    b'{"i8":1,"b":1}',
+    b'{"i8":1,"s":{"a":1}}',
+    b'{"i8":1,"s":"a\x01b"}',  # a raw control character in a string
+    b'{"i8":1,\n"n":2}',  # a newline inside the payload
+    b' {"i8":1}',
+    b'{"i8":1} ',
+    b'{"i8":1,}',
+    b"null",
+    b"[1]",
+    b'{"i8":1,"x":[1,{"y":NaN}]}',
+]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_arrow_columns_are_the_struct_path_values_or_none(seed: int) -> None:
+    rng = random.Random(seed)
+    conv, reference = converter(), converter()
+    read_into_arrow = 0
+    for _ in range(40):
+        payloads = [text(good_payload(rng)) for _ in range(rng.randint(1, 30))]
+        if rng.random() < 0.5:
+            payloads[rng.randrange(len(payloads))] = rng.choice(POISON)
+        datas = [envelope(p) for p in payloads]
+        try:
+            expected: list[tuple[Any, Any]] | None = reference.to_connect_batch("t", datas)
+        except Exception:  # noqa: BLE001 - a batch the record path refuses (it then reports the bad record)
+            expected = None
+        got = conv.to_connect_columns(datas, arrow=True)
+        if got is None:
+            continue
+        assert expected is not None, payloads
+        assert typed(got.values()) == typed(expected), payloads
+        read_into_arrow += got.arrow is not None
+    assert read_into_arrow >= 10  # the Arrow reader did take batches
+
+
+@pytest.mark.parametrize("poison", POISON)
+def test_arrow_reader_leaves_every_doubtful_batch_to_the_python_path(poison: bytes) -> None:
+    datas = [envelope(b'{"i8":5,"s":"x"}'), envelope(poison)]
+    got = converter().to_connect_columns(datas, arrow=True)
+    assert got is None or got.arrow is None
+
+
+@pytest.mark.parametrize("payload", [b'{"i8":1,"f":3}', b'{"i8":1,"f":12345678901234567890}', b'{"i8":-0}',
+                                     b'{"i8":1,"f":1E2}', b'{"i8":1,"s":"\\u0000 \\ud83d\\ude00"}'])
+def test_what_arrow_reads_the_python_path_reads_alike(payload: bytes) -> None:
+    """An int for a double is converted by both; escapes decode alike."""
+    datas = [envelope(b'{"i8":5,"s":"x"}'), envelope(payload)]
+    got = converter().to_connect_columns(datas, arrow=True)
+    assert got is not None and got.arrow is not None
+    assert typed(got.values()) == typed(converter().to_connect_batch("t", datas))
+
+
+def test_arrow_text_prints_the_lines_java_string_prints() -> None:
+    rng = random.Random(7)
+    doubles = [rng.uniform(-1, 1) * 10 ** rng.randint(-3, 6) for _ in range(500)] + [1e-3, 9999999.0, 100.0, -2.5]
+    for chunk in range(0, len(doubles), 50):
+        payloads = [text({"i8": i % 100, "n": None if i % 4 else i, "f": d if i % 3 else None, "s": f"s{i} é",
+                          "b": i % 2 == 0}) for i, d in enumerate(doubles[chunk:chunk + 50])]
+        datas = [envelope(p) for p in payloads]
+        flat = converter().to_connect_columns(datas, arrow=True)
+        assert flat is not None and flat.arrow is not None
+        expected = "".join(java_string(v, s) + "\n" for s, v in converter().to_connect_batch("t", datas))
+        data = arrow_text(flat)
+        if data is not None:  # None: a double Java prints in exponent notation (the Python path prints it)
+            assert bytes(data).decode() == expected
+    big = converter().to_connect_columns([envelope(b'{"i8":1,"f":12345678.5}')], arrow=True)
+    assert big is not None and arrow_text(big) is None
+
+
+def test_arrow_json_lines_are_what_json_converter_writes() -> None:
+    """S3 JsonFormat's lines (JsonConverter, `schemas.enable=false`) from Arrow columns: equal bytes, or None
+    where a string needs escapes (quotes, controls, astral characters) or a double exponent notation."""
+    from pyconnect_flow.connectors.arrow_lines import json_lines
+
+    writer = create_converter("org.apache.kafka.connect.json.JsonConverter", {"schemas.enable": "false"}, False)
+    rng = random.Random(3)
+    printed = 0
+    for round_ in range(60):
+        payloads = [text(printable_payload(rng) if round_ % 3 else good_payload(rng))
+                    for _ in range(rng.randint(1, 20))]
+        datas = [envelope(p) for p in payloads]
+        flat = converter().to_connect_columns(datas, arrow=True)
+        if flat is None or flat.arrow is None:
+            continue
+        decoded = converter().to_connect_batch("t", datas)
+        expected = b"".join(writer.from_connect("t", s, v) + b"\n" for s, v in decoded)
+        fields = [(f.name, f.schema.type) for f in flat.schema.fields]
+        lines = json_lines(fields, flat.arrow.columns)
+        if lines is not None:
+            assert bytes(lines) == expected, payloads
+            printed += 1
+    assert printed >= 20
+
+
+def printable_payload(rng: random.Random) -> dict[str, Any]:
+    """Mostly values Arrow prints (doubles in plain notation, strings without escapes), sometimes not."""
+    p = good_payload(rng)
+    if "f" in p and p["f"] is not None:
+        p["f"] = rng.choice([rng.uniform(-1e7, 1e7), round(rng.uniform(0, 100), 2), 0.001, 42.0, 9999999.0])
+    if "s" in p and p["s"] is not None and rng.random() < 0.9:
+        p["s"] = rng.choice(["plain", "é ü 中文", "", "with space"])
+    return p
