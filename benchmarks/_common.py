@@ -6,15 +6,22 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+PYCACHE = os.path.join(tempfile.gettempdir(), "pyconnect-flow-bench-pycache")
+
+
 def run_child(code: str, **env: str) -> dict[str, Any]:
     """Run `code` in a fresh interpreter; it must print one JSON line last (its measurements)."""
-    child_env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=str(REPO), **env)
+    # Compiled bytecode kept between runs, as an installed package has it (this machine sets
+    # PYTHONDONTWRITEBYTECODE, which made every child compile pyconnect-flow's sources at start-up).
+    child_env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=PYCACHE, **env)
+    child_env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stderr[-3000:]}")

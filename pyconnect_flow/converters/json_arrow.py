@@ -17,6 +17,7 @@ Only INT8–INT64, FLOAT64, STRING and BOOLEAN fields are read this way (FLOAT32
 
 from __future__ import annotations
 
+import importlib.util
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +25,11 @@ from pyconnect_flow.data.schema import Type
 
 _ARROW_TYPES = {Type.INT8: "int8", Type.INT16: "int16", Type.INT32: "int32", Type.INT64: "int64",
                 Type.FLOAT64: "float64", Type.STRING: "string", Type.BOOLEAN: "bool_"}
+
+
+def arrow_available() -> bool:
+    """Whether pyarrow is installed (it comes with the `s3` extra, not with the core install)."""
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def arrow_schema_of(fields: list[tuple[str, Type, bool]]) -> Any | None:

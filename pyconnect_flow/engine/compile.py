@@ -29,6 +29,7 @@ from pyconnect_flow.contract.source import RecordSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter, create_header_converter
+from pyconnect_flow.converters.json_arrow import arrow_available
 from pyconnect_flow.engine.adapters import Batch, BytewaxSink, BytewaxSource, DeadLetterBatch
 from pyconnect_flow.engine.backpressure import InFlight
 from pyconnect_flow.engine.bytewax_run import keep_positions_by_default
@@ -68,7 +69,8 @@ def _accepts_columns(sink: RecordSink) -> bool:
 
 def _reads_arrow(sink: RecordSink) -> bool:
     inner = getattr(sink, "inner", sink)
-    return bool(getattr(inner, "accepts_columns", False) and getattr(inner, "reads_arrow", False))
+    return bool(getattr(inner, "accepts_columns", False) and getattr(inner, "reads_arrow", False)
+                and arrow_available())
 
 
 def step_name(connector_name: str) -> str:
