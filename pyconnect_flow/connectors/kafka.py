@@ -122,12 +122,12 @@ class KafkaReader(SourceReader):
             return []
         self._idle = False
         topic, partition = self.topic, self.partition
-        if not any(map(_has_error, messages)):
+        from confluent_kafka import Message  # loaded with the consumer: a lookup
+
+        if not any(map(Message.error, messages)):  # an error event is truthy, None not
             if self.columnar:
                 self._next = (messages[-1].offset() or 0) + 1
                 self._at_eof = False
-                from confluent_kafka import Message  # loaded with the consumer: a lookup
-
                 # C-level maps of the message methods: no Python frame per message and field.
                 read: list[int | None] = list(map(Message.offset, messages))
                 offsets = cast("list[int]", read if None not in read else [o or 0 for o in read])
@@ -202,10 +202,6 @@ class KafkaReader(SourceReader):
             except Exception as exc:  # noqa: BLE001 - close must not raise
                 log.debug("Final offset commit failed: %s", exc)
         self._consumer.close()
-
-
-def _has_error(message: Any) -> bool:
-    return message.error() is not None
 
 
 def _headers(message: Any) -> tuple[tuple[str, Any], ...]:
