@@ -54,9 +54,9 @@ class KafkaColumns:
 
     def take(self, rows: list[int]) -> KafkaColumns:
         """Messages `rows` (ascending indices) alone, every column cut alike (a columnar Filter's result)."""
-        offsets, keys, values, timestamps, headers = self.offsets, self.keys, self.values, self.timestamps, self.headers
-        return KafkaColumns(self.topic, self.partition, [offsets[i] for i in rows], [keys[i] for i in rows],
-                            [values[i] for i in rows], [timestamps[i] for i in rows], [headers[i] for i in rows])
+        return KafkaColumns(self.topic, self.partition, list(map(self.offsets.__getitem__, rows)),
+                            list(map(self.keys.__getitem__, rows)), list(map(self.values.__getitem__, rows)),
+                            list(map(self.timestamps.__getitem__, rows)), list(map(self.headers.__getitem__, rows)))
 
 
 class DecodedColumns:
@@ -132,6 +132,6 @@ class DecodedColumns:
     def take(self, rows: list[int]) -> DecodedColumns:
         """Messages `rows` (ascending indices) alone, with their raw messages, keys, values or field columns
         (a columnar Filter's result)."""
-        values = None if self._values is None else [self._values[i] for i in rows]
+        values = None if self._values is None else list(map(self._values.__getitem__, rows))
         flat = None if self.flat is None else self.flat.take(rows)
-        return DecodedColumns(self.raw.take(rows), [self.keys[i] for i in rows], values, flat, self._topic)
+        return DecodedColumns(self.raw.take(rows), list(map(self.keys.__getitem__, rows)), values, flat, self._topic)

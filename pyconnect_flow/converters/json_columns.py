@@ -92,6 +92,6 @@ class FlatColumns:
 
     def take(self, rows: list[int]) -> FlatColumns:
         """Values `rows` (ascending indices) alone: each column and the payload objects cut alike."""
-        nodes = None if self._nodes is None else [self._nodes[i] for i in rows]
-        return FlatColumns(self.schema, self.names, [[column[i] for i in rows] for column in self.columns],
+        nodes = None if self._nodes is None else list(map(self._nodes.__getitem__, rows))
+        return FlatColumns(self.schema, self.names, [list(map(column.__getitem__, rows)) for column in self.columns],
                            self._decode, nodes)

@@ -24,6 +24,8 @@ move past the batch, as when the record path drops every record).
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from pyconnect_flow.kafka_columns import DecodedColumns
@@ -70,7 +72,8 @@ def conditional_form(stage: Conditional) -> ColumnsForm | None:
         matched = test(columns)
         if isinstance(matched, bool):
             return form(columns) if matched != negate else columns
-        kept = [i for i, m in enumerate(matched) if m == negate]  # the messages the transform passes over
+        # the messages the transform passes over
+        kept = list(compress(range(len(matched)), matched if negate else map(not_, matched)))
         if len(kept) == len(matched):
             return columns
         if not kept:

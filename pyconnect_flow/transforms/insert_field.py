@@ -13,6 +13,7 @@ values get the raw timestamp (epoch ms, a Java Long) and the partition as a Java
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from itertools import repeat
 from typing import Any, NamedTuple
 
@@ -240,10 +241,18 @@ def _timestamps(millis: list[int | None], spec: InsertionSpec) -> list[Any] | No
     meets a null timestamp or a timestamp is out of `datetime`'s range (the record path reports those)."""
     if not spec.optional and None in millis:
         return None
+    epoch, delta = logical.EPOCH, timedelta
+    out: list[Any] = []
+    last_ms: int | None = None
+    last: Any = None
     try:
-        return [None if ms is None else logical.timestamp_from_millis(ms) for ms in millis]
+        for ms in millis:  # `logical.timestamp_from_millis`, once per run of equal timestamps
+            if ms != last_ms:
+                last_ms, last = ms, None if ms is None else epoch + delta(milliseconds=ms)
+            out.append(last)
     except (OverflowError, ValueError):
         return None
+    return out
 
 
 class InsertFieldKey(InsertField):

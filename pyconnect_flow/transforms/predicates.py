@@ -123,7 +123,14 @@ class HasHeaderKey(ConfiguredPredicate):
         if not any(headers):
             return False
         name = self._name
-        return [bool(h) and any(header[0] == name for header in h) for h in headers]
+        matched = [False] * len(headers)
+        for i, h in enumerate(headers):
+            if h:
+                for header in h:
+                    if header[0] == name:
+                        matched[i] = True
+                        break
+        return matched
 
     def __repr__(self) -> str:
         return f"HasHeaderKey(name={self._name!r})"
