@@ -320,3 +320,31 @@ def test_timestamp_field_on_columns_sets_timestamps_and_leaves_null_ones_unset(f
     assert [java_string(r.value, r.value_schema) for r in out.records] == [
         java_string(r.value, r.value_schema) for r in expected.records]
     assert str(out.records[0].value.get("ts")) == "2023-11-14 22:13:20+00:00" and out.records[1].value.get("ts") is None
+
+
+@pytest.mark.parametrize("built_values", [False, True], ids=["columns-only", "values-built"])
+def test_take_keeps_every_column_aligned(built_values: bool) -> None:
+    """`DecodedColumns.take`: the messages at the given rows, with their raw bytes, keys, headers, timestamps,
+    field columns, payload objects and (when built) values, as the records of those rows."""
+    schema = {"type": "struct", "optional": False, "fields": [{"field": "id", "type": "int32", "optional": False},
+                                                             {"field": "s", "type": "string", "optional": True}]}
+    values: list[bytes | None] = [json.dumps({"schema": schema, "payload": {"id": i, "s": None if i % 2 else f"v{i}"}},
+                                             separators=(",", ":")).encode() for i in range(8)]
+    keys: list[bytes | None] = [None if i % 3 else json.dumps({"schema": None, "payload": i}).encode() for i in range(8)]
+    raw = KafkaColumns("orders", 1, list(range(10, 18)), keys, values, [1_000 + i for i in range(8)],
+                       (HEADERS * 2)[:8])
+    by_columns, _ = decoders()
+    decoded = by_columns(Chunk("k", raw, None)).unbuilt_columns
+    assert decoded is not None and decoded.flat is not None and decoded.flat.nodes is not None
+    if built_values:
+        assert len(decoded.values) == 8
+    rows = [1, 4, 5, 7]
+    taken = decoded.take(rows)
+    all_records = decoded.records()
+    assert taken.records() == [all_records[i] for i in rows] and len(taken) == 4
+    assert [r.headers for r in taken.records()] == [all_records[i].headers for i in rows]
+    assert taken.originals() == [decoded.originals()[i] for i in rows]
+    assert taken.flat is not None and taken.flat.nodes == [decoded.flat.nodes[i] for i in rows]
+    assert taken.flat.columns == [[column[i] for i in rows] for column in decoded.flat.columns]
+    assert flat_lines(taken.flat) == [java_string(r.value, r.value_schema) for r in taken.records()]
+    assert len(decoded.take([])) == 0 and decoded.take([]).records() == []
