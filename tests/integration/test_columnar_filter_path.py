@@ -4,7 +4,7 @@ Three topics of JsonConverter envelopes of flat structs (one, `-tmp`, dropped wh
 TopicNameMatches; `-orders` with tombstones in its later part, and messages with a `debug` header a Filter
 behind HasHeaderKey drops; `-events` of another schema) run through a chain of Filters behind each predicate
 and an InsertField (timestamp and offset fields) behind a negated TopicNameMatches, into a FileStreamSink and
-into the S3 sink (Parquet), each twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the record path) and with the
+into the S3 sink (Parquet and JSON), each twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the record path) and with the
 default (the columnar path). The lines and the objects must be the same; in process, the transform stage must
 have kept batches read from the broker as columns and given the record path's records for them.
 """
@@ -15,6 +15,8 @@ import io
 import json
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
@@ -120,7 +122,9 @@ def test_file_sink_writes_the_same_lines_both_ways(kafka: Any, tmp_path: Path, u
     assert not any("ts=" in line for line in events)
 
 
-def test_s3_parquet_objects_are_the_same_both_ways(kafka: Any, s3: Any, tmp_path: Path, unique_name: str) -> None:
+@pytest.mark.parametrize("fmt", ["parquet", "json"])
+def test_s3_objects_are_the_same_both_ways(kafka: Any, s3: Any, tmp_path: Path, unique_name: str, fmt: str) -> None:
+    import pyarrow.json as pj
     import pyarrow.parquet as pq
 
     fill(kafka, unique_name)
@@ -130,20 +134,27 @@ def test_s3_parquet_objects_are_the_same_both_ways(kafka: Any, s3: Any, tmp_path
         s3.client().create_bucket(Bucket=name)
         worker = worker_file(tmp_path, kafka.bootstrap_servers, offset_storage_file_filename=str(tmp_path / name))
         conn = s3_connector_file(tmp_path / f"{name}.properties", s3, name, topics(unique_name), name, **{
-            "format.class": "io.confluent.connect.s3.format.parquet.ParquetFormat", "flush.size": 100, **CHAIN})
+            "format.class": f"io.confluent.connect.s3.format.{fmt}.{fmt.capitalize()}Format", "flush.size": 100,
+            **CHAIN})
         done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"], PYCONNECT_FLOW_COLUMNAR=columnar)
         assert done.returncode == 0, done.stderr
-        contents.append({key.split("/", 1)[1]: pq.read_table(io.BytesIO(data))
-                         for key, data in bucket_contents(s3.client(), name).items()})
+        contents.append({key.split("/", 1)[1]: data for key, data in bucket_contents(s3.client(), name).items()})
     by_records, by_columns = contents
     assert sorted(by_columns) == sorted(by_records)
-    for key, table in by_records.items():
-        assert by_columns[key].equals(table) and by_columns[key].schema == table.schema, key
-    orders = [t for key, t in by_records.items() if "-orders/" in key]
+    tables = {}
+    for key, data in by_records.items():
+        if fmt == "json":
+            assert by_columns[key] == data, key
+            tables[key] = pj.read_json(io.BytesIO(data))
+        else:
+            table, other = pq.read_table(io.BytesIO(data)), pq.read_table(io.BytesIO(by_columns[key]))
+            assert other.equals(table) and other.schema == table.schema, key
+            tables[key] = table
+    orders = [t for key, t in tables.items() if "-orders/" in key]
     assert sum(t.num_rows for t in orders) == kept_orders()
     assert all(t.column_names == ["id", "customer", "amount", "off", "ts"] for t in orders)
-    assert not any("-tmp/" in key for key in by_records)
-    assert sum(t.num_rows for key, t in by_records.items() if "-events/" in key) == EVENTS
+    assert not any("-tmp/" in key for key in tables)
+    assert sum(t.num_rows for key, t in tables.items() if "-events/" in key) == EVENTS
 
 
 def test_transform_stage_keeps_broker_batches_as_columns(kafka: Any, unique_name: str) -> None:
