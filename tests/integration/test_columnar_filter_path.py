@@ -4,9 +4,10 @@ Three topics of JsonConverter envelopes of flat structs (one, `-tmp`, dropped wh
 TopicNameMatches; `-orders` with tombstones in its later part, and messages with a `debug` header a Filter
 behind HasHeaderKey drops; `-events` of another schema) run through a chain of Filters behind each predicate
 and an InsertField (timestamp and offset fields) behind a negated TopicNameMatches, into a FileStreamSink and
-into the S3 sink (Parquet and JSON), each twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the record path) and with the
-default (the columnar path). The lines and the objects must be the same; in process, the transform stage must
-have kept batches read from the broker as columns and given the record path's records for them.
+into the S3 sink (Parquet and JSON) and into Elasticsearch, each twice: with `PYCONNECT_FLOW_COLUMNAR=0` (the
+record path) and with the default (the columnar path). The lines, objects and documents must be the same; in
+process, the transform stage must have kept batches read from the broker as columns and given the record path's
+records for them, and the Elasticsearch sink the same bulk items from those columns as from the records.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from typing import Any
 
 import pytest
 
+from pyconnect_flow.connectors.elasticsearch.columns import ColumnDocuments
+from pyconnect_flow.connectors.elasticsearch.documents import DocumentBuilder
 from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder, Transformer
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.transforms import from_config
+from tests.integration.es_helpers import delete_index, documents, es_get, make_sink
 from tests.integration.kafka_helpers import produce, run_cli, worker_file, write_properties
 from tests.integration.s3_sink_helpers import bucket_contents, s3_connector_file
 
@@ -195,3 +199,51 @@ def _read_all(kafka: Any, topic: str, partition: int, columnar: bool) -> list[An
     finally:
         reader.close()
     return batches
+
+
+def test_elasticsearch_gets_the_same_documents_both_ways(kafka: Any, elasticsearch: Any, tmp_path: Path,
+                                                         unique_name: str) -> None:
+    """The chain into the Elasticsearch sink (ids topic+partition+offset): the same documents both ways; in
+    process, the bulk items the sink makes from the transformed columns are those it makes from the records."""
+    fill(kafka, unique_name)
+    indices = [f"{unique_name}-orders", f"{unique_name}-events"]
+    snapshots = []
+    for columnar in ("0", "1"):
+        for index in indices:
+            delete_index(elasticsearch.url, index)
+        name = f"{unique_name}-es{columnar}"
+        worker = worker_file(tmp_path, kafka.bootstrap_servers)
+        conn = write_properties(tmp_path / f"{name}.properties", {
+            "name": name, "connector.class": "ElasticsearchSink", "topics": topics(unique_name),
+            "connection.url": elasticsearch.url, "key.ignore": "true", "batch.size": "150", **CHAIN})
+        done = run_cli(["standalone", str(worker), str(conn), "--stop-at-end"], PYCONNECT_FLOW_COLUMNAR=columnar)
+        assert done.returncode == 0, done.stderr
+        snapshots.append({index: documents(elasticsearch.url, index) for index in indices})
+    by_records, by_columns = snapshots
+    assert by_columns == by_records
+    orders, events = (by_records[index] for index in indices)
+    assert len(orders) == kept_orders() and len(events) == EVENTS
+    assert all("ts" in doc and "off" in doc for doc in orders.values())
+    assert es_get(elasticsearch.url, f"/{unique_name}-tmp/_count")[0] == 404  # every tmp message dropped
+
+    key = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, True)
+    value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
+    errors = ErrorReporter(unique_name, ErrorPolicy.from_values({}))
+    decoder, transform = Decoder(key, value, errors), Transformer(from_config(CHAIN), errors)
+    settings = make_sink(unique_name, {"connection.url": elasticsearch.url, "key.ignore": "true"}).settings
+    builder = DocumentBuilder(settings)
+    made = ColumnDocuments(DocumentBuilder(settings))
+    compared = 0
+    for topic in indices:
+        for p in range(PARTITIONS):
+            for batch in _read_all(kafka, topic, p, columnar=True):
+                columns = transform(decoder(Chunk("k", batch, None))).unbuilt_columns
+                if columns is None or not len(columns) or not made.writable(columns):
+                    continue
+                items = made.items(columns, builder.index_for(topic))
+                assert items is not None
+                expected = [builder.build(r) for r in columns.records()]
+                assert [(i.op, i.doc_id, i.data) for i in items] == [
+                    (e.op, e.doc_id, e.data) for e in expected if e is not None]
+                compared += 1
+    assert compared > 0
