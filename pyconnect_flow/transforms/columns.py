@@ -40,8 +40,10 @@ def columns_form(transform: Any) -> ColumnsForm | None:
     stages = transform.stages if isinstance(transform, Chain) else (transform,)
     forms: list[ColumnsForm] = []
     for stage in stages:
-        form = conditional_form(stage) if isinstance(stage, Conditional) else getattr(stage, "transform_columns",
-                                                                                     None)
+        if isinstance(stage, Conditional):
+            form = conditional_form(stage)
+        else:
+            form = getattr(stage, "transform_columns", None)
         if form is None or not callable(form):
             return None
         forms.append(form)
