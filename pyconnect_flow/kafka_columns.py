@@ -52,6 +52,12 @@ class KafkaColumns:
         return [new_record((topic, k, v, partition, o, None, None, _header_tuple(h), ts, None, None))
                 for o, k, v, ts, h in zip(self.offsets, self.keys, self.values, self.timestamps, self.headers)]
 
+    def take(self, rows: list[int]) -> KafkaColumns:
+        """Messages `rows` (ascending indices) alone, every column cut alike (a columnar Filter's result)."""
+        return KafkaColumns(self.topic, self.partition, list(map(self.offsets.__getitem__, rows)),
+                            list(map(self.keys.__getitem__, rows)), list(map(self.values.__getitem__, rows)),
+                            list(map(self.timestamps.__getitem__, rows)), list(map(self.headers.__getitem__, rows)))
+
 
 class DecodedColumns:
     """`raw` decoded: `keys[i]` and `values[i]` are the converters' (schema, value) pairs of message i.
@@ -122,3 +128,10 @@ class DecodedColumns:
     def originals(self) -> list[Record]:
         """The records as read from Kafka, one per decoded record (for dead letters)."""
         return self.raw.records()
+
+    def take(self, rows: list[int]) -> DecodedColumns:
+        """Messages `rows` (ascending indices) alone, with their raw messages, keys, values or field columns
+        (a columnar Filter's result)."""
+        values = None if self._values is None else list(map(self._values.__getitem__, rows))
+        flat = None if self.flat is None else self.flat.take(rows)
+        return DecodedColumns(self.raw.take(rows), list(map(self.keys.__getitem__, rows)), values, flat, self._topic)

@@ -104,3 +104,9 @@ class FlatColumns:
             return list(zip(repeat(self.schema), map(self._decode, self._nodes)))
         schema, names = self.schema, self.names
         return [(schema, Struct.unchecked(schema, dict(zip(names, row)))) for row in zip(*self.columns)]
+
+    def take(self, rows: list[int]) -> FlatColumns:
+        """Values `rows` (ascending indices) alone: each column and the payload objects cut alike."""
+        nodes = None if self._nodes is None else list(map(self._nodes.__getitem__, rows))
+        return FlatColumns(self.schema, self.names, [list(map(column.__getitem__, rows)) for column in self.columns],
+                           self._decode, nodes)

@@ -5,17 +5,22 @@ everything; with `transforms.<alias>.predicate` (or `when(predicate, Filter())`)
 it drops the records the predicate matches (or, negated, those it does not)::
 
     when(TopicNameMatches(pattern="tmp-.*"), Filter())
+
+On a batch of decoded Kafka columns (`transforms.columns`) it leaves no message, as it leaves no record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyconnect_flow.config.definition import ConfigDef
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.util import ConfiguredTransform
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "Filter"]
 
@@ -31,6 +36,10 @@ class Filter(ConfiguredTransform):
 
     def __call__(self, record: Record) -> None:
         return None
+
+    def transform_columns(self, columns: DecodedColumns) -> DecodedColumns:
+        """No message of the batch (the columnar form: `transforms.columns`)."""
+        return columns.take([])
 
 
 TRANSFORMS: dict[str, type[Transform]] = {"Filter": Filter}

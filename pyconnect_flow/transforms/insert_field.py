@@ -13,8 +13,9 @@ values get the raw timestamp (epoch ms, a Java Long) and the partition as a Java
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from itertools import repeat
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType
 from pyconnect_flow.converters.json_columns import FlatColumns, flat_fields
@@ -32,6 +33,8 @@ from pyconnect_flow.data import (
 )
 from pyconnect_flow.data.java_hashmap import java_copied
 from pyconnect_flow.data.java_ints import JavaInteger
+from pyconnect_flow.data.schema import Type
+from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Transform
 from pyconnect_flow.transforms.fused import MapCode
@@ -46,9 +49,6 @@ from pyconnect_flow.transforms.util import (
     require_sink_record,
     require_struct,
 )
-
-if TYPE_CHECKING:
-    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["TRANSFORMS", "InsertField", "InsertFieldKey", "InsertFieldValue"]
 
@@ -187,33 +187,72 @@ class InsertField(KeyValueTransform):
 
 
     def transform_columns(self, columns: DecodedColumns) -> DecodedColumns | None:
-        """The value form on a flat struct batch (`transforms.columns`): the topic, partition, offset and
-        static columns appended to the field columns, under the schema the record path builds (taken from
-        the first message's transform, so the same cached object). None for the key form, the timestamp
-        field, a static field without a value, or any batch the first message's transform does not give a
-        flat struct of the copied fields and then the inserted ones (that batch takes the record path)."""
+        """The value form on a flat struct batch (`transforms.columns`): the topic, partition, offset, timestamp
+        and static columns appended to the field columns, under the schema the record path builds (taken
+        from the first message's transform, so the same cached object). With a timestamp field (a
+        `Timestamp`, which field columns do not hold) the batch comes out as the `Struct`s of those columns,
+        a null timestamp left unset as the record path leaves it. None for the key form, a static field
+        without a value, a required timestamp field and a null timestamp, a timestamp out of `datetime`'s
+        range, or any batch the first message's transform does not give a struct of the copied fields and
+        then the inserted ones (that batch takes the record path)."""
         flat = columns.flat
-        if (self.TARGET != "value" or flat is None or not len(columns) or self.timestamp_field is not None
+        if (self.TARGET != "value" or flat is None or not len(columns)
                 or (self.static_field is not None and self.static_value is None)):
+            return None
+        raw, n = columns.raw, len(columns)
+        stamps = _timestamps(raw.timestamps, self.timestamp_field) if self.timestamp_field is not None else None
+        if self.timestamp_field is not None and stamps is None:
             return None
         try:
             first = self(columns.record(0))
         except Exception:  # noqa: BLE001 - the record path reports it, record by record
             return None
-        raw, n = columns.raw, len(columns)
-        inserted: list[tuple[InsertionSpec | None, list[Any]]] = [
+        inserted: list[tuple[InsertionSpec | None, list[Any] | None]] = [
             (self.topic_field, list(repeat(columns.topic, n))),
             (self.partition_field, list(repeat(raw.partition, n))),
             (self.offset_field, raw.offsets),
+            (self.timestamp_field, stamps),
             (self.static_field, list(repeat(self.static_value, n))),
         ]
-        names = list(flat.names) + [spec.name for spec, _ in inserted if spec is not None]
+        added = [(spec.name, column) for spec, column in inserted if spec is not None and column is not None]
+        names = list(flat.names) + [name for name, _ in added]
         schema = first.value_schema
-        fields = flat_fields(schema)
-        if fields is None or [f[0] for f in fields] != names or len(set(names)) != len(names):
+        if (schema is None or schema.type is not Type.STRUCT or [f.name for f in schema.fields or ()] != names
+                or len(set(names)) != len(names)):
             return None
-        return columns.with_flat(FlatColumns(schema, names, [*flat.columns,
-                                                            *(c for spec, c in inserted if spec is not None)]))
+        field_columns = [*flat.columns, *(column for _, column in added)]
+        if stamps is None:
+            if flat_fields(schema) is None:
+                return None
+            return columns.with_flat(FlatColumns(schema, names, field_columns))
+        assert self.timestamp_field is not None
+        values = [dict(zip(names, row)) for row in zip(*field_columns)]
+        if None in stamps:  # the record path leaves a null timestamp's field unset
+            name = self.timestamp_field.name
+            for value, stamp in zip(values, stamps):
+                if stamp is None:
+                    del value[name]
+        return DecodedColumns(raw, columns.keys, [(schema, Struct.unchecked(schema, v)) for v in values], None,
+                              columns.topic)
+
+
+def _timestamps(millis: list[int | None], spec: InsertionSpec) -> list[Any] | None:
+    """The `Timestamp` values of the messages' timestamps (None for a null one); None when a required field
+    meets a null timestamp or a timestamp is out of `datetime`'s range (the record path reports those)."""
+    if not spec.optional and None in millis:
+        return None
+    epoch, delta = logical.EPOCH, timedelta
+    out: list[Any] = []
+    last_ms: int | None = None
+    last: Any = None
+    try:
+        for ms in millis:  # `logical.timestamp_from_millis`, once per run of equal timestamps
+            if ms != last_ms:
+                last_ms, last = ms, None if ms is None else epoch + delta(milliseconds=ms)
+            out.append(last)
+    except (OverflowError, ValueError):
+        return None
+    return out
 
 
 class InsertFieldKey(InsertField):

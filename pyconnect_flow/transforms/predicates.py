@@ -7,19 +7,26 @@ whether a transform applies to a record (`transforms.<alias>.predicate`, or
     TopicNameMatches(pattern="orders-.*")   # the WHOLE topic must match
     HasHeaderKey(name="trace-id")
     RecordIsTombstone()                     # value is None
+
+On a batch of decoded Kafka columns (`transforms.columns`), `test_columns` gives the same answers without a
+record per message: one for the whole batch where all its messages get the same one (a batch has one topic),
+else one per message.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigException, ConfigKey, ConfigType
 from pyconnect_flow.record import Record
 from pyconnect_flow.transforms.base import Predicate
 from pyconnect_flow.transforms.regex_router import compile_java_regex, java_regex_error
 from pyconnect_flow.transforms.util import Memo, kwargs_to_props, non_empty_string
+
+if TYPE_CHECKING:
+    from pyconnect_flow.kafka_columns import DecodedColumns
 
 __all__ = ["PREDICATES", "ConfiguredPredicate", "HasHeaderKey", "RecordIsTombstone", "TopicNameMatches"]
 
@@ -73,11 +80,17 @@ class TopicNameMatches(ConfiguredPredicate):
         self._results = Memo()
 
     def __call__(self, record: Record) -> bool:
-        topic = record.topic
+        return self._matches(record.topic)
+
+    def _matches(self, topic: str | None) -> bool:
         result = self._results.get(topic)
         if result is None:
             result = self._results.put(topic, topic is not None and self._pattern.fullmatch(topic) is not None)
         return result
+
+    def test_columns(self, columns: DecodedColumns) -> bool:
+        """Whether the batch's topic (after any router) matches: one answer for all its messages."""
+        return self._matches(columns.topic)
 
     def __repr__(self) -> str:
         return f"TopicNameMatches(pattern={self._pattern_text!r})"
@@ -103,6 +116,22 @@ class HasHeaderKey(ConfiguredPredicate):
                 return True
         return False
 
+    def test_columns(self, columns: DecodedColumns) -> bool | list[bool]:
+        """Whether each message has the header (the raw headers: a batch with headers to convert is never
+        decoded into columns, and no columnar SMT changes headers); False for all when none has headers."""
+        headers = columns.raw.headers
+        if not any(headers):
+            return False
+        name = self._name
+        matched = [False] * len(headers)
+        for i, h in enumerate(headers):
+            if h:
+                for header in h:
+                    if header[0] == name:
+                        matched[i] = True
+                        break
+        return matched
+
     def __repr__(self) -> str:
         return f"HasHeaderKey(name={self._name!r})"
 
@@ -115,6 +144,12 @@ class RecordIsTombstone(ConfiguredPredicate):
 
     def __call__(self, record: Record) -> bool:
         return record.value is None
+
+    def test_columns(self, columns: DecodedColumns) -> bool | list[bool]:
+        """Whether each value is null; False for all in a batch of flat struct columns (values are objects)."""
+        if columns.flat is not None:
+            return False
+        return [value is None for _, value in columns.values]
 
     def __repr__(self) -> str:
         return "RecordIsTombstone()"
