@@ -18,6 +18,7 @@ Only INT8–INT64, FLOAT64, STRING and BOOLEAN fields are read this way (FLOAT32
 from __future__ import annotations
 
 import importlib.util
+import os
 from operator import itemgetter
 from typing import Any
 
@@ -27,8 +28,15 @@ _ARROW_TYPES = {Type.INT8: "int8", Type.INT16: "int16", Type.INT32: "int32", Typ
                 Type.FLOAT64: "float64", Type.STRING: "string", Type.BOOLEAN: "bool_"}
 
 
+ARROW_ENV = "PYCONNECT_FLOW_ARROW"
+"""Set to 0 (false, off) to keep columnar batches in Python lists even for sinks that read Arrow."""
+
+
 def arrow_available() -> bool:
-    """Whether pyarrow is installed (it comes with the `s3` extra, not with the core install)."""
+    """Whether pyarrow is installed (it comes with the `s3` extra, not with the core install) and not turned
+    off by `PYCONNECT_FLOW_ARROW`."""
+    if os.environ.get(ARROW_ENV, "1").strip().lower() in ("0", "false", "off", "no"):
+        return False
     return importlib.util.find_spec("pyarrow") is not None
 
 
