@@ -61,7 +61,7 @@ def _singles(column: list[Any]) -> list[str] | None:
     uses too), then written as FLOAT64 are; None when one does not fit a float."""
     present = [v for v in column if v is not None]
     try:
-        rounded = iter(struct.unpack(f"{len(present)}f", struct.pack(f"{len(present)}f", *present)))
+        rounded = iter(struct.unpack(f"<{len(present)}f", struct.pack(f"<{len(present)}f", *present)))
     except OverflowError:
         return None
     return [NULL if v is None else repr(next(rounded)) for v in column]
