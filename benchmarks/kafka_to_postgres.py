@@ -85,7 +85,7 @@ def run_pyconnect(bootstrap: str, url: str, topic: str, tmp: Path, columnar: boo
                       "offset.flush.interval.ms=5000\n")
     conn = tmp / "sink.properties"
     conn.write_text("\n".join([
-        "name=bench-pg", "connector.class=io.confluent.connect.jdbc.JdbcSinkConnector", f"topics={topic}",
+        f"name=bench-pg{'' if columnar else '-records'}", "connector.class=io.confluent.connect.jdbc.JdbcSinkConnector", f"topics={topic}",
         f"connection.url={url}", "insert.mode=upsert", "pk.mode=record_key", "auto.create=true",
         f"table.name.format={table}", "consumer.override.fetch.max.bytes=52428800", ""]))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
