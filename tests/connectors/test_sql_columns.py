@@ -187,3 +187,6 @@ def test_values_copy_text_cannot_carry_give_none() -> None:
     assert column_text(Type.FLOAT32, [None, 0.1]) == [NULL, repr(_single(0.1))]
     assert column_text(Type.BOOLEAN, [True, None, False]) == ["t", NULL, "f"]
     assert copy_text([Type.INT64], [[]]) == ""
+    # what orjson does not write as the value, Python does
+    assert column_text(Type.FLOAT64, [float("nan"), None, 1.0, float("-inf")]) == ["nan", NULL, "1.0", "-inf"]
+    assert column_text(Type.INT64, [2**70, None]) == [str(2**70), NULL]

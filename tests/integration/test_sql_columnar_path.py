@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from pyconnect_flow.connectors.sql.columns import ColumnPiece
 from pyconnect_flow.contract.sink import SinkBatch
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder
@@ -24,7 +23,16 @@ from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import DecodedColumns, KafkaColumns
 from tests.connectors.sql_helpers import Collector, make_sink
 from tests.integration.kafka_helpers import produce, read_topic, run_cli, worker_file, write_properties
-from tests.integration.sql_columnar_data import MESSAGES, PARTITIONS, message, messages, poison, poison_count
+from tests.integration.sql_columnar_data import (
+    DIRTY_FROM,
+    MESSAGES,
+    PARTITIONS,
+    WIDER_FROM,
+    message,
+    messages,
+    poison,
+    poison_count,
+)
 
 
 def jdbc(postgres: Any) -> str:
@@ -101,11 +109,11 @@ def _decoded_batches(start: int, stop: int, size: int) -> list[DecodedColumns | 
     value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
     errors = ErrorReporter("t", ErrorPolicy.from_values({"errors.tolerance": "all"}))
     decode = Decoder(key, value, errors)
-    wanted = [message(i) for i in range(start, stop) if i % PARTITIONS == 0 and not poison(i)]
+    wanted = [(i // PARTITIONS, message(i)) for i in range(start, stop) if i % PARTITIONS == 0 and not poison(i)]
     out: list[DecodedColumns | list[Any]] = []
     for b in range(0, len(wanted), size):
-        part = wanted[b:b + size]
-        raw = KafkaColumns("topic", 0, list(range(b, b + len(part))), [m["key"] for m in part],
+        part = [m for _, m in wanted[b:b + size]]
+        raw = KafkaColumns("topic", 0, [offset for offset, _ in wanted[b:b + size]], [m["key"] for m in part],
                            [m["value"] for m in part], [None] * len(part), [None] * len(part))
         chunk = decode(Chunk("k", raw, None))
         decoded = chunk.unbuilt_columns
@@ -113,20 +121,32 @@ def _decoded_batches(start: int, stop: int, size: int) -> list[DecodedColumns | 
     return out
 
 
-def _write(postgres: Any, table: str, batches: list[Any], columns: bool, **keys: str) -> tuple[int, list[Any]]:
+def _write(postgres: Any, table: str, segments: list[list[Any]], columns: bool,
+           **keys: str) -> tuple[int, list[Any]]:
+    """Write the batches of each segment, flushing after each (the same chunks both ways); how many chunks took
+    the columnar write, and what was reported."""
     report = Collector()
     sink = make_sink(postgres.sqlalchemy_url, report, name=table, table_name_format=table, auto_create=True,
                      auto_evolve=True, **keys)
     writer = sink.open("topic-0", None)
-    for batch in batches:
-        if isinstance(batch, DecodedColumns):
-            writer.write(SinkBatch(columns=batch) if columns else SinkBatch(batch.records()))
-        else:
-            writer.write(SinkBatch(batch))
-    pieces = sum(type(i) is ColumnPiece for i in writer.pending)  # fewer messages than a chunk: all pending
-    writer.flush()
+    columnar = 0
+    write_columns = writer._write_columns
+
+    def counted(*args: Any) -> None:
+        nonlocal columnar
+        columnar += 1
+        write_columns(*args)
+
+    writer._write_columns = counted  # type: ignore[method-assign]
+    for batches in segments:
+        for batch in batches:
+            if isinstance(batch, DecodedColumns):
+                writer.write(SinkBatch(columns=batch) if columns else SinkBatch(batch.records()))
+            else:
+                writer.write(SinkBatch(batch))
+        writer.flush()
     writer.close()
-    return pieces, [(r.offset, type(e).__name__) for r, e in report.reported]
+    return columnar, [(r.offset, type(e).__name__) for r, e in report.reported]
 
 
 @pytest.mark.parametrize(("insert_mode", "pk_mode", "pk_fields"), [
@@ -140,14 +160,19 @@ def test_decoded_columns_write_the_tables_records_write(postgres: Any, unique_na
         keys["pk_fields"] = pk_fields
     # update mode changes rows only: give it rows to change first
     if insert_mode == "update":
-        seed = _decoded_batches(0, 1200, 10_000)
+        seed = [_decoded_batches(0, 1200, 10_000)]
         for prefix in ("r", "c"):
             _write(postgres, f"{prefix}_{unique_name}", seed, False, insert_mode="upsert", pk_mode=pk_mode)
-    batches = _decoded_batches(0, MESSAGES, 150)
-    assert sum(isinstance(b, DecodedColumns) and b.flat is not None and b.key_flat is not None for b in batches) > 5
-    _, by_records = _write(postgres, f"r_{unique_name}", batches, False, **keys)
-    pieces, by_columns = _write(postgres, f"c_{unique_name}", batches, True, **keys)
-    assert pieces > 5  # the columnar path ran (tombstone batches took the record path)
+    # one chunk per segment: narrow rows; narrow and wider rows (keys repeated across the schema change);
+    # then tombstones and poison values (batches that take the record path: the chunk is written from records)
+    segments = [_decoded_batches(0, 1200, 150),
+                _decoded_batches(1200, WIDER_FROM, 150) + _decoded_batches(WIDER_FROM, DIRTY_FROM, 150),
+                _decoded_batches(DIRTY_FROM, MESSAGES, 150)]
+    assert all(isinstance(b, DecodedColumns) and b.flat is not None and b.key_flat is not None
+               for b in segments[0] + segments[1])
+    _, by_records = _write(postgres, f"r_{unique_name}", segments, False, **keys)
+    columnar, by_columns = _write(postgres, f"c_{unique_name}", segments, True, **keys)
+    assert columnar == 2  # the first two chunks took the columnar write
     assert table_rows(postgres, f"c_{unique_name}") == table_rows(postgres, f"r_{unique_name}")
     assert table_rows(postgres, f"c_{unique_name}")[1]
     assert by_columns == by_records

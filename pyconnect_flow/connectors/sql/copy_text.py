@@ -6,9 +6,9 @@ carriage return escaped. Each column is formatted by C-level passes over the who
 with nulls or characters to escape costs a Python-level pass.
 
 The text is what the binary COPY of `writers.PostgresCopyWriter` stores, for columns whose type is the
-one the Connect type maps to (`NATURAL_OIDS`): integers in decimal, FLOAT64 as Python's `repr` (the
-shortest text that reads back as the same double), FLOAT32 rounded to single precision first (as the
-binary form does; the `repr` of that double reads back as the same float), booleans `t`/`f`, strings as
+one the Connect type maps to (`NATURAL_OIDS`): integers in decimal, FLOAT64 as a shortest text that reads
+back as the same double (orjson's, or Python's `repr`), FLOAT32 rounded to single precision first (as the
+binary form does; such a text of that double reads back as the same float), booleans `t`/`f`, strings as
 they are. A column the text cannot carry as the binary COPY would (a NUL character, which PostgreSQL
 refuses in text, or a FLOAT32 beyond single precision) gives None: the caller takes the record path,
 which isolates and reports the rows at fault.
@@ -19,6 +19,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from pyconnect_flow.data.schema import Type
 
@@ -51,7 +53,20 @@ def _strings(column: list[Any]) -> list[str] | None:
 
 
 def _numbers(column: list[Any], text: Any) -> list[str]:
-    if None in column:
+    """Integers in decimal, floats as a text that reads back as the same double: orjson writes a whole column
+    in one call (its floats are shortest round-trip texts too); Python's `text` where orjson cannot (an integer
+    beyond 64 bits, NaN or infinity, which orjson writes as null)."""
+    if not column:
+        return []
+    try:
+        dumped = orjson.dumps(column)
+    except orjson.JSONEncodeError:
+        dumped = b""
+    nulls = column.count(None)
+    if dumped and dumped.count(b"null") == nulls:
+        texts = dumped[1:-1].decode().split(",")
+        return [NULL if t == "null" else t for t in texts] if nulls else texts
+    if nulls:
         return [NULL if v is None else text(v) for v in column]
     return list(map(text, column))
 
@@ -61,10 +76,11 @@ def _singles(column: list[Any]) -> list[str] | None:
     uses too), then written as FLOAT64 are; None when one does not fit a float."""
     present = [v for v in column if v is not None]
     try:
-        rounded = iter(struct.unpack(f"<{len(present)}f", struct.pack(f"<{len(present)}f", *present)))
+        rounded = list(struct.unpack(f"<{len(present)}f", struct.pack(f"<{len(present)}f", *present)))
     except OverflowError:
         return None
-    return [NULL if v is None else repr(next(rounded)) for v in column]
+    texts = iter(_numbers(rounded, float.__repr__))
+    return [NULL if v is None else next(texts) for v in column] if len(present) < len(column) else list(texts)
 
 
 def column_text(kind: Type, column: list[Any]) -> list[str] | None:

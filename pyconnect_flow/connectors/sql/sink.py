@@ -541,7 +541,7 @@ class SqlSinkWriter(PipelinedWriter[Buffered, ChunkData, None]):
                 raise _Intolerable(record, exc)  # reported by the flow's thread, in _settled
             deferred.append((record, exc))
 
-        if all(type(i) is ColumnPiece for i in chunk):
+        if type(chunk[0]) is ColumnPiece and all(type(i) is ColumnPiece for i in chunk):
             writes = self._prepare_columns(chunk)  # type: ignore[arg-type]
             if writes is not None:
                 return partial(self._write_columns, writes, chunk, last, fail), (last, deferred)
