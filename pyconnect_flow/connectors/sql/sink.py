@@ -351,11 +351,13 @@ class SqlSinkWriter(PipelinedWriter[Buffered, ChunkData, None]):
     def _built(self, batch: SinkBatch, columns: DecodedColumns) -> list[Record]:
         """The records of a batch of columns, their originals kept for dead letters until they settle."""
         records = batch.records()
-        self._keep_originals(records, columns.originals())
+        if getattr(self.sink.report, "tolerate_all", False):
+            self._keep_originals(records, columns.originals())
         return records
 
     def _keep_originals(self, records: list[Record], originals: list[Record]) -> None:
-        if self.sink.report is not None:
+        # only a tolerated failure becomes a dead letter, the one place the message as read is needed
+        if getattr(self.sink.report, "tolerate_all", False):
             self._originals.update(zip(map(id, records), originals))
 
     def _records(self, items: list[Buffered]) -> list[Record]:
