@@ -373,9 +373,11 @@ class JsonConverter(Converter):
             return list(zip(repeat(None), map(java_ordered, nodes)))
         return list(zip(repeat(None), map(decode_schemaless_from, nodes, datas, repeat(False))))  # type: ignore[arg-type]
 
-    def _same_schema_nodes(self, datas: Sequence[bytes | None]) -> tuple[_Reader, list[Any]] | None:
+    def _same_schema_nodes(self, datas: Sequence[bytes | None],
+                           flat_only: bool = False) -> tuple[_Reader, list[Any]] | None:
         """The payload nodes of envelopes that all carry the schema text of the first, with its reader;
-        None when the batch is not such (the item-by-item path reads it)."""
+        None when the batch is not such (the item-by-item path reads it), or with `flat_only` when the
+        schema is not a flat struct (`flat_fields`; checked before any payload is parsed)."""
         first = datas[0]
         if type(first) is not bytes or not first.startswith(_SCHEMA_START):
             return None
@@ -387,6 +389,8 @@ class JsonConverter(Converter):
         prefix = first[: end + len(_PAYLOAD_KEY)]
         reader = self._readers_by_prefix.get(prefix) if end > 0 else None
         if reader is None or reader.exact or reader.schema is None:
+            return None
+        if flat_only and flat_fields(reader.schema) is None:
             return None
         try:
             if not (all(map(bytes.startswith, datas, repeat(prefix)))  # type: ignore[arg-type]
@@ -418,7 +422,7 @@ class JsonConverter(Converter):
         without a `Struct` per value (`FlatColumns.values()` builds them, the same way). None otherwise."""
         if not datas or not self.schemas_enabled:
             return None
-        found = self._same_schema_nodes(datas)
+        found = self._same_schema_nodes(datas, flat_only=True)
         if found is None:
             return None
         reader, nodes = found
