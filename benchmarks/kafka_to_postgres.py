@@ -5,18 +5,20 @@ quantity, active) to a 4-partition topic, then measures rows/s for
 
 1. pyconnect-flow: `io.confluent.connect.jdbc.JdbcSinkConnector` (upsert, pk.mode=record_key,
    auto.create), run as `pyconnect-flow standalone` does (one process, stop at end): Kafka
-   consume + JSON decode + COPY/upsert, end to end; the same without start-up (minus the time of
-   the same run on 1,000 records; comparable with (c), which is timed from its first record); and the
-   same `SqlSink` fed records already decoded (the sink's own cost, the figure comparable with (a));
+   consume + JSON decode + COPY/upsert, end to end (the columnar path: keys and values decoded into
+   columns, rows as columns, text COPY built in bulk); the same without start-up (minus the time of
+   the same run on 1,000 records; comparable with (c), which is timed from its first record); with
+   `--record-path`, the same run again with `PYCONNECT_FLOW_COLUMNAR=0` (one record per message), in the
+   same run for comparison; and the same `SqlSink` fed records already decoded (the sink's own cost);
 2. (a) the limit: a bare psycopg COPY of the same rows (already Python tuples) into a staging
    table plus one `INSERT … ON CONFLICT DO UPDATE` (database work only);
 3. (b) SQLAlchemy executemany upserts (`insert().on_conflict_do_update()`, 3,000 rows a batch, as
    Confluent's batch.size) of the same rows (database work only);
 4. (c) Quix Streams' PostgreSQLSink on the same topic, if `quixstreams` is installed.
 
-    python benchmarks/kafka_to_postgres.py [--records 1000000] [--executemany-records 100000]
+    python benchmarks/kafka_to_postgres.py [--records 1000000] [--executemany-records 100000] [--record-path]
 
-Targets (issue): pyconnect-flow ≥ 0.6× (a) and ≥ 5× (b) and (c).
+Targets (issue #17): pyconnect-flow end to end, start-up included, ≥ 0.6× (a) and ≥ 8× (b).
 """
 
 from __future__ import annotations
@@ -72,8 +74,10 @@ def produce(bootstrap: str, topic: str, n: int) -> None:
     p.flush(120)
 
 
-def run_pyconnect(bootstrap: str, url: str, topic: str, tmp: Path) -> tuple[float, float]:
-    """Wall seconds of `pyconnect-flow standalone` (start-up included) and the CPU seconds it used."""
+def run_pyconnect(bootstrap: str, url: str, topic: str, tmp: Path, columnar: bool = True,
+                  table: str = "${topic}") -> tuple[float, float]:
+    """Wall seconds of `pyconnect-flow standalone` (start-up included) and the CPU seconds it used;
+    `columnar` False: the record path (`PYCONNECT_FLOW_COLUMNAR=0`)."""
     import resource
 
     worker = tmp / "worker.properties"
@@ -81,13 +85,14 @@ def run_pyconnect(bootstrap: str, url: str, topic: str, tmp: Path) -> tuple[floa
                       "offset.flush.interval.ms=5000\n")
     conn = tmp / "sink.properties"
     conn.write_text("\n".join([
-        "name=bench-pg", "connector.class=io.confluent.connect.jdbc.JdbcSinkConnector", f"topics={topic}",
+        f"name=bench-pg{'' if columnar else '-records'}", "connector.class=io.confluent.connect.jdbc.JdbcSinkConnector", f"topics={topic}",
         f"connection.url={url}", "insert.mode=upsert", "pk.mode=record_key", "auto.create=true",
-        "consumer.override.fetch.max.bytes=52428800", ""]))
+        f"table.name.format={table}", "consumer.override.fetch.max.bytes=52428800", ""]))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "standalone", str(worker), str(conn),
-                           "--stop-at-end"], env=dict(os.environ, PYTHONPATH=str(REPO), RUST_BACKTRACE="0"),
+                           "--stop-at-end"], env=dict(os.environ, PYTHONPATH=str(REPO), RUST_BACKTRACE="0",
+                                                      PYCONNECT_FLOW_COLUMNAR="1" if columnar else "0"),
                           capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -142,6 +147,7 @@ def run_sink_alone(url: str, n: int) -> float:
     """pyconnect-flow's SqlSink fed decoded records (Structs, as the JsonConverter gives them): the sink's own cost."""
     from pyconnect_flow.connectors.sql.connector import sink_settings
     from pyconnect_flow.connectors.sql.sink import SqlSink
+    from pyconnect_flow.contract.sink import SinkBatch
     from pyconnect_flow.data import (
         INT64_SCHEMA,
         OPTIONAL_BOOLEAN_SCHEMA,
@@ -170,7 +176,7 @@ def run_sink_alone(url: str, n: int) -> float:
                           Struct.unchecked(value_schema, dict(zip(names, row(i)))), 0, i, key_schema, value_schema)
                    for i in range(start, min(n, start + 100_000))]
         t0 = time.perf_counter()
-        writer.write(records)
+        writer.write(SinkBatch(records))
         seconds += time.perf_counter() - t0
     t0 = time.perf_counter()
     writer.flush()
@@ -234,6 +240,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--executemany-records", type=int, default=100_000)
     parser.add_argument("--quix-records", type=int, default=0, help="records for Quix Streams (default: --records)")
+    parser.add_argument("--record-path", action="store_true",
+                        help="also run pyconnect-flow on the record path (PYCONNECT_FLOW_COLUMNAR=0), same run")
     args = parser.parse_args()
     n = args.records
 
@@ -257,6 +265,16 @@ def main() -> None:
         startup, _ = run_pyconnect(endpoint.bootstrap_servers, pg.sqlalchemy_url, f"{topic}_startup",
                                    Path(tmp) / "startup")
         streaming = ours - startup
+        records_path: tuple[float, float, float] | None = None
+        if args.record_path:
+            (Path(tmp) / "records").mkdir()
+            rec, rec_cpu = run_pyconnect(endpoint.bootstrap_servers, pg.sqlalchemy_url, topic, Path(tmp) / "records",
+                                         columnar=False, table="records_${topic}")
+            assert count(pg.sqlalchemy_url, f"records_{topic}") == n, "the record path did not write every row"
+            (Path(tmp) / "records-startup").mkdir()
+            rec_startup, _ = run_pyconnect(endpoint.bootstrap_servers, pg.sqlalchemy_url, f"{topic}_startup",
+                                           Path(tmp) / "records-startup", columnar=False, table="records_${topic}")
+            records_path = (rec, rec_cpu, rec - rec_startup)
         rows = [row(i) for i in range(n)]
         bare = run_bare_copy(pg, rows)
         alone = run_sink_alone(pg.sqlalchemy_url, n)
@@ -284,6 +302,13 @@ def main() -> None:
     report.append((f"pyconnect-flow end to end, start-up excluded ({startup:.1f} s: a {STARTUP_RECORDS:,}-record run)",
                    f"{n - STARTUP_RECORDS:,}", f"{streaming:.1f}", rate(streaming, n - STARTUP_RECORDS),
                    *vs(streaming, n - STARTUP_RECORDS)))
+    if records_path is not None:
+        rec, rec_cpu, rec_streaming = records_path
+        report.append(("pyconnect-flow end to end, record path (PYCONNECT_FLOW_COLUMNAR=0)", f"{n:,}", f"{rec:.1f}",
+                       rate(rec), *vs(rec)))
+        report.append(("pyconnect-flow record path, start-up excluded", f"{n - STARTUP_RECORDS:,}",
+                       f"{rec_streaming:.1f}", rate(rec_streaming, n - STARTUP_RECORDS),
+                       *vs(rec_streaming, n - STARTUP_RECORDS)))
     report.append(("pyconnect-flow SqlSink alone (decoded records → COPY + upsert)", f"{n:,}", f"{alone:.1f}",
                    rate(alone), *vs(alone)))
     report.append(("(a) bare psycopg COPY + one upsert (DB only)", f"{n:,}", f"{bare:.1f}", rate(bare), *vs(bare)))
@@ -297,6 +322,10 @@ def main() -> None:
     print(table(report))
     print(f"pyconnect-flow end to end used {ours_cpu:.1f} CPU s ({n / ours_cpu:,.0f} records per CPU second; "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} when done)")
+    if records_path is not None:
+        print(f"the record path used {records_path[1]:.1f} CPU s ({n / records_path[1]:,.0f} records per CPU second)")
+    print(f"targets: end to end, start-up included, ≥ 0.6× (a): {(n / ours) / (n / bare):.2f}×; "
+          f"≥ 8× (b): {(n / ours) / (n / many):.2f}×")
 
 
 if __name__ == "__main__":

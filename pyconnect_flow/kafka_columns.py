@@ -63,14 +63,18 @@ class DecodedColumns:
     """`raw` decoded: `keys[i]` and `values[i]` are the converters' (schema, value) pairs of message i.
 
     `flat`, when the value converter gave its values as columns (`JsonConverter.to_connect_columns`):
-    the field columns of one flat struct schema; `values` is then built from it only when asked for."""
+    the field columns of one flat struct schema; `values` is then built from it only when asked for.
+    `key_flat`, the same for the keys (struct keys of one flat schema): `keys` is then built from it only
+    when asked for."""
 
-    __slots__ = ("raw", "keys", "_values", "flat", "_topic")
+    __slots__ = ("raw", "_keys", "key_flat", "_values", "flat", "_topic")
 
-    def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue], values: list[SchemaAndValue] | None,
-                 flat: FlatColumns | None = None, topic: str | None = None) -> None:
+    def __init__(self, raw: KafkaColumns, keys: list[SchemaAndValue] | None, values: list[SchemaAndValue] | None,
+                 flat: FlatColumns | None = None, topic: str | None = None,
+                 key_flat: FlatColumns | None = None) -> None:
         self.raw = raw
-        self.keys = keys
+        self._keys = keys
+        self.key_flat = key_flat
         self._values = values
         self.flat = flat
         self._topic = topic
@@ -79,6 +83,14 @@ class DecodedColumns:
     def topic(self) -> str:
         """The messages' topic now: the one they were read from, unless a router changed it."""
         return self._topic if self._topic is not None else self.raw.topic
+
+    @property
+    def keys(self) -> list[SchemaAndValue]:
+        """The (schema, key) pair of each message."""
+        if self._keys is None:
+            assert self.key_flat is not None
+            self._keys = self.key_flat.values()
+        return self._keys
 
     @property
     def values(self) -> list[SchemaAndValue]:
@@ -99,23 +111,26 @@ class DecodedColumns:
         return list(schemas), list(values)
 
     def record(self, i: int) -> Record:
-        """Decoded record i alone (its value built from the columns when they are flat)."""
+        """Decoded record i alone (its key and value built from the columns when they are flat)."""
         raw = self.raw
         if self._values is not None or self.flat is None:
             vs, vv = self.values[i]
         else:
             vs, vv = self.flat.schema, self.flat.value(i)
-        ks, kv = self.keys[i]
+        if self._keys is not None or self.key_flat is None:
+            ks, kv = self.keys[i]
+        else:
+            ks, kv = self.key_flat.schema, self.key_flat.value(i)
         return new_record((self.topic, kv, vv, raw.partition, raw.offsets[i], ks, vs, _header_tuple(raw.headers[i]),
                            raw.timestamps[i], None, None))
 
     def with_flat(self, flat: FlatColumns) -> DecodedColumns:
         """The same messages with these values instead (a columnar transform's result)."""
-        return DecodedColumns(self.raw, self.keys, None, flat, self._topic)
+        return DecodedColumns(self.raw, self._keys, None, flat, self._topic, self.key_flat)
 
     def with_topic(self, topic: str) -> DecodedColumns:
         """The same messages routed to `topic` (a columnar router's result)."""
-        return DecodedColumns(self.raw, self.keys, self._values, self.flat, topic)
+        return DecodedColumns(self.raw, self._keys, self._values, self.flat, topic, self.key_flat)
 
     def records(self) -> list[Record]:
         """The decoded records, as the decode stage builds them on the record path."""

@@ -182,10 +182,11 @@ class Decoder:
         self.key, self.value, self.errors = key, value, errors
         self.headers = _active(headers)
         self.columnar = columnar  # decode `KafkaColumns` into `DecodedColumns`, without records
-        # A value converter that can give flat struct values as field columns (JsonConverter), read into
-        # Arrow when `arrow` (the sink reads Arrow and no transform needs Python values).
+        # Converters that can give flat struct keys and values as field columns (JsonConverter); values read
+        # into Arrow when `arrow` (the sink reads Arrow and no transform needs Python values).
         self._as_columns: Callable[[list[bytes | None]], FlatColumns | None] = (
             partial(value.to_connect_columns, arrow=arrow) if type(value) is JsonConverter else _no_columns)
+        self._keys_as_columns = key.to_connect_columns if type(key) is JsonConverter else _no_columns
 
     def _columns(self, raw: KafkaColumns) -> DecodedColumns | None:
         """`raw` decoded column by column; None when the batch must take the record path (a value or key
@@ -193,14 +194,15 @@ class Decoder:
         if self.headers is not None and raw.has_headers():
             return None
         try:
-            keys = self.key.to_connect_batch(raw.topic, raw.keys)
+            key_flat = self._keys_as_columns(raw.keys)
+            keys = self.key.to_connect_batch(raw.topic, raw.keys) if key_flat is None else None
             flat = self._as_columns(raw.values)
             if flat is not None:
-                return DecodedColumns(raw, keys, None, flat)
+                return DecodedColumns(raw, keys, None, flat, key_flat=key_flat)
             values = self.value.to_connect_batch(raw.topic, raw.values)
         except Exception:  # noqa: BLE001 - redone record by record, which reports the bad one
             return None
-        return DecodedColumns(raw, keys, values)
+        return DecodedColumns(raw, keys, values, key_flat=key_flat)
 
     def _one(self, r: Record) -> Record:
         ks, kv = _run(Stage.KEY_CONVERTER, self.key, self.key.to_connect, r.topic, r.key)

@@ -21,6 +21,14 @@ thread while the flow decodes the next records (`flush` waits for it; `contract.
 buffer of `MAX_BUFFERED` records is committed early. Committing before the epoch ends is safe for
 the same reason a replay is: writes are idempotent, or skipped below the high-water mark.
 
+Batches of decoded Kafka columns (`SinkBatch.columns`, `RecordSink.accepts_columns`) of flat struct values
+skip the records on PostgreSQL: they become `columns.ColumnPiece`s (row columns), a chunk of pieces collapses by
+key column-wise and is written as text COPY data built in bulk (`copy_text`), then the same one statement. A
+batch the pieces cannot carry (tombstones, logical types, schemaless values, a replay below the high-water
+mark) builds its records; a chunk with such records, or whose columnar write fails (a row PostgreSQL refuses,
+a table to evolve that cannot be), is written from records, which isolates and reports the rows at fault with
+the messages as read from Kafka (kept by the writer: a batch of columns carries no originals).
+
 So after a crash the replayed records overwrite or are skipped: exactly-once results. Lost
 connections, serialization failures, deadlocks and locked databases roll back and retry the
 batch after `retry.backoff.ms`, up to `max.retries` times, then stop the connector. Permanent
@@ -36,7 +44,9 @@ from functools import partial
 from typing import Any
 
 from pyconnect_flow.config.definition import secret_text, setting
+from pyconnect_flow.connectors.sql.columns import ColumnPiece, collapse, part_columns, piece_of
 from pyconnect_flow.connectors.sql.config import SINK_CONFIG, names, safe_url, zone_info
+from pyconnect_flow.connectors.sql.copy_text import NATURAL_OIDS, copy_text
 from pyconnect_flow.connectors.sql.engine import (
     create_engine,
     describe_error,
@@ -51,6 +61,7 @@ from pyconnect_flow.contract.pipelined import PipelinedWriter, Request
 from pyconnect_flow.contract.retry import Jitter, RetriesExhausted, RetryPolicy
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch
 from pyconnect_flow.data.exceptions import ConnectException, DataException
+from pyconnect_flow.kafka_columns import DecodedColumns
 from pyconnect_flow.record import Record
 
 MAX_BUFFERED = 200_000
@@ -106,6 +117,8 @@ class SqlSinkSettings:
 
 class SqlSink(RecordSink):
     """Writes records to SQL tables (see the module docstring); one engine per process."""
+
+    accepts_columns = True  # PostgreSQL: rows from `SinkBatch.columns` (see `columns`), records only where needed
 
     def __init__(self, settings: SqlSinkSettings, report: Report | None = None) -> None:
         self.settings = settings
@@ -200,6 +213,26 @@ class SqlSink(RecordSink):
 Item = tuple[RowPlan, Row, Record]
 """A row to write (or a key to delete), its plan and the record it comes from."""
 
+Buffered = Record | ColumnPiece
+"""What a writer buffers: records, or the rows of a batch of decoded columns."""
+
+
+@dataclass
+class _TextWrite:
+    """The COPY text of the rows of one plan (key columns first), after collapsing by key."""
+
+    tid: TableId
+    plan: RowPlan
+    text: str
+
+
+class _NotColumnar(Exception):  # noqa: N818 - a carrier, never shown
+    """The table's column types are not those the COPY text was written for: the record path writes it."""
+
+    def __init__(self, where: tuple[TableId, RowPlan]) -> None:
+        super().__init__("not columnar")
+        self.where = where
+
 
 @dataclass
 class _TableBatch:
@@ -236,7 +269,7 @@ ChunkData = tuple["int | None", Deferred]
 """What settling a chunk needs: its last Kafka offset (the high-water mark it commits) and its deferred reports."""
 
 
-class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
+class SqlSinkWriter(PipelinedWriter[Buffered, ChunkData, None]):
     """Buffers one partition's records and writes them in one transaction per chunk (see the module docstring).
 
     On PostgreSQL one chunk at a time is written by a pool thread while the flow goes on; elsewhere a chunk is
@@ -259,12 +292,28 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
                                         zone_info(s.db_timezone)))
         self._tables: dict[str, TableId] = {}
         self._writer: BatchWriter | None = None
+        self._pending_rows = 0  # messages in `pending` (a piece holds a batch of them)
+        # Records built from decoded columns → the messages as read (a batch of columns carries no originals),
+        # for dead letters; kept until their chunk settled.
+        self._originals: dict[int, Record] = {}
+        self._not_columnar: set[tuple[TableId, RowPlan]] = set()  # tables whose column types COPY text does not fit
 
     # SinkWriter -------------------------------------------------------------
 
-    def write(self, records: SinkBatch) -> None:
+    def write(self, batch: SinkBatch) -> None:
         if not self._hwm_loaded:
             self._load_hwm()
+        records: list[Record] = batch
+        columns = getattr(batch, "columns", None)  # plain lists of records are accepted too
+        if columns is not None:
+            piece = self._piece(columns)
+            if piece is not None:
+                self._buffer([piece], self._count(len(piece)))
+                self._pending_rows += len(piece)
+                if self._pending_rows >= self._chunk:
+                    self._send()
+                return
+            records = self._built(batch, columns)
         first = self._count(len(records))
         hwm = self._hwm
         if hwm >= 0 and records and records[0].offset is not None and records[0].offset <= hwm:
@@ -272,17 +321,142 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
             kept = [i for i, r in enumerate(records) if r.offset is None or r.offset > hwm]
             if kept:
                 self._buffer([records[i] for i in kept], first + kept[0])
+                self._pending_rows += len(kept)
         else:
             self._buffer(records, first)
-        if len(self.pending) >= self._chunk:
+            self._pending_rows += len(records)
+        if self._pending_rows >= self._chunk:
             self._send()
 
     def flush(self) -> Any:
         super().flush()
+        self._originals.clear()
         return {"hwm": self._hwm} if self.settings.uses_offsets_table else None
 
     def close(self) -> None:
         self._abandon(wait=True)
+        self._pending_rows = 0
+        self._originals.clear()
+
+    # decoded columns --------------------------------------------------------
+
+    def _piece(self, columns: DecodedColumns) -> ColumnPiece | None:
+        """The batch's rows as columns, or None when its records must be built (see the module docstring)."""
+        if self.pool is None or not len(columns) or columns.flat is None:
+            return None
+        if self._hwm >= 0 and columns.raw.offsets[0] <= self._hwm:
+            return None  # a replay: the record path skips what is written already
+        return piece_of(columns, self._table(columns.topic), self.planner)
+
+    def _built(self, batch: SinkBatch, columns: DecodedColumns) -> list[Record]:
+        """The records of a batch of columns, their originals kept for dead letters until they settle."""
+        records = batch.records()
+        if getattr(self.sink.report, "tolerate_all", False):
+            self._keep_originals(records, columns.originals())
+        return records
+
+    def _keep_originals(self, records: list[Record], originals: list[Record]) -> None:
+        # only a tolerated failure becomes a dead letter, the one place the message as read is needed
+        if getattr(self.sink.report, "tolerate_all", False):
+            self._originals.update(zip(map(id, records), originals))
+
+    def _records(self, items: list[Buffered]) -> list[Record]:
+        """The records of buffered items (pieces build theirs, once, keeping their originals)."""
+        if not any(type(i) is ColumnPiece for i in items):
+            return items  # type: ignore[return-value]
+        out: list[Record] = []
+        for item in items:
+            if type(item) is ColumnPiece:
+                built, originals = item.records()
+                self._keep_originals(built, originals)
+                out.extend(built)
+            else:
+                out.append(item)  # type: ignore[arg-type]
+        return out
+
+    def _forget_originals(self, items: list[Buffered]) -> None:
+        """Drop the originals kept for the records of a settled chunk."""
+        if not self._originals:
+            return
+        pop = self._originals.pop
+        for item in items:
+            if type(item) is ColumnPiece:
+                if item._records is not None:
+                    for r in item._records[0]:
+                        pop(id(r), None)
+            else:
+                pop(id(item), None)
+
+    def _report(self, record: Record, exc: BaseException) -> None:
+        """`sink.report`, with the message as read from Kafka for a record built from decoded columns."""
+        report = self.sink.report
+        assert report is not None
+        original = self._originals.get(id(record))
+        table = getattr(getattr(report, "ctx", None), "originals", None)
+        if original is None or table is None:
+            report(record, exc)
+            return
+        table[id(record)] = original
+        try:
+            report(record, exc)
+        finally:
+            table.pop(id(record), None)
+
+    def _prepare_columns(self, pieces: list[ColumnPiece]) -> list[_TextWrite] | None:
+        """The COPY text per table and plan of a chunk of pieces, collapsed by key as `_prepare` collapses
+        records (over plans with the same key columns); None when a column has no exact text form."""
+        keyed = self.settings.pk_mode != "none"
+        groups: dict[tuple[Any, ...], list[ColumnPiece]] = {}
+        for p in pieces:
+            groups.setdefault((p.tid, p.plan.key_names) if keyed else (p.tid, p.plan), []).append(p)
+        writes: list[_TextWrite] = []
+        for group in groups.values():
+            parts = collapse(group) if keyed else [(p, None) for p in group]
+            by_plan: dict[RowPlan, list[Any]] = {}
+            for part in parts:
+                by_plan.setdefault(part[0].plan, []).append(part)
+            for plan, plan_parts in by_plan.items():
+                tid = plan_parts[0][0].tid
+                if (tid, plan) in self._not_columnar:
+                    return None
+                text = copy_text([c.schema.type for c in plan.columns], part_columns(plan_parts))
+                if text is None:
+                    return None
+                writes.append(_TextWrite(tid, plan, text))
+        return writes
+
+    def _write_columns(self, writes: list[_TextWrite], chunk: list[Buffered], last: int | None,
+                       fail: Report) -> None:
+        """Write a chunk's COPY texts in one transaction; on a failure that is not transient, write the chunk
+        from its records instead (which isolates and reports the rows at fault)."""
+        from pyconnect_flow.connectors.sql.writers import PostgresCopyWriter
+
+        try:
+            tables = self.sink.tables
+            infos = {(w.tid, w.plan): tables.ensure(w.tid, w.plan.columns) for w in writes}
+            with self.sink.engine.begin() as conn:
+                if self._writer is None:
+                    self._writer = writer_for(conn.dialect.name, self.settings.batch_size)
+                writer = self._writer
+                assert isinstance(writer, PostgresCopyWriter)
+                mode = self.settings.insert_mode
+                for w in writes:
+                    info = infos[(w.tid, w.plan)]
+                    lower = info.lower_names
+                    names = [lower[n.lower()] for n in w.plan.names]
+                    oids = [NATURAL_OIDS[c.schema.type] for c in w.plan.columns]
+                    if not writer.write_text(conn, info.table, mode, names, names[: w.plan.key_count], w.text, oids):
+                        raise _NotColumnar((w.tid, w.plan))
+                if last is not None and self.settings.uses_offsets_table:
+                    self._store_hwm(conn, max(self._hwm, last))
+            return
+        except _NotColumnar as other:
+            self._not_columnar.add(other.where)
+        except Exception as exc:
+            self.sink.tables.forget()
+            if is_retriable(exc):
+                raise  # retried from records by _settled, as a chunk of records is
+        self._write_prepared(self._prepare(self._records(chunk), fail), last, fail)
 
     # internals --------------------------------------------------------------
 
@@ -344,7 +518,7 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
             raise ConnectException(f"Connector '{s.connector}' failed to {what} in {safe_url(s.url)}: "
                                    f"{self.sink.describe(exc)} (a permanent error: not retried)") from None
 
-    def _request(self, chunk: list[Record]) -> tuple[Callable[[], None], ChunkData]:
+    def _request(self, chunk: list[Buffered]) -> tuple[Callable[[], None], ChunkData]:
         """The chunk's rows and what writing them takes.
 
         On PostgreSQL the rows are prepared here (Python work); the database work (COPY, merge, commit) runs
@@ -352,8 +526,10 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
         commit in order; each is one transaction holding its rows and, in insert mode, the high-water mark.
         No transaction stays open between calls: writers never wait on each other.
         """
+        self._pending_rows = 0
         # offsets ascend within a partition: the last record with one holds the high-water mark
-        last = next((r.offset for r in reversed(chunk) if r.offset is not None), None)
+        last = next((r.last_offset if isinstance(r, ColumnPiece) else r.offset for r in reversed(chunk)
+                     if isinstance(r, ColumnPiece) or r.offset is not None), None)
         if self.pool is None:
             return partial(self._write_once, chunk, last), (last, [])
         report = self.sink.report
@@ -367,11 +543,14 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
                 raise _Intolerable(record, exc)  # reported by the flow's thread, in _settled
             deferred.append((record, exc))
 
+        if type(chunk[0]) is ColumnPiece and all(type(i) is ColumnPiece for i in chunk):
+            writes = self._prepare_columns(chunk)  # type: ignore[arg-type]
+            if writes is not None:
+                return partial(self._write_columns, writes, chunk, last, fail), (last, deferred)
         try:
-            batches = self._prepare(chunk, fail)
+            batches = self._prepare(self._records(chunk), fail)
         except _Intolerable as bad:
-            assert report is not None
-            report(bad.record, bad.exc)  # raises (errors.tolerance=none)
+            self._report(bad.record, bad.exc)  # raises (errors.tolerance=none)
             raise
         return partial(self._write_prepared, batches, last, fail), (last, deferred)
 
@@ -386,15 +565,14 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
             self.sink.tables.forget()
             raise
 
-    def _settled(self, request: Request[Record, ChunkData, None]) -> None:
+    def _settled(self, request: Request[Buffered, ChunkData, None]) -> None:
         """The chunk is committed: move the high-water mark and report what was tolerated; a retriable
         failure of its first attempt is retried here, in the flow's thread."""
         last, deferred = request.data
         try:
             request.future.result()
         except _Intolerable as bad:
-            assert self.sink.report is not None
-            self.sink.report(bad.record, bad.exc)  # raises (errors.tolerance=none)
+            self._report(bad.record, bad.exc)  # raises (errors.tolerance=none)
             raise
         except Exception as exc:
             self._retry("write records", partial(self._write_once, request.items, last), first_failure=exc)
@@ -402,10 +580,11 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
         if last is not None and self.settings.uses_offsets_table:
             self._hwm = max(self._hwm, last)
         for record, failure in deferred:
-            assert self.sink.report is not None
-            self.sink.report(record, failure)
+            self._report(record, failure)
+        self._forget_originals(request.items)
 
-    def _write_once(self, records: list[Record], last_offset: int | None) -> None:
+    def _write_once(self, items: list[Buffered], last_offset: int | None) -> None:
+        records = self._records(items)
         report = self.sink.report
         tolerate = report is not None and getattr(report, "tolerate_all", False)
         deferred: list[tuple[Record, BaseException]] = []
@@ -416,7 +595,7 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
             if tolerate:
                 deferred.append((record, exc))
             else:
-                report(record, exc)
+                self._report(record, exc)
 
         batches = self._prepare(records, fail)
         infos = self._ensure_tables(batches, fail)
@@ -430,8 +609,7 @@ class SqlSinkWriter(PipelinedWriter[Record, ChunkData, None]):
             self.sink.tables.forget()
             raise
         for record, exc in deferred:
-            assert report is not None
-            report(record, exc)
+            self._report(record, exc)
 
     def _apply_all(self, conn: Any, batches: dict[TableId, _TableBatch],
                    infos: dict[tuple[TableId, RowPlan], TableInfo], fail: Report) -> None:

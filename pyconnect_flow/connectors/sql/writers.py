@@ -1,6 +1,7 @@
 """Dialect writers: how one batch of rows reaches one table, inside the caller's transaction.
 
-- `PostgresCopyWriter`: `COPY` (psycopg 3 `cursor.copy`) into a temporary staging table, then one
+- `PostgresCopyWriter`: `COPY` (psycopg 3 `cursor.copy`; binary rows, or text data built in bulk from columns by
+  `copy_text`, `write_text`) into a temporary staging table, then one
   statement: `INSERT … SELECT` (insert), `INSERT … ON CONFLICT (key) DO UPDATE` (upsert),
   `UPDATE … FROM` (update) or `DELETE … USING` (deletes). Staging tables are dropped at commit.
 - `GenericWriter`: SQLAlchemy Core statements run with executemany in chunks of `batch.size`
@@ -120,10 +121,7 @@ class PostgresCopyWriter:
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
-            oids = self._oids.get((target, tuple(names)))
-            if oids is None:
-                cur.execute(f"SELECT {cols} FROM {stage} LIMIT 0")
-                oids = self._oids[(target, tuple(names))] = [d.type_code for d in cur.description or ()]
+            oids = self._column_oids(cur, target, stage, names, cols)
             if oids and all(oid in _BINARY_SAFE_OIDS for oid in oids):
                 savepoint = conn.begin_nested()
                 try:
@@ -134,6 +132,14 @@ class PostgresCopyWriter:
                     savepoint.rollback()
             self._copy(cur, f"COPY {stage} ({cols}) FROM STDIN", rows, None)
         return target, stage, preparer
+
+    def _column_oids(self, cur: Any, target: str, stage: str, names: Sequence[str], cols: str) -> list[int]:
+        """The type oids of the staging table's columns (cached per table and column list)."""
+        oids = self._oids.get((target, tuple(names)))
+        if oids is None:
+            cur.execute(f"SELECT {cols} FROM {stage} LIMIT 0")
+            oids = self._oids[(target, tuple(names))] = [d.type_code for d in cur.description or ()]
+        return oids
 
     @staticmethod
     def _copy(cur: Any, statement: str, rows: Sequence[Row], oids: list[int] | None) -> None:
@@ -147,6 +153,30 @@ class PostgresCopyWriter:
     def write(self, conn: Any, table: Any, mode: str, names: Sequence[str], keys: Sequence[str],
               rows: Sequence[Row]) -> None:
         target, stage, p = self._stage(conn, table, names, rows)
+        self._merge(conn, target, stage, p, mode, names, keys)
+
+    def write_text(self, conn: Any, table: Any, mode: str, names: Sequence[str], keys: Sequence[str], text: str,
+                   types: Sequence[frozenset[int]]) -> bool:
+        """`write` for rows given as text COPY data (`copy_text`): False, and nothing written, when a column's
+        type (oid) is not among those `types[j]` its text was written for."""
+        preparer = conn.dialect.identifier_preparer
+        target = preparer.format_table(table)
+        stage = preparer.quote_identifier(f"pcf_stage_{next(self._counter)}")
+        cols = ", ".join(preparer.quote_identifier(n) for n in names)
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur:
+            cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
+            oids = self._column_oids(cur, target, stage, names, cols)
+            if len(oids) != len(types) or any(oid not in wanted for oid, wanted in zip(oids, types)):
+                return False
+            with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+                copy.write(text)
+        self._merge(conn, target, stage, preparer, mode, names, keys)
+        return True
+
+    def _merge(self, conn: Any, target: str, stage: str, p: Any, mode: str, names: Sequence[str],
+               keys: Sequence[str]) -> None:
+        """The one statement moving the staged rows into the table (insert, upsert or update)."""
         q = p.quote_identifier
         cols = ", ".join(q(n) for n in names)
         values = [n for n in names if n not in keys]
