@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from pyconnect_flow.batches import ValueBatch
 from pyconnect_flow.config.definition import ConfigDef, ConfigIssue, ConfigKey, ConfigType, at_least
-from pyconnect_flow.connectors.file_text import arrow_text, flat_lines, struct_lines
+from pyconnect_flow.connectors.file_text import flat_lines, struct_lines
 from pyconnect_flow.contract.connector import Connector
 from pyconnect_flow.contract.sink import RecordSink, SinkBatch, SinkWriter
 from pyconnect_flow.contract.source import EndOfInput, ReadBatch, RecordSource, SourceReader
@@ -297,10 +297,6 @@ class FileWriter(SinkWriter):
 
     def write(self, records: SinkBatch) -> None:
         columns = getattr(records, "columns", None)  # plain lists of records are accepted too
-        if columns is not None and columns.flat is not None and columns.flat.arrow is not None:
-            data = arrow_text(columns.flat)
-            if data is not None and self._write_bytes(data):
-                return
         if columns is not None:  # decoded Kafka messages as columns: the values as they are, no records
             lines = flat_lines(columns.flat) if columns.flat is not None else None
             if lines is None:
@@ -319,17 +315,6 @@ class FileWriter(SinkWriter):
             self._file.handle.write(text)
             self._file.handle.flush()
 
-    def _write_bytes(self, data: memoryview) -> bool:
-        """Write UTF-8 lines made by Arrow past the text layer (False: the handle has no byte buffer)."""
-        raw = getattr(self._file.handle, "buffer", None)
-        if raw is None:
-            return False
-        with self._file.lock:
-            self._file.handle.flush()
-            raw.write(data)
-            raw.flush()
-        return True
-
     def flush(self) -> None:
         with self._file.lock:
             self._file.handle.flush()
@@ -343,7 +328,6 @@ class FileSink(RecordSink):
 
     reports_late = False
     accepts_columns = True  # writes the decoded values of `SinkBatch.columns` without building records
-    reads_arrow = True  # lines of flat struct batches by Arrow's string kernels (`file_text.arrow_text`)
 
     def __init__(self, path: str | None) -> None:
         self.path = path

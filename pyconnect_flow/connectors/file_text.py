@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pyconnect_flow.connectors.arrow_lines import struct_lines as struct_lines_of_arrow
 from pyconnect_flow.converters.json_columns import FlatColumns
 from pyconnect_flow.data import java_numbers
 from pyconnect_flow.data.java_numbers import java_double_str, java_float_str
@@ -141,11 +140,3 @@ def _reprs_as_java(doubles: list[float]) -> bool:
     return not java_numbers.legacy_to_string and 1e-3 <= min(magnitudes) and max(magnitudes) < 1e7
 
 
-
-def arrow_text(flat: FlatColumns) -> memoryview | None:
-    """The UTF-8 lines (each with its newline) of a batch read into Arrow (`FlatColumns.arrow`), made by
-    Arrow's string kernels (`arrow_lines.struct_lines`); None when it needs the Python path."""
-    fields = _plain_fields(flat.schema)
-    if fields is None or flat.arrow is None or not len(flat):
-        return None
-    return struct_lines_of_arrow(fields, flat.arrow.columns)

@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 
-from pyconnect_flow.connectors.file import java_string
-from pyconnect_flow.connectors.file_text import arrow_text
 from pyconnect_flow.converters import create_converter
 
 FIELDS = [{"field": "i8", "type": "int8", "optional": False},
@@ -135,55 +133,3 @@ def test_what_arrow_reads_the_python_path_reads_alike(payload: bytes) -> None:
     got = converter().to_connect_columns(datas, arrow=True)
     assert got is not None and got.arrow is not None
     assert typed(got.values()) == typed(converter().to_connect_batch("t", datas))
-
-
-def test_arrow_text_prints_the_lines_java_string_prints() -> None:
-    rng = random.Random(7)
-    doubles = [rng.uniform(-1, 1) * 10 ** rng.randint(-3, 6) for _ in range(500)] + [1e-3, 9999999.0, 100.0, -2.5]
-    for chunk in range(0, len(doubles), 50):
-        payloads = [text({"i8": i % 100, "n": None if i % 4 else i, "f": d if i % 3 else None, "s": f"s{i} é",
-                          "b": i % 2 == 0}) for i, d in enumerate(doubles[chunk:chunk + 50])]
-        datas = [envelope(p) for p in payloads]
-        flat = converter().to_connect_columns(datas, arrow=True)
-        assert flat is not None and flat.arrow is not None
-        expected = "".join(java_string(v, s) + "\n" for s, v in converter().to_connect_batch("t", datas))
-        data = arrow_text(flat)
-        if data is not None:  # None: a double Java prints in exponent notation (the Python path prints it)
-            assert bytes(data).decode() == expected
-    big = converter().to_connect_columns([envelope(b'{"i8":1,"f":12345678.5}')], arrow=True)
-    assert big is not None and arrow_text(big) is None
-
-
-def test_arrow_json_lines_are_what_json_converter_writes() -> None:
-    """S3 JsonFormat's lines (JsonConverter, `schemas.enable=false`) from Arrow columns: equal bytes, or None
-    where a string needs escapes (quotes, controls, astral characters) or a double exponent notation."""
-    from pyconnect_flow.connectors.arrow_lines import json_lines
-
-    writer = create_converter("org.apache.kafka.connect.json.JsonConverter", {"schemas.enable": "false"}, False)
-    rng = random.Random(3)
-    printed = 0
-    for round_ in range(60):
-        payloads = [text(printable_payload(rng) if round_ % 3 else good_payload(rng))
-                    for _ in range(rng.randint(1, 20))]
-        datas = [envelope(p) for p in payloads]
-        flat = converter().to_connect_columns(datas, arrow=True)
-        if flat is None or flat.arrow is None:
-            continue
-        decoded = converter().to_connect_batch("t", datas)
-        expected = b"".join(writer.from_connect("t", s, v) + b"\n" for s, v in decoded)
-        fields = [(f.name, f.schema.type) for f in flat.schema.fields]
-        lines = json_lines(fields, flat.arrow.columns)
-        if lines is not None:
-            assert bytes(lines) == expected, payloads
-            printed += 1
-    assert printed >= 20
-
-
-def printable_payload(rng: random.Random) -> dict[str, Any]:
-    """Mostly values Arrow prints (doubles in plain notation, strings without escapes), sometimes not."""
-    p = good_payload(rng)
-    if "f" in p and p["f"] is not None:
-        p["f"] = rng.choice([rng.uniform(-1e7, 1e7), round(rng.uniform(0, 100), 2), 0.001, 42.0, 9999999.0])
-    if "s" in p and p["s"] is not None and rng.random() < 0.9:
-        p["s"] = rng.choice(["plain", "é ü 中文", "", "with space"])
-    return p

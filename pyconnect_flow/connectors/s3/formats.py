@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from pyconnect_flow.connectors.arrow_lines import json_lines
 from pyconnect_flow.connectors.s3.config import S3SinkSettings
 from pyconnect_flow.converters.json_codec import escape_astral
 from pyconnect_flow.data.exceptions import DataException
@@ -232,17 +231,12 @@ class _JsonWriter(_LineWriter):
         return [b"null" if e is None else e for e in encoded]
 
     def write_rows(self, rows: Rows) -> bool:
-        """Flat struct columns read into Arrow are printed by Arrow's kernels (`arrow_lines.json_lines`);
-        flat struct payloads in the schema's field order are re-serialized as they were parsed (the maps
+        """Flat struct payloads in the schema's field order are re-serialized as they were parsed (the maps
         their `Struct`s would hold); any other rows go through JsonConverter from their decoded values."""
         if not len(rows):
             return True
-        block: bytes | memoryview | None = None
+        block = None
         if self.plan is not None and rows.schema == self.schema:
-            read = rows.arrow_columns()
-            if read is not None:
-                block = json_lines([(f.name, f.schema.type) for f in self.schema.fields], read)
-        if block is None and self.plan is not None and rows.schema == self.schema:
             maps = _payload_maps(rows, self.plan[0])
             columns = rows.field_columns() if maps is not None else None
             if maps is not None and columns is not None:

@@ -49,8 +49,7 @@ class S3Sink(RecordSink):
 
     def __init__(self, settings: S3SinkSettings, ctx: ConnectorContext, storage: S3Storage | None = None) -> None:
         self.settings = settings
-        # Parquet row groups straight from Arrow columns; JSON lines made by Arrow's string kernels
-        self.reads_arrow = settings.format in ("parquet", "json")
+        self.reads_arrow = settings.format == "parquet"  # row groups straight from the Arrow arrays as read
         self.ctx = ctx
         self.storage = storage or S3Storage(settings, ctx.name)
         self._writers: weakref.WeakSet[S3PartitionWriter] = weakref.WeakSet()
