@@ -127,11 +127,6 @@ class RecordSink(ABC):
     (`ConnectorContext.report`) of a batch of columns only inside `write` and only records it got from
     `SinkBatch.records()` (a `ReportingSink` then finds their originals in the columns), never late."""
 
-    reads_arrow: bool = False
-    """True when writers would rather take a batch of columns read into Arrow (`FlatColumns.arrow`: Parquet,
-    text made by Arrow kernels) than as Python lists; the decode stage then reads flat struct payloads
-    into Arrow when no transform stands between it and the sink."""
-
     def preflight(self) -> None:
         """Check, before any data moves, that the output can be written; raise a clear error if not."""
 

@@ -28,7 +28,6 @@ import orjson
 
 from pyconnect_flow.config.definition import ConfigDef, ConfigKey, ConfigType, one_of
 from pyconnect_flow.converters.base import Converter, SchemaAndValue
-from pyconnect_flow.converters.json_arrow import arrow_schema_of, read_payloads
 from pyconnect_flow.converters.json_codec import (
     DECIMAL_NAME_BYTES,
     MISSING,
@@ -50,6 +49,7 @@ from pyconnect_flow.converters.json_codec import (
 )
 from pyconnect_flow.converters.json_columns import FlatColumns, column_is_plain, flat_fields
 from pyconnect_flow.converters.json_schema import has_decimal, schema_to_tree, tree_to_schema
+from pyconnect_flow.converters.json_typed import TypedPayloads, typed_payloads
 from pyconnect_flow.data.exceptions import DataException
 from pyconnect_flow.data.java_hashmap import java_ordered, java_ordered_flat_maps
 from pyconnect_flow.data.schema import Schema, Type
@@ -174,7 +174,7 @@ class JsonConverter(Converter):
         self._writers_by_id: dict[int, _Writer] = {}
         self._writers_by_schema: dict[Schema, _Writer] = {}
         self._readers_by_prefix: dict[bytes, _Reader] = {}
-        self._arrow_schemas: dict[bytes, Any] = {}  # by envelope prefix: `json_arrow.arrow_schema_of` its fields
+        self._typed: dict[bytes, TypedPayloads | None] = {}  # by envelope prefix: `json_typed` decoders
         self._readers_by_tree: dict[bytes, _Reader] = {}
         self._schemaless_writer = self._make_writer(None)
         self._schemaless_reader = _Reader(None, decode_schemaless)
@@ -375,11 +375,9 @@ class JsonConverter(Converter):
             return list(zip(repeat(None), map(java_ordered, nodes)))
         return list(zip(repeat(None), map(decode_schemaless_from, nodes, datas, repeat(False))))  # type: ignore[arg-type]
 
-    def _same_schema_prefix(self, datas: Sequence[bytes | None],
-                            object_payloads: bool = False) -> tuple[_Reader, bytes] | None:
+    def _same_schema_prefix(self, datas: Sequence[bytes | None]) -> tuple[_Reader, bytes] | None:
         """The reader and the envelope prefix (up to `"payload":`) that every envelope of `datas` starts with,
-        all ending with `}` (`object_payloads`: every payload starting with `{` and ending with `}`, no
-        space around it); None when the batch is not such (the item-by-item path reads it)."""
+        all ending with `}`; None when the batch is not such (the item-by-item path reads it)."""
         first = datas[0]
         if type(first) is not bytes or not first.startswith(_SCHEMA_START):
             return None
@@ -392,10 +390,9 @@ class JsonConverter(Converter):
         reader = self._readers_by_prefix.get(prefix) if end > 0 else None
         if reader is None or reader.exact or reader.schema is None:
             return None
-        start, close = (prefix + b"{", b"}" + _CLOSE) if object_payloads else (prefix, _CLOSE)
         try:
-            if not (all(map(bytes.startswith, datas, repeat(start)))  # type: ignore[arg-type]
-                    and all(map(bytes.endswith, datas, repeat(close)))):  # type: ignore[arg-type]
+            if not (all(map(bytes.startswith, datas, repeat(prefix)))  # type: ignore[arg-type]
+                    and all(map(bytes.endswith, datas, repeat(_CLOSE)))):  # type: ignore[arg-type]
                 return None
         except (AttributeError, TypeError):
             return None
@@ -428,20 +425,16 @@ class JsonConverter(Converter):
                 return None
         return list(zip(repeat(reader.schema), values))
 
-    def to_connect_columns(self, datas: Sequence[bytes | None], arrow: bool = False) -> FlatColumns | None:
+    def to_connect_columns(self, datas: Sequence[bytes | None]) -> FlatColumns | None:
         """Envelopes of one flat struct schema (fields of plain types, no logical types or defaults), every
         payload an object whose fields hold the JSON kind of their type (ints in range, non-zero floats,
         strings, booleans; null for optional fields), as columns: the values `to_connect_batch` gives,
         without a `Struct` per value (`FlatColumns.values()` builds them, the same way). None otherwise.
 
-        `arrow`: read the payloads into Arrow arrays where `converters.json_arrow` can (for a sink that
-        writes Arrow or text from them), else parse them one by one."""
+        The payloads are decoded by msgspec against the field types where it can (`converters.json_typed`),
+        else parsed by orjson and their nodes checked column by column."""
         if not datas or not self.schemas_enabled:
             return None
-        if arrow:
-            read = self._arrow_columns(datas)
-            if read is not None:
-                return read
         found = self._same_schema_prefix(datas)
         if found is None:
             return None
@@ -451,8 +444,16 @@ class JsonConverter(Converter):
         if schema is None or fields is None:
             return None
         names = [f[0] for f in fields]
+        payloads = list(map(itemgetter(slice(len(prefix), -1)), datas))  # type: ignore[arg-type]
+        if prefix not in self._typed:
+            _bounded_put(self._typed, prefix, typed_payloads(fields), self.cache_size)
+        typed = self._typed.get(prefix)
+        if typed is not None:
+            typed_columns = typed.columns(payloads)
+            if typed_columns is not None:
+                return FlatColumns(schema, names, typed_columns)
         try:
-            nodes = list(map(orjson.loads, map(itemgetter(slice(len(prefix), -1)), datas)))  # type: ignore[arg-type]
+            nodes = list(map(orjson.loads, payloads))
         except orjson.JSONDecodeError:
             return None
         if set(map(type, nodes)) != _DICT_ONLY:
@@ -464,24 +465,6 @@ class JsonConverter(Converter):
                 return None
             columns.append(column)
         return FlatColumns(schema, names, columns, reader.decode, nodes)
-
-    def _arrow_columns(self, datas: Sequence[bytes | None]) -> FlatColumns | None:
-        """`to_connect_columns` read into Arrow (`converters.json_arrow`), or None."""
-        found = self._same_schema_prefix(datas, object_payloads=True)
-        if found is None:
-            return None
-        reader, prefix = found
-        schema = reader.schema
-        fields = flat_fields(schema)
-        if schema is None or fields is None:
-            return None
-        if prefix not in self._arrow_schemas:
-            _bounded_put(self._arrow_schemas, prefix, arrow_schema_of(fields), self.cache_size)
-        arrow_schema = self._arrow_schemas.get(prefix)
-        if arrow_schema is None:
-            return None
-        table = read_payloads(datas, len(prefix), fields, arrow_schema)  # type: ignore[arg-type]
-        return None if table is None else FlatColumns(schema, [f[0] for f in fields], None, arrow=table)
 
     def _read_mixed_batch(self, datas: Sequence[bytes | None]) -> list[SchemaAndValue]:
         """Item by item; envelopes with the same schema text as the previous one skip the lookups."""

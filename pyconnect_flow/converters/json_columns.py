@@ -52,43 +52,29 @@ def column_is_plain(column: list[Any], kind: Type, optional: bool) -> bool:
 class FlatColumns:
     """Decoded values of one flat struct schema: `columns[j][i]` is field `names[j]` of value i.
 
-    As decoded, `nodes` are the payload objects the columns were read from and `decode` builds a value's
-    `Struct` from its node; or `arrow`, an Arrow table of the field columns read in C
-    (`converters.json_arrow`), whose Python `columns` are made only when asked for. A columnar transform
-    (`transforms.columns`) gives new columns without nodes (`decode` None), whose `Struct`s are built from
-    the columns."""
+    As decoded by orjson, `nodes` are the payload objects the columns were read from and `decode` builds a
+    value's `Struct` from its node; decoded by msgspec (`converters.json_typed`) or made by a columnar
+    transform (`transforms.columns`), there are no nodes (`decode` None) and `Struct`s are built from the
+    columns."""
 
-    __slots__ = ("schema", "names", "_columns", "_decode", "_nodes", "arrow")
+    __slots__ = ("schema", "names", "columns", "_decode", "_nodes")
 
-    def __init__(self, schema: Schema, names: list[str], columns: list[list[Any]] | None,
-                 decode: Callable[[Any], Any] | None = None, nodes: list[Any] | None = None,
-                 arrow: Any | None = None) -> None:
+    def __init__(self, schema: Schema, names: list[str], columns: list[list[Any]],
+                 decode: Callable[[Any], Any] | None = None, nodes: list[Any] | None = None) -> None:
         self.schema = schema
         self.names = names
-        self._columns = columns
+        self.columns = columns
         self._decode = decode
         self._nodes = nodes
-        self.arrow = arrow
-        """A `pyarrow.Table` of the columns (one chunk each), when they were read into Arrow."""
-
-    @property
-    def columns(self) -> list[list[Any]]:
-        """The field columns as Python lists."""
-        if self._columns is None:
-            assert self.arrow is not None
-            self._columns = [column.to_pylist() for column in self.arrow.columns]
-        return self._columns
 
     def __len__(self) -> int:
-        if self._nodes is not None:
-            return len(self._nodes)
-        return self.arrow.num_rows if self.arrow is not None else len(self.columns[0])
+        return len(self._nodes) if self._nodes is not None else len(self.columns[0])
 
     @property
     def nodes(self) -> list[Any] | None:
         """The payload objects as parsed (dicts whose fields are the columns' values, in the document's order,
         with any field the schema does not name): what a writer of the payloads may re-serialize. None for
-        columns a transform made or read into Arrow."""
+        columns msgspec decoded or a transform made."""
         return self._nodes
 
     def value(self, i: int) -> Any:

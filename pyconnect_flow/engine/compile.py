@@ -29,7 +29,6 @@ from pyconnect_flow.contract.source import RecordSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.converters.base import Converter
 from pyconnect_flow.converters.headers import HeaderConverter, create_header_converter
-from pyconnect_flow.converters.json_arrow import arrow_available
 from pyconnect_flow.engine.adapters import Batch, BytewaxSink, BytewaxSource, DeadLetterBatch
 from pyconnect_flow.engine.backpressure import InFlight
 from pyconnect_flow.engine.bytewax_run import keep_positions_by_default
@@ -66,11 +65,6 @@ def _accepts_columns(sink: RecordSink) -> bool:
     inner = getattr(sink, "inner", sink)  # a ReportingSink wraps the connector's sink
     return bool(getattr(inner, "accepts_columns", False))
 
-
-def _reads_arrow(sink: RecordSink) -> bool:
-    inner = getattr(sink, "inner", sink)
-    return bool(getattr(inner, "accepts_columns", False) and getattr(inner, "reads_arrow", False)
-                and arrow_available())
 
 
 def step_name(connector_name: str) -> str:
@@ -126,8 +120,7 @@ def add_pipeline(
     stages: list[tuple[str, Callable[[Chunk], Chunk]]] = []
     if source.raw:
         assert key_converter is not None and value_converter is not None
-        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter, columnar,
-                                         arrow=columnar and transform is None and _reads_arrow(sink))))
+        stages.append(("decode", Decoder(key_converter, value_converter, errors, header_converter, columnar)))
     if transform is not None:
         stages.append(("transform", Transformer(transform, errors)))
     encoder = (Encoder(key_converter, value_converter, errors, header_converter)

@@ -178,14 +178,13 @@ class Decoder:
     """Bytes → Connect data with the key, value and header converters (the sink side of Kafka Connect)."""
 
     def __init__(self, key: Converter, value: Converter, errors: ErrorReporter,
-                 headers: HeaderConverter | None = None, columnar: bool = True, arrow: bool = False) -> None:
+                 headers: HeaderConverter | None = None, columnar: bool = True) -> None:
         self.key, self.value, self.errors = key, value, errors
         self.headers = _active(headers)
         self.columnar = columnar  # decode `KafkaColumns` into `DecodedColumns`, without records
-        # Converters that can give flat struct keys and values as field columns (JsonConverter); values read
-        # into Arrow when `arrow` (the sink reads Arrow and no transform needs Python values).
+        # Converters that can give flat struct keys and values as field columns (JsonConverter).
         self._as_columns: Callable[[list[bytes | None]], FlatColumns | None] = (
-            partial(value.to_connect_columns, arrow=arrow) if type(value) is JsonConverter else _no_columns)
+            value.to_connect_columns if type(value) is JsonConverter else _no_columns)
         self._keys_as_columns = key.to_connect_columns if type(key) is JsonConverter else _no_columns
 
     def _columns(self, raw: KafkaColumns) -> DecodedColumns | None:

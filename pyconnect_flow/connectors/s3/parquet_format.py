@@ -139,11 +139,6 @@ class _ParquetWriter(RecordWriter):
         if rows.schema != self.schema:
             return False
         try:
-            read = rows.arrow_columns()
-            if read is not None:
-                arrays = [a if a.type == f.type else a.cast(f.type) for a, f in zip(read, self.arrow)]
-                self._write_arrays(arrays)
-                return True
             columns = rows.field_columns()
             if columns is not None:
                 arrays = [pa.array(c, type=f.type) for c, f in zip(columns, self.arrow)]

@@ -25,12 +25,6 @@ def pick(items: Sequence[T], rows: slice | list[int]) -> list[T]:
     return [items[i] for i in rows]
 
 
-def _start_length(rows: slice, size: int) -> tuple[int, int]:
-    start, stop, step = rows.indices(size)
-    assert step == 1, "rows are a contiguous slice"
-    return start, max(0, stop - start)
-
-
 class Rows:
     """Rows `rows` (a slice or ascending indices) of `columns`, whose values all have `schema` and none is null."""
 
@@ -58,16 +52,6 @@ class Rows:
         if flat is None:
             return None
         return [pick(column, self.rows) for column in flat.columns]
-
-    def arrow_columns(self) -> list[Any] | None:
-        """The field columns of a flat struct batch read into Arrow (`FlatColumns.arrow`), as Arrow arrays
-        (None: not such a batch)."""
-        flat = self.columns.flat
-        if flat is None or flat.arrow is None:
-            return None
-        rows = self.rows
-        table = flat.arrow.slice(*_start_length(rows, len(flat))) if isinstance(rows, slice) else flat.arrow.take(rows)
-        return [column.combine_chunks() for column in table.columns]
 
     def nodes(self) -> list[Any] | None:
         """The payload objects of a flat struct batch as parsed (None: not such a batch, or one a transform

@@ -49,7 +49,6 @@ class S3Sink(RecordSink):
 
     def __init__(self, settings: S3SinkSettings, ctx: ConnectorContext, storage: S3Storage | None = None) -> None:
         self.settings = settings
-        self.reads_arrow = settings.format == "parquet"  # row groups straight from the Arrow arrays as read
         self.ctx = ctx
         self.storage = storage or S3Storage(settings, ctx.name)
         self._writers: weakref.WeakSet[S3PartitionWriter] = weakref.WeakSet()

@@ -1,11 +1,11 @@
-"""Flat struct batches read into Arrow (`converters.json_arrow`) against the record path, over real Kafka.
+"""Flat struct batches decoded by msgspec (`converters.json_typed`) against the record path, over real Kafka.
 
-A topic of flat structs of the types Arrow reads (ints of every width, doubles, strings, booleans, nulls) and a
-topic where such envelopes carry, now and then, a payload Arrow's reader would read otherwise than JsonConverter
-(a second document, `NaN`, invalid UTF-8, a duplicate key, `-0.0`, a number for a string, …) run through
-S3 ParquetFormat twice: on the record path (`PYCONNECT_FLOW_COLUMNAR=0`) and on the columnar path, where the
-sink asks the decode stage for Arrow columns. Objects and dead letters must be the same; in process, the clean
-batches are seen to be read into Arrow.
+A topic of flat structs of the types msgspec reads (ints of every width, doubles, strings, booleans, nulls) and
+a topic where such envelopes carry, now and then, a payload msgspec would read otherwise than JsonConverter (a
+second document, `NaN`, invalid UTF-8, a duplicate key, `-0.0`, a number for a string, an unknown field, …)
+run through FileStreamSink, S3 JsonFormat and S3 ParquetFormat twice: on the record path
+(`PYCONNECT_FLOW_COLUMNAR=0`) and on the columnar path. Lines, objects and dead letters must be the same; in
+process, the clean batches are seen to be decoded by msgspec.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+import pytest
 
 from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
@@ -27,7 +28,7 @@ from tests.integration.s3_sink_helpers import bucket_contents, s3_connector_file
 PARTITIONS = 2
 CLEAN = 4400  # over 2,000 per partition: several batches
 MIXED = 900
-SCHEMA = {"type": "struct", "name": "com.example.Arrowed", "optional": False, "fields": [
+SCHEMA = {"type": "struct", "name": "com.example.Typed", "optional": False, "fields": [
     {"field": "i8", "type": "int8", "optional": False},
     {"field": "i16", "type": "int16", "optional": True},
     {"field": "i32", "type": "int32", "optional": True},
@@ -36,7 +37,7 @@ SCHEMA = {"type": "struct", "name": "com.example.Arrowed", "optional": False, "f
     {"field": "flag", "type": "boolean", "optional": True},
     {"field": "text", "type": "string", "optional": True}]}
 PREFIX = b'{"schema":' + json.dumps(SCHEMA, separators=(",", ":")).encode() + b',"payload":'
-POISON = [b'{"i8":1,"i64":2}null', b'{"i8":1,"i64":2}{"i8":3,"i64":4}', b'{"i8":1,"i64":2,"x":NaN}',
+POISON = [b'{"i8":1,"i64":2,"other":5}', b'{"i8":1,"i64":2}null', b'{"i8":1,"i64":2}{"i8":3,"i64":4}', b'{"i8":1,"i64":2,"x":NaN}',
           b'{"i8":1,"i64":2,"x":"\xff"}', b'{"i8":1,"i8":2,"i64":3}', b'{"i8":1,"i64":2,"f64":-0.0}',
           b'{"i8":1,"i64":2,"text":7}', b'{"i8":1,"i64":2,"f64":3}', b'{"i8":300,"i64":2}', b'{"i64":2}',
           b'{"i8":1,"i64":2,"text":"a\\ud800"}', b'{"i8":1,"i64":2,"f64":12345678.5}', b"null"]
@@ -84,14 +85,29 @@ def run(kafka: Any, tmp: Path, name: str, connector: dict[str, Any], columnar: s
     return sorted(map(_dead_letter, read_topic(kafka.bootstrap_servers, f"{name}-dlq")), key=repr)
 
 
-def test_s3_parquet_sink_writes_the_same_objects_from_arrow(kafka: Any, s3: Any, tmp_path: Path,
-                                                            unique_name: str) -> None:
+def test_file_sink_prints_the_same_lines(kafka: Any, tmp_path: Path, unique_name: str) -> None:
+    fill(kafka, unique_name)
+    out: dict[str, list[str]] = {}
+    dead: dict[str, list[Any]] = {}
+    for columnar in ("0", "1"):
+        name = f"{unique_name}-file{columnar}"
+        dead[columnar] = run(kafka, tmp_path, name, {
+            "name": name, "connector.class": "FileStreamSink", "topics": f"{unique_name}-clean,{unique_name}-mixed",
+            "file": tmp_path / f"{name}.txt", "errors.deadletterqueue.topic.name": f"{name}-dlq", **DLQ}, columnar)
+        out[columnar] = sorted((tmp_path / f"{name}.txt").read_text(encoding="utf-8").splitlines())
+    assert out["1"] == out["0"] and len(out["0"]) > CLEAN
+    assert any("f64=" in line for line in out["0"]) and any(line.startswith("Struct{i8=") for line in out["0"])
+    assert dead["1"] == dead["0"] and dead["0"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "parquet"])
+def test_s3_sink_writes_the_same_objects(kafka: Any, s3: Any, tmp_path: Path, unique_name: str, fmt: str) -> None:
     fill(kafka, unique_name)
     objects: dict[str, dict[str, Any]] = {}
     dead: dict[str, list[Any]] = {}
-    cls = "parquet.ParquetFormat"
+    cls = {"json": "json.JsonFormat", "parquet": "parquet.ParquetFormat"}[fmt]
     for columnar in ("0", "1"):
-        name = f"{unique_name}-parquet{columnar}"
+        name = f"{unique_name}-{fmt}{columnar}"
         s3.client().create_bucket(Bucket=name)
         conn = s3_connector_file(tmp_path / "unused.properties", s3, name,
                                  f"{unique_name}-clean,{unique_name}-mixed", name)
@@ -101,18 +117,21 @@ def test_s3_parquet_sink_writes_the_same_objects_from_arrow(kafka: Any, s3: Any,
         dead[columnar] = run(kafka, tmp_path, name, values, columnar)
         objects[columnar] = bucket_contents(s3.client(), name)
     assert sorted(objects["1"]) == sorted(objects["0"]) and len(objects["0"]) >= 4
+    if fmt == "json":
+        assert objects["1"] == objects["0"]
+        return
     for key, data in objects["0"].items():
         expected, got = pq.ParquetFile(io.BytesIO(data)), pq.ParquetFile(io.BytesIO(objects["1"][key]))
         assert got.read() == expected.read() and got.schema_arrow == expected.schema_arrow, key
     assert dead["1"] == dead["0"] and dead["0"]
 
 
-def test_clean_batches_are_read_into_arrow(kafka: Any, unique_name: str) -> None:
+def test_clean_batches_are_decoded_by_msgspec(kafka: Any, unique_name: str) -> None:
     fill(kafka, unique_name)
     key = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, True)
     value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
-    decoder = Decoder(key, value, ErrorReporter(unique_name, ErrorPolicy()), arrow=True)
-    source = KafkaSource(kafka.consumer_config(f"arrow-{unique_name}"), topics=[f"{unique_name}-clean"],
+    decoder = Decoder(key, value, ErrorReporter(unique_name, ErrorPolicy()))
+    source = KafkaSource(kafka.consumer_config(f"typed-{unique_name}"), topics=[f"{unique_name}-clean"],
                          stop_at_end=True, commit_offsets=False, columnar=True, batch_size=500)
     read = 0
     for p in range(PARTITIONS):
@@ -122,7 +141,7 @@ def test_clean_batches_are_read_into_arrow(kafka: Any, unique_name: str) -> None
                 batch = reader.read()
                 if len(batch):
                     decoded = decoder(Chunk("k", batch, None)).unbuilt_columns
-                    assert decoded is not None and decoded.flat is not None and decoded.flat.arrow is not None
+                    assert decoded is not None and decoded.flat is not None and decoded.flat.nodes is None
                     read += len(decoded)
         except StopIteration:
             pass
