@@ -33,7 +33,12 @@ from kafka_to_s3 import PARTITIONS, PYCONNECT, produce  # noqa: E402
 
 # CPU seconds of the whole child process (all threads, start-up included): steadier than wall time on a
 # shared machine.
-PYCONNECT = PYCONNECT.replace('"rss": peak_rss_mb()}}', '"rss": peak_rss_mb(), "cpu": time.process_time()}}')
+# With tasks.max > 1 the work runs in child processes: their CPU time is added, and their peak RSS (an upper
+# bound: Linux carries a parent's RSS at fork over exec) counts when it is the larger.
+PYCONNECT = PYCONNECT.replace(
+    '"rss": peak_rss_mb()}}',
+    '"rss": max(peak_rss_mb(), __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN).ru_maxrss / 1024), '
+    '"cpu": time.process_time() + sum(__import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN)[:2])}}')
 assert '"cpu"' in PYCONNECT
 
 SMT_CHAIN = {
