@@ -16,13 +16,18 @@ REPO = Path(__file__).resolve().parents[1]
 PYCACHE = os.path.join(tempfile.gettempdir(), "pyconnect-flow-bench-pycache")
 
 
-def run_child(code: str, **env: str) -> dict[str, Any]:
-    """Run `code` in a fresh interpreter; it must print one JSON line last (its measurements)."""
-    # Compiled bytecode kept between runs, as an installed package has it (this machine sets
-    # PYTHONDONTWRITEBYTECODE, which made every child compile pyconnect-flow's sources at start-up).
+def child_environment(**env: str) -> dict[str, str]:
+    """The environment of a measured child process: this checkout on the path, and compiled bytecode kept
+    between runs, as an installed package has it (a machine that sets PYTHONDONTWRITEBYTECODE would have
+    every child compile pyconnect-flow's sources at start-up)."""
     child_env = dict(os.environ, RUST_BACKTRACE="0", PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=PYCACHE, **env)
     child_env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run([sys.executable, "-c", code], env=child_env, capture_output=True, text=True)
+    return child_env
+
+
+def run_child(code: str, **env: str) -> dict[str, Any]:
+    """Run `code` in a fresh interpreter; it must print one JSON line last (its measurements)."""
+    done = subprocess.run([sys.executable, "-c", code], env=child_environment(**env), capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({done.returncode}):\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

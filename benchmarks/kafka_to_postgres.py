@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import REPO, table  # noqa: E402
+from _common import child_environment, table  # noqa: E402
 
 PARTITIONS = 4
 STARTUP_RECORDS = 1_000
@@ -91,8 +91,7 @@ def run_pyconnect(bootstrap: str, url: str, topic: str, tmp: Path, columnar: boo
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "pyconnect_flow", "standalone", str(worker), str(conn),
-                           "--stop-at-end"], env=dict(os.environ, PYTHONPATH=str(REPO), RUST_BACKTRACE="0",
-                                                      PYCONNECT_FLOW_COLUMNAR="1" if columnar else "0"),
+                           "--stop-at-end"], env=child_environment(PYCONNECT_FLOW_COLUMNAR="1" if columnar else "0"),
                           capture_output=True, text=True)
     seconds = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

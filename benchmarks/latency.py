@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import REPO, table  # noqa: E402
+from _common import child_environment, table  # noqa: E402
 
 from tests.reference.kafka_broker import ApacheKafka  # noqa: E402
 
@@ -55,7 +54,7 @@ def start_worker(bootstrap: str, workdir: Path, connector: dict[str, Any]) -> su
     worker.write_text("".join(f"{k}={v}\n" for k, v in keys.items()))
     config = workdir / "connector.json"
     config.write_text(json.dumps(connector))
-    env = dict(os.environ, PYTHONPATH=str(REPO), RUST_BACKTRACE="0")
+    env = child_environment()
     return subprocess.Popen([sys.executable, "-m", "pyconnect_flow", "standalone", str(worker), str(config),
                              "--no-rest"], cwd=workdir, env=env, stdout=subprocess.DEVNULL,
                             stderr=(workdir / "worker.log").open("w"), text=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks._common import REPO, table
+from benchmarks._common import child_environment, table
 
 
 def make_file(path: Path, lines: int) -> None:
@@ -118,7 +117,7 @@ def main() -> None:
                           f"offset.storage.file.filename={tmp / 'offsets'}\n")
         url = f"http://127.0.0.1:{port}"
         process = subprocess.Popen([sys.executable, "-m", "pyconnect_flow", "standalone", str(worker)], cwd=tmp,
-                                   env={**os.environ, "PYTHONPATH": str(REPO), "RUST_BACKTRACE": "0"},
+                                   env=child_environment(),
                                    stdout=subprocess.DEVNULL, stderr=(tmp / "worker.log").open("w"))
         try:
             api = httpx.Client(base_url=url, timeout=90)

@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import REPO, table  # noqa: E402
+from _common import child_environment, table  # noqa: E402
 
 from tests.reference import maven  # noqa: E402
 from tests.reference.connect_standalone import (  # noqa: E402
@@ -156,7 +156,7 @@ def run_pyconnect(bootstrap: str, name: str, config: dict[str, Any], workdir: Pa
                       f"offset.storage.file.filename={workdir / 'offsets'}\noffset.flush.interval.ms=10000\n")
     connector = workdir / "connector.json"
     connector.write_text(json.dumps({"name": name, "config": config}))
-    env = dict(os.environ, PYTHONPATH=str(REPO), RUST_BACKTRACE="0")
+    env = child_environment()
     cpu0, t0 = _child_cpu(), time.monotonic()
     proc = subprocess.Popen([sys.executable, "-m", "pyconnect_flow", "standalone", str(worker), str(connector),
                              "--stop-at-end"], cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
