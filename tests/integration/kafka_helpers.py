@@ -170,3 +170,24 @@ def group_offsets(bootstrap: str, group: str, topic: str) -> dict[int, int]:
         return {tp.partition: tp.offset for tp in tps}
     finally:
         consumer.close()
+
+
+def read_batches(kafka: Any, topic: str, partition: int, columnar: bool, group: str,
+                 batch_size: int = 100) -> list[Any]:
+    """Every batch a `KafkaReader` hands over for one partition (columns or records), to its end."""
+    from pyconnect_flow.connectors.kafka import KafkaSource
+
+    source = KafkaSource(kafka.consumer_config(group), topics=[topic], stop_at_end=True, commit_offsets=False,
+                         columnar=columnar, batch_size=batch_size)
+    reader = source.open(f"{topic}-{partition}", None)
+    batches: list[Any] = []
+    try:
+        while True:
+            batch = reader.read()
+            if len(batch):
+                batches.append(batch)
+    except StopIteration:
+        pass
+    finally:
+        reader.close()
+    return batches

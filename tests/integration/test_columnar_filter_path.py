@@ -21,13 +21,12 @@ import pytest
 
 from pyconnect_flow.connectors.elasticsearch.columns import ColumnDocuments
 from pyconnect_flow.connectors.elasticsearch.documents import DocumentBuilder
-from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder, Transformer
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.transforms import from_config
 from tests.integration.es_helpers import delete_index, documents, es_get, make_sink
-from tests.integration.kafka_helpers import produce, run_cli, worker_file, write_properties
+from tests.integration.kafka_helpers import produce, read_batches, run_cli, worker_file, write_properties
 from tests.integration.s3_sink_helpers import bucket_contents, s3_connector_file
 
 PARTITIONS = 2
@@ -185,20 +184,8 @@ def test_transform_stage_keeps_broker_batches_as_columns(kafka: Any, unique_name
 
 
 def _read_all(kafka: Any, topic: str, partition: int, columnar: bool) -> list[Any]:
-    source = KafkaSource(kafka.consumer_config(f"filter-{topic}-{columnar}"), topics=[topic], stop_at_end=True,
-                         commit_offsets=False, columnar=columnar, batch_size=100)
-    reader = source.open(f"{topic}-{partition}", None)
-    batches: list[Any] = []
-    try:
-        while True:
-            batch = reader.read()
-            if len(batch):
-                batches.append(batch)
-    except StopIteration:
-        pass
-    finally:
-        reader.close()
-    return batches
+    # Batches of at most 100: the first ones hold no poison value (they take the columnar path).
+    return read_batches(kafka, topic, partition, columnar, f"filter-{topic}-{columnar}")
 
 
 def test_elasticsearch_gets_the_same_documents_both_ways(kafka: Any, elasticsearch: Any, tmp_path: Path,

@@ -16,13 +16,12 @@ from typing import Any
 
 from pyconnect_flow.connectors.file import java_string
 from pyconnect_flow.connectors.file_text import flat_lines
-from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
 from pyconnect_flow.kafka_columns import KafkaColumns
 from tests.integration.columnar_data import MESSAGES, PARTITIONS, fill, poison, poison_count
-from tests.integration.kafka_helpers import read_topic, run_cli, worker_file, write_properties
+from tests.integration.kafka_helpers import read_batches, read_topic, run_cli, worker_file, write_properties
 
 
 def run_file_sink(kafka: Any, tmp: Path, topic: str, name: str, **env: str) -> tuple[list[str], list[Any]]:
@@ -70,20 +69,7 @@ def test_file_sink_writes_the_same_lines_and_dead_letters_both_ways(kafka: Any, 
 
 def _read_all(kafka: Any, topic: str, partition: int, columnar: bool) -> list[Any]:
     # Batches of at most 100: the first ones hold no poison value (they take the columnar path).
-    source = KafkaSource(kafka.consumer_config(f"cols-{topic}-{columnar}"), topics=[topic], stop_at_end=True,
-                         commit_offsets=False, columnar=columnar, batch_size=100)
-    reader = source.open(f"{topic}-{partition}", None)
-    batches: list[Any] = []
-    try:
-        while True:
-            batch = reader.read()
-            if len(batch):
-                batches.append(batch)
-    except StopIteration:
-        pass
-    finally:
-        reader.close()
-    return batches
+    return read_batches(kafka, topic, partition, columnar, f"cols-{topic}-{columnar}")
 
 
 def test_decoded_columns_build_the_records_of_the_record_path(kafka: Any, unique_name: str) -> None:

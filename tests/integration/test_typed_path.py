@@ -18,11 +18,10 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from pyconnect_flow.connectors.kafka import KafkaSource
 from pyconnect_flow.converters import create_converter
 from pyconnect_flow.engine.stages import Chunk, Decoder
 from pyconnect_flow.errors import ErrorPolicy, ErrorReporter
-from tests.integration.kafka_helpers import produce, read_topic, run_cli, worker_file, write_properties
+from tests.integration.kafka_helpers import produce, read_batches, read_topic, run_cli, worker_file, write_properties
 from tests.integration.s3_sink_helpers import bucket_contents, s3_connector_file
 
 PARTITIONS = 2
@@ -131,20 +130,10 @@ def test_clean_batches_are_decoded_by_msgspec(kafka: Any, unique_name: str) -> N
     key = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, True)
     value = create_converter("org.apache.kafka.connect.json.JsonConverter", {}, False)
     decoder = Decoder(key, value, ErrorReporter(unique_name, ErrorPolicy()))
-    source = KafkaSource(kafka.consumer_config(f"typed-{unique_name}"), topics=[f"{unique_name}-clean"],
-                         stop_at_end=True, commit_offsets=False, columnar=True, batch_size=500)
     read = 0
     for p in range(PARTITIONS):
-        reader = source.open(f"{unique_name}-clean-{p}", None)
-        try:
-            while True:
-                batch = reader.read()
-                if len(batch):
-                    decoded = decoder(Chunk("k", batch, None)).unbuilt_columns
-                    assert decoded is not None and decoded.flat is not None and decoded.flat.nodes is None
-                    read += len(decoded)
-        except StopIteration:
-            pass
-        finally:
-            reader.close()
+        for batch in read_batches(kafka, f"{unique_name}-clean", p, True, f"typed-{unique_name}", batch_size=500):
+            decoded = decoder(Chunk("k", batch, None)).unbuilt_columns
+            assert decoded is not None and decoded.flat is not None and decoded.flat.nodes is None
+            read += len(decoded)
     assert read == CLEAN

@@ -113,15 +113,19 @@ class PostgresCopyWriter:
     def __init__(self) -> None:
         self._oids: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
-    def _stage(self, conn: Any, table: Any, names: Sequence[str], rows: Sequence[Row]) -> tuple[str, str, Any]:
+    def _new_stage(self, conn: Any, cur: Any, table: Any, names: Sequence[str]) -> tuple[str, str, Any, str, list[int]]:
+        """A temporary staging table of `names` shaped like `table`: (target, stage, preparer, column list,
+        the staged columns' type oids)."""
         preparer = conn.dialect.identifier_preparer
         target = preparer.format_table(table)
         stage = preparer.quote_identifier(f"pcf_stage_{next(self._counter)}")
         cols = ", ".join(preparer.quote_identifier(n) for n in names)
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
-            oids = self._column_oids(cur, target, stage, names, cols)
+        cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
+        return target, stage, preparer, cols, self._column_oids(cur, target, stage, names, cols)
+
+    def _stage(self, conn: Any, table: Any, names: Sequence[str], rows: Sequence[Row]) -> tuple[str, str, Any]:
+        with conn.connection.driver_connection.cursor() as cur:
+            target, stage, preparer, cols, oids = self._new_stage(conn, cur, table, names)
             if oids and all(oid in _BINARY_SAFE_OIDS for oid in oids):
                 savepoint = conn.begin_nested()
                 try:
@@ -159,14 +163,8 @@ class PostgresCopyWriter:
                    types: Sequence[frozenset[int]]) -> bool:
         """`write` for rows given as text COPY data (`copy_text`): False, and nothing written, when a column's
         type (oid) is not among those `types[j]` its text was written for."""
-        preparer = conn.dialect.identifier_preparer
-        target = preparer.format_table(table)
-        stage = preparer.quote_identifier(f"pcf_stage_{next(self._counter)}")
-        cols = ", ".join(preparer.quote_identifier(n) for n in names)
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
-            oids = self._column_oids(cur, target, stage, names, cols)
+        with conn.connection.driver_connection.cursor() as cur:
+            target, stage, preparer, cols, oids = self._new_stage(conn, cur, table, names)
             if len(oids) != len(types) or any(oid not in wanted for oid, wanted in zip(oids, types)):
                 return False
             with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
