@@ -55,8 +55,9 @@ class ConnectorView:
     connector_class: str
     kind: str
     metrics_dir: Path
-    tasks: dict[int, str] = field(default_factory=dict)
-    """Task id → state (Kafka Connect's, any case)."""
+    tasks: dict[int, str] | None = field(default_factory=dict)
+    """Task id → state (Kafka Connect's, any case); None: each task whose process writes its counts to
+    `metrics_dir` is running (read with the counts, so both come from the same files)."""
 
 
 def read_task_files(directory: Path) -> list[dict[str, Any]]:
@@ -124,25 +125,26 @@ class ConnectCollector:
                   ("connector", "connector_type")).add_metric([*labels, view.kind], 1)
             gauge("kafka_connect_connector_connector_version", "The version of the connector class.",
                   ("connector", "connector_version")).add_metric([*labels, __version__], 1)
+            if view.metrics_dir not in files:
+                files[view.metrics_dir] = read_task_files(view.metrics_dir)
+            reported = [counts for counts in files[view.metrics_dir] if counts.get("connector") == view.name]
+            tasks = view.tasks if view.tasks is not None else {int(c.get("task", 0)): "running" for c in reported}
             per_state = dict.fromkeys(TASK_STATES, 0)
-            for task, state in sorted(view.tasks.items()):
+            for task, state in sorted(tasks.items()):
                 state = state.lower()
                 per_state[state] = per_state.get(state, 0) + 1
                 gauge("kafka_connect_connector_task_status", "The status of the connector task.",
                       ("connector", "task", "status")).add_metric([view.name, str(task), state], 1)
-            task_total += len(view.tasks)
+            task_total += len(tasks)
             for state, n in per_state.items():
                 gauge(f"kafka_connect_worker_connector_{state}_task_count",
                       f"The number of {state} tasks of the connector on the worker.", ("connector",)
                       ).add_metric(labels, n)
             gauge("kafka_connect_worker_connector_total_task_count",
                   "The number of tasks of the connector on the worker.", ("connector",)
-                  ).add_metric(labels, len(view.tasks))
-            if view.metrics_dir not in files:
-                files[view.metrics_dir] = read_task_files(view.metrics_dir)
-            for counts in files[view.metrics_dir]:
-                if counts.get("connector") == view.name:
-                    self._task(counts, view, counter, gauge)
+                  ).add_metric(labels, len(tasks))
+            for counts in reported:
+                self._task(counts, view, counter, gauge)
         gauge("kafka_connect_worker_connector_count", "The number of connectors run in this worker.", ()
               ).add_metric([], len(views))
         gauge("kafka_connect_worker_task_count", "The number of tasks run in this worker.", ()
@@ -222,11 +224,7 @@ def run_views(connectors: Iterable[tuple[str, str, str]], directory: Path) -> Ca
     given = list(connectors)
 
     def views() -> list[ConnectorView]:
-        tasks: dict[str, dict[int, str]] = {}
-        for counts in read_task_files(directory):
-            tasks.setdefault(str(counts.get("connector")), {})[int(counts.get("task", 0))] = "running"
-        return [ConnectorView(name, "running", cls, kind, directory, tasks.get(name, {}))
-                for name, cls, kind in given]
+        return [ConnectorView(name, "running", cls, kind, directory, None) for name, cls, kind in given]
 
     return views
 
