@@ -23,7 +23,7 @@ _TEXT: dict[Type, Callable[[Any], str]] = {
     Type.INT16: str,
     Type.INT32: str,
     Type.INT64: str,
-    Type.BOOLEAN: lambda v: "true" if v else "false",
+    Type.BOOLEAN: {True: "true", False: "false"}.__getitem__,
     Type.FLOAT64: java_double_str,
     Type.FLOAT32: java_float_str,
 }
@@ -106,9 +106,6 @@ def _lines_with_leading_nulls(fields: list[tuple[str, Type]], texts: list[list[A
     return ["Struct{" + ",".join(filter(None, parts)) + "}" for parts in zip(*named)]
 
 
-_BOOLEAN_TEXT = {True: "true", False: "false"}
-
-
 def _column_text(kind: Type, column: list[Any]) -> list[Any] | None:
     """Each value's text (None for a null); None when a value is not of the type `_TEXT[kind]` prints."""
     present = [v for v in column if v is not None] if None in column else column
@@ -119,9 +116,7 @@ def _column_text(kind: Type, column: list[Any]) -> list[Any] | None:
     if kind is Type.STRING:
         return column
     text: Callable[[Any], str]
-    if kind is Type.BOOLEAN:
-        text = _BOOLEAN_TEXT.__getitem__
-    elif kind is Type.FLOAT64:
+    if kind is Type.FLOAT64:
         text = repr if _reprs_as_java(present) else java_double_str
     else:
         text = _TEXT[kind]

@@ -66,7 +66,6 @@ def _accepts_columns(sink: RecordSink) -> bool:
     return bool(getattr(inner, "accepts_columns", False))
 
 
-
 def step_name(connector_name: str) -> str:
     """A Bytewax-safe step prefix for a connector name (no periods)."""
     return re.sub(r"[^A-Za-z0-9_-]", "_", connector_name)

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class Output(Protocol):
     """Where a writer puts bytes (an `S3OutputStream`, or a BytesIO in tests)."""
 
-    def write(self, data: bytes | memoryview) -> int: ...
+    def write(self, data: bytes) -> int: ...
 
 
 class RecordWriter:
@@ -76,7 +76,7 @@ class GzipOutput:
         self.out = out
         self._z = zlib.compressobj(level, zlib.DEFLATED, 31)
 
-    def write(self, data: bytes | memoryview) -> int:
+    def write(self, data: bytes) -> int:
         chunk = self._z.compress(data)
         if chunk:
             self.out.write(chunk)
